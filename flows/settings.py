@@ -1,0 +1,35 @@
+"""The one settings object (env prefix `TEPAT_`) and the one place that knows the paths."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_PROGRAMS_FILE = Path(__file__).resolve().parent.parent / "schemas" / "programs.toml"
+
+
+class Settings(BaseSettings):
+    """Run options; the CLI overrides these, `TEPAT_*` environment variables set defaults."""
+
+    model_config = SettingsConfigDict(env_prefix="TEPAT_", extra="ignore")
+
+    raw_dir: Path = Path("data/raw")
+    reference_dir: Path = Path("data/reference")
+    db: Path = Path("data/processed/tepat.duckdb")
+    export_dir: Path = Path("data/processed/exports")
+    programs_file: Path | None = None
+    as_of: date = Field(default_factory=date.today)
+    # Reading limits: a zip bomb or a runaway sheet stops at these.
+    max_file_bytes: int = 200 * 1024 * 1024
+    max_rows_per_sheet: int = 1_100_000
+    max_columns: int = 300
+    header_search_rows: int = 20
+    read_workers: int = 2
+
+    @property
+    def programs_path(self) -> Path:
+        return self.programs_file or DEFAULT_PROGRAMS_FILE

@@ -1,0 +1,262 @@
+"""The DuckDB warehouse: DDL, reading prior state, and one transaction per run."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+DDL = """
+CREATE TABLE IF NOT EXISTS runs (
+    run_id VARCHAR PRIMARY KEY,
+    started_at TIMESTAMP,
+    finished_at TIMESTAMP,
+    status VARCHAR,
+    as_of DATE,
+    n_files_seen INTEGER,
+    n_files_loaded INTEGER,
+    n_files_rejected INTEGER,
+    n_files_duplicate INTEGER,
+    n_rows INTEGER,
+    n_accepted INTEGER,
+    n_review INTEGER,
+    n_rejected INTEGER,
+    n_persons INTEGER,
+    n_verified_kesehatan INTEGER,
+    n_verified_ketenagakerjaan INTEGER,
+    message VARCHAR
+);
+CREATE TABLE IF NOT EXISTS source_files (
+    file_name VARCHAR PRIMARY KEY,
+    sha256 VARCHAR,
+    regency_code VARCHAR,
+    program VARCHAR,
+    status VARCHAR,
+    reason_code VARCHAR,
+    reason VARCHAR,
+    n_rows INTEGER,
+    n_skipped INTEGER,
+    n_sheets INTEGER,
+    run_id VARCHAR,
+    loaded_at TIMESTAMP
+);
+CREATE TABLE IF NOT EXISTS submission_rows (
+    file_name VARCHAR,
+    sheet VARCHAR,
+    row_number INTEGER,
+    status VARCHAR,
+    nik VARCHAR,
+    person_id BIGINT,
+    run_id VARCHAR,
+    regency_code VARCHAR,
+    program VARCHAR,
+    order_key BIGINT,
+    row_hash VARCHAR,
+    nik_raw VARCHAR,
+    no_kk VARCHAR,
+    nama VARCHAR,
+    nama_key VARCHAR,
+    tempat_lahir VARCHAR,
+    tanggal_lahir DATE,
+    jenis_kelamin VARCHAR,
+    alamat VARCHAR,
+    rt_rw VARCHAR,
+    desa VARCHAR,
+    kecamatan VARCHAR,
+    no_hp VARCHAR,
+    fktp VARCHAR,
+    pekerjaan VARCHAR,
+    occupation_group VARCHAR,
+    penghasilan DOUBLE,
+    desil INTEGER,
+    disabilitas BOOLEAN,
+    jumlah_tanggungan INTEGER,
+    PRIMARY KEY (file_name, sheet, row_number)
+);
+CREATE TABLE IF NOT EXISTS row_issues (
+    file_name VARCHAR,
+    sheet VARCHAR,
+    row_number INTEGER,
+    code VARCHAR,
+    severity VARCHAR,
+    column_name VARCHAR,
+    value VARCHAR,
+    message VARCHAR,
+    run_id VARCHAR
+);
+CREATE TABLE IF NOT EXISTS person_registry (
+    person_key VARCHAR PRIMARY KEY,
+    person_id BIGINT,
+    run_id VARCHAR
+);
+CREATE TABLE IF NOT EXISTS persons (
+    person_id BIGINT PRIMARY KEY,
+    nik VARCHAR,
+    no_kk VARCHAR,
+    nama VARCHAR,
+    tanggal_lahir DATE,
+    jenis_kelamin VARCHAR,
+    regency_code VARCHAR,
+    tempat_lahir VARCHAR,
+    alamat VARCHAR,
+    rt_rw VARCHAR,
+    desa VARCHAR,
+    kecamatan VARCHAR,
+    no_hp VARCHAR,
+    fktp VARCHAR,
+    pekerjaan VARCHAR,
+    occupation_group VARCHAR,
+    penghasilan DOUBLE,
+    desil INTEGER,
+    disabilitas BOOLEAN,
+    jumlah_tanggungan INTEGER,
+    programs_submitted VARCHAR,
+    programs_accepted VARCHAR,
+    n_rows_accepted INTEGER,
+    n_rows_review INTEGER,
+    source_file VARCHAR,
+    source_sheet VARCHAR,
+    source_row INTEGER,
+    run_id VARCHAR
+);
+CREATE TABLE IF NOT EXISTS candidate_decisions (
+    program VARCHAR,
+    person_id BIGINT,
+    eligible BOOLEAN,
+    reason_code VARCHAR,
+    score DOUBLE,
+    score_components JSON,
+    run_id VARCHAR,
+    PRIMARY KEY (program, person_id)
+);
+CREATE TABLE IF NOT EXISTS verified_candidates (
+    program VARCHAR,
+    person_id BIGINT,
+    nik VARCHAR,
+    regency_code VARCHAR,
+    eligible BOOLEAN,
+    score DOUBLE,
+    rank INTEGER,
+    within_quota BOOLEAN,
+    run_id VARCHAR,
+    PRIMARY KEY (program, person_id)
+);
+CREATE TABLE IF NOT EXISTS exports (
+    run_id VARCHAR,
+    program VARCHAR,
+    regency_code VARCHAR,
+    kind VARCHAR,
+    path VARCHAR,
+    n_rows INTEGER,
+    sha256 VARCHAR
+);
+"""
+
+# Tables a run replaces whole (the current state), and tables it appends to per file.
+STATE_TABLES = ("persons", "candidate_decisions", "verified_candidates")
+
+
+@contextmanager
+def connect(db: Path, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Open the warehouse (created owner-only on first use) with the schema in place."""
+    db.parent.mkdir(parents=True, exist_ok=True)
+    created = not db.exists()
+    con = duckdb.connect(str(db), read_only=read_only)
+    try:
+        if created:
+            os.chmod(db, 0o600)
+        if not read_only:
+            con.execute(DDL)
+        yield con
+    finally:
+        con.close()
+
+
+def table_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
+    return [row[0] for row in con.execute(f"DESCRIBE {table}").fetchall()]
+
+
+def read_frame(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> pd.DataFrame:
+    """Run a query and fully fetch it as a DataFrame."""
+    return con.execute(sql, params or []).df()
+
+
+@dataclass
+class RunWrite:
+    """Everything one run writes, applied in a single transaction."""
+
+    run: dict[str, object]
+    source_files: pd.DataFrame
+    replaced_files: list[str]
+    submission_rows: pd.DataFrame
+    row_issues: pd.DataFrame
+    registry_added: pd.DataFrame
+    persons: pd.DataFrame
+    candidate_decisions: pd.DataFrame
+    verified_candidates: pd.DataFrame
+    exports: pd.DataFrame
+    row_status_updates: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+
+def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> None:
+    if frame is None or frame.empty:
+        return
+    columns = [c for c in table_columns(con, table) if c in frame.columns]
+    view = f"_incoming_{table}"
+    con.register(view, frame[columns])
+    try:
+        cols = ", ".join(columns)
+        con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {view}")
+    finally:
+        con.unregister(view)
+
+
+def write_run(con: duckdb.DuckDBPyConnection, write: RunWrite) -> None:
+    """Apply one run's writes atomically: all of them or, on any error, none."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        if write.replaced_files:
+            con.register("_replaced", pd.DataFrame({"file_name": write.replaced_files}))
+            for table in ("submission_rows", "row_issues"):
+                con.execute(f"DELETE FROM {table} WHERE file_name IN (SELECT file_name FROM _replaced)")
+            con.unregister("_replaced")
+        if not write.source_files.empty:
+            con.register("_files", write.source_files[["file_name"]])
+            con.execute("DELETE FROM source_files WHERE file_name IN (SELECT file_name FROM _files)")
+            con.unregister("_files")
+        _insert(con, "source_files", write.source_files)
+        _insert(con, "submission_rows", write.submission_rows)
+        _insert(con, "row_issues", write.row_issues)
+        if not write.row_status_updates.empty:
+            _apply_status_updates(con, write.row_status_updates)
+        _insert(con, "person_registry", write.registry_added)
+        for table in STATE_TABLES:
+            con.execute(f"DELETE FROM {table}")
+        _insert(con, "persons", write.persons)
+        _insert(con, "candidate_decisions", write.candidate_decisions)
+        _insert(con, "verified_candidates", write.verified_candidates)
+        _insert(con, "exports", write.exports)
+        _insert(con, "runs", pd.DataFrame([write.run]))
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+
+
+def _apply_status_updates(con: duckdb.DuckDBPyConnection, updates: pd.DataFrame) -> None:
+    """Person ids and statuses of rows loaded earlier (dedup may hold or link them)."""
+    con.register("_updates", updates[["file_name", "sheet", "row_number", "status", "person_id"]])
+    con.execute(
+        """
+        UPDATE submission_rows AS s
+        SET status = u.status, person_id = u.person_id
+        FROM _updates AS u
+        WHERE s.file_name = u.file_name AND s.sheet = u.sheet AND s.row_number = u.row_number
+        """
+    )
+    con.unregister("_updates")
