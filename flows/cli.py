@@ -11,7 +11,10 @@ import typer
 
 from flows.settings import Settings
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help="tepat: verify BPJS subsidy candidates.")
+DEFAULTS = Settings()
+app = typer.Typer(
+    add_completion=False, no_args_is_help=True, help="tepat: verify BPJS subsidy candidates."
+)
 
 
 def _as_of(value: str | None) -> date | None:
@@ -25,12 +28,22 @@ def _as_of(value: str | None) -> date | None:
 
 @app.command()
 def run(
-    raw_dir: Annotated[Path, typer.Option(help="Regency submissions (any depth; never modified).")] = Settings().raw_dir,
-    reference_dir: Annotated[Path, typer.Option(help="BPJS lists of people already enrolled.")] = Settings().reference_dir,
-    db: Annotated[Path, typer.Option(help="The DuckDB warehouse.")] = Settings().db,
-    export_dir: Annotated[Path, typer.Option(help="Files for BPJS and feedback for regencies.")] = Settings().export_dir,
-    as_of: Annotated[str | None, typer.Option(help="Date ages and eligibility are computed at (YYYY-MM-DD).")] = None,
-    programs: Annotated[Path | None, typer.Option(help="Program rules (TOML); default: the shipped rules.")] = None,
+    raw_dir: Annotated[
+        Path, typer.Option(help="Regency submissions (any depth; never modified).")
+    ] = DEFAULTS.raw_dir,
+    reference_dir: Annotated[
+        Path, typer.Option(help="BPJS lists of people already enrolled.")
+    ] = DEFAULTS.reference_dir,
+    db: Annotated[Path, typer.Option(help="The DuckDB warehouse.")] = DEFAULTS.db,
+    export_dir: Annotated[
+        Path, typer.Option(help="Files for BPJS and feedback for regencies.")
+    ] = DEFAULTS.export_dir,
+    as_of: Annotated[
+        str | None, typer.Option(help="Date ages and eligibility are computed at (YYYY-MM-DD).")
+    ] = None,
+    programs: Annotated[
+        Path | None, typer.Option(help="Program rules (TOML); default: the shipped rules.")
+    ] = None,
 ) -> None:
     """Ingest, validate, deduplicate, score and publish."""
     from flows.pipeline import pipeline
@@ -53,17 +66,27 @@ def run(
 @app.command("demo-data")
 def demo_data(
     rows: Annotated[int, typer.Option(help="Data rows in total over all files.")] = 1000,
-    out: Annotated[Path, typer.Option(help="Folder for the submissions (ground truth in _truth/).")] = Path("data/raw"),
-    seed: Annotated[int, typer.Option(help="Random seed; the same seed writes the same files.")] = 0,
-    reference_dir: Annotated[Path | None, typer.Option(help="Also write reference lists here.")] = None,
+    out: Annotated[
+        Path, typer.Option(help="Folder for the submissions (ground truth in _truth/).")
+    ] = Path("data/raw"),
+    seed: Annotated[
+        int, typer.Option(help="Random seed; the same seed writes the same files.")
+    ] = 0,
+    reference_dir: Annotated[
+        Path | None, typer.Option(help="Also write reference lists here.")
+    ] = None,
     formats: Annotated[str, typer.Option(help="mixed (xlsx and csv) or xlsx.")] = "mixed",
-    as_of: Annotated[str | None, typer.Option(help="Date the ages are realistic at (YYYY-MM-DD).")] = None,
+    as_of: Annotated[
+        str | None, typer.Option(help="Date the ages are realistic at (YYYY-MM-DD).")
+    ] = None,
 ) -> None:
     """Write synthetic regency submissions and their ground truth."""
     from flows.demo_data import generate_demo_data
 
     kwargs = {"as_of": _as_of(as_of)} if as_of else {}
-    summary = generate_demo_data(rows=rows, out_dir=out, seed=seed, reference_dir=reference_dir, formats=formats, **kwargs)
+    summary = generate_demo_data(
+        rows=rows, out_dir=out, seed=seed, reference_dir=reference_dir, formats=formats, **kwargs
+    )
     typer.echo(str(summary))
 
 

@@ -200,7 +200,13 @@ COLUMN_ORDERS: tuple[tuple[str, ...], ...] = (
         "hp",
     ),
 )
-OPTIONAL_COLUMNS: dict[str, float] = {"tempat": 0.8, "rtrw": 0.7, "alamat": 0.9, "desa": 0.9, "hp": 0.6}
+OPTIONAL_COLUMNS: dict[str, float] = {
+    "tempat": 0.8,
+    "rtrw": 0.7,
+    "alamat": 0.9,
+    "desa": 0.9,
+    "hp": 0.6,
+}
 
 # ---------------------------------------------------------------------------
 # Sex spellings: families a file uses (male, female), all in reference.SEX_SPELLINGS
@@ -324,7 +330,7 @@ def _occupation_spellings() -> dict[str, tuple[str, ...]]:
     """For each canonical label, written spellings that normalise back to it."""
     out: dict[str, list[str]] = {}
     for key, (label, _grp) in OCCUPATIONS.items():
-        cands = [label, label.upper(), key, key.title()]
+        cands = [label, label.upper(), key] + ([key.title()] if len(key) > 4 else [])
         if "/" in label:
             cands += [label.replace("/", " / "), label.upper().replace("/", " / ")]
             cands += [label.upper().replace("/", "-")]
@@ -349,6 +355,8 @@ NOT_WORKING = {
 # ---------------------------------------------------------------------------
 # Names
 # ---------------------------------------------------------------------------
+
+# fmt: off
 
 MALE_FIRST: tuple[str, ...] = (
     "MUHAMMAD", "MUHAMMAD", "MUHAMMAD", "MUHAMMAD", "MUHAMMAD", "MUHAMMAD",
@@ -483,11 +491,11 @@ OFFICIALS: tuple[str, ...] = (
     "Ir. BAMBANG SUSILO, M.T",
 )
 
+# fmt: on
+
 
 def program_words(name: str) -> dict[str, bool]:
     """Which programs' keywords occur as whole words (tokens split on non-alphanumerics)."""
     tokens = re.split(r"[^A-Z0-9]+", name.upper())
     joined = " " + " ".join(t for t in tokens if t) + " "
-    return {
-        prog: any(f" {kw} " in joined for kw in kws) for prog, kws in PROGRAM_KEYWORDS.items()
-    }
+    return {prog: any(f" {kw} " in joined for kw in kws) for prog, kws in PROGRAM_KEYWORDS.items()}

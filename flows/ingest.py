@@ -28,7 +28,9 @@ def _title_text(grid: pd.DataFrame, header_row: int | None, limit: int = 20) -> 
     return " ".join(cells.tolist())
 
 
-def ingest_file(path: Path, raw_dir: Path, sha256: str, max_rows: int, search_rows: int) -> IngestedFile:
+def ingest_file(
+    path: Path, raw_dir: Path, sha256: str, max_rows: int, search_rows: int
+) -> IngestedFile:
     """Read and cut one file; a problem becomes a `rejected` record with a reason code, never an error."""
     file_name = path.relative_to(raw_dir).as_posix()
     record: dict[str, object] = {

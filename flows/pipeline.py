@@ -40,6 +40,26 @@ ROW_COLUMNS = [
 ]  # fmt: skip
 
 
+ROW_DTYPES = {
+    "row_number": "int64", "person_id": "Int64", "order_key": "int64", "penghasilan": "float64",
+    "desil": "Int64", "jumlah_tanggungan": "Int64", "disabilitas": "boolean",
+}  # fmt: skip
+
+
+def coerce_row_types(rows: pd.DataFrame) -> pd.DataFrame:
+    """One dtype per column whether a row came from this run's files or from the warehouse."""
+    rows = rows.copy()
+    rows["tanggal_lahir"] = pd.to_datetime(rows["tanggal_lahir"])
+    for column, dtype in ROW_DTYPES.items():
+        if dtype in ("Int64", "int64", "float64"):
+            rows[column] = pd.to_numeric(rows[column], errors="coerce").astype(dtype)
+        else:
+            rows[column] = rows[column].astype(dtype)
+    text = [c for c in ROW_COLUMNS if c not in ROW_DTYPES and c != "tanggal_lahir"]
+    rows[text] = rows[text].astype("string")
+    return rows
+
+
 class PipelineError(RuntimeError):
     """The run could not finish; the warehouse is left as it was."""
 
@@ -70,6 +90,22 @@ class RunSummary:
     exports: int
     notes: list[str]
     rejected_files: list[tuple[str, str]]
+
+    def run_counts(self) -> dict[str, object]:
+        """Counts for the `runs` table."""
+        return {
+            "n_files_seen": self.files_seen,
+            "n_files_loaded": self.files_loaded,
+            "n_files_rejected": self.files_rejected,
+            "n_files_duplicate": self.files_duplicate,
+            "n_rows": sum(self.rows.values()),
+            "n_accepted": self.rows.get("accepted", 0),
+            "n_review": self.rows.get("review", 0),
+            "n_rejected": self.rows.get("rejected", 0),
+            "n_persons": self.persons,
+            "n_verified_kesehatan": self.verified.get("kesehatan", 0),
+            "n_verified_ketenagakerjaan": self.verified.get("ketenagakerjaan", 0),
+        }
 
     def text(self) -> str:
         """A short summary a person can read at the end of `tepat run`."""
@@ -131,7 +167,9 @@ def plan_files(raw_dir: Path, known: pd.DataFrame) -> FilePlan:
       retry_condition_fn=lambda task, run, state: isinstance(state.result(raise_on_failure=False), PermissionError | BlockingIOError))  # fmt: skip
 def ingest_file_task(path: Path, raw_dir: Path, sha256: str, settings: Settings) -> IngestedFile:
     """Read one file into raw rows (retried only when the file is locked)."""
-    return ingest_file(path, raw_dir, sha256, settings.max_rows_per_sheet, settings.header_search_rows)
+    return ingest_file(
+        path, raw_dir, sha256, settings.max_rows_per_sheet, settings.header_search_rows
+    )
 
 
 @task(name="validate", cache_policy=NO_CACHE)
@@ -151,14 +189,6 @@ def reference_task(reference_dir: Path) -> tuple[pd.DataFrame, list[str]]:
     return load_reference_lists(reference_dir)
 
 
-@task(name="deduplicate", cache_policy=NO_CACHE)
-def deduplicate_task(rows: pd.DataFrame, registry: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Persons with stable ids from every accepted and review row, old and new."""
-    if rows.empty:
-        return rows.assign(person_id=pd.Series(dtype="int64"), nik_conflict=False), pd.DataFrame(columns=PERSON_COLUMNS), registry.iloc[0:0]
-    return deduplicate(rows, registry)
-
-
 @task(name="score", cache_policy=NO_CACHE)
 def score_task(
     persons: pd.DataFrame, enrolled: pd.DataFrame, rules: ProgramRules, as_of: date
@@ -175,24 +205,11 @@ def score_task(
     return pd.concat(decisions, ignore_index=True), pd.concat(verified, ignore_index=True)
 
 
-def _read_state(settings: Settings) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    with connect(settings.db) as con:
-        known = read_frame(con, "SELECT file_name, sha256, status FROM source_files")
-        rows = read_frame(
-            con,
-            f"SELECT {', '.join(c for c in ROW_COLUMNS)} FROM submission_rows "
-            "WHERE status IN ('accepted', 'review')",
-        )
-        registry = read_frame(con, "SELECT person_key, person_id FROM person_registry")
-        conflicts = read_frame(
-            con, "SELECT DISTINCT file_name, sheet, row_number FROM row_issues WHERE code = 'NIK_CONFLICT'"
-        )
-    return known, rows, registry, conflicts
-
-
-def _conflict_issues(rows: pd.DataFrame, run_id: str) -> pd.DataFrame:
+def _conflict_issues(rows: pd.DataFrame) -> pd.DataFrame:
     spec = ROW_CODES["NIK_CONFLICT"]
-    message = spec.message.replace("{detail}", "nama dan tanggal lahir berbeda")
+    head, _, tail = spec.message.replace("{detail}", "nama dan tanggal lahir berbeda").partition(
+        "{value}"
+    )
     return pd.DataFrame(
         {
             "file_name": rows["file_name"],
@@ -202,9 +219,195 @@ def _conflict_issues(rows: pd.DataFrame, run_id: str) -> pd.DataFrame:
             "severity": spec.severity.value,
             "column_name": spec.column,
             "value": rows["nik"],
-            "message": [message.replace("{value}", str(n)) for n in rows["nik"]],
-            "run_id": run_id,
+            "message": head + rows["nik"].astype(str) + tail,
         }
+    )
+
+
+@dataclass
+class Ingested:
+    """This run's files: the plan, one `source_files` record each, and their raw rows."""
+
+    plan: FilePlan
+    files: pd.DataFrame
+    raw_rows: pd.DataFrame
+
+
+@dataclass
+class Linked:
+    """Rows tied to persons: new rows with ids, issues found by linking, persons, old-row updates."""
+
+    new_rows: pd.DataFrame
+    issues: pd.DataFrame
+    persons: pd.DataFrame
+    registry_added: pd.DataFrame
+    old_row_updates: pd.DataFrame
+
+
+@dataclass
+class WarehouseState:
+    """What earlier runs left that this run builds on."""
+
+    files: pd.DataFrame
+    rows: pd.DataFrame
+    registry: pd.DataFrame
+    conflicts: pd.DataFrame
+
+
+@task(name="read-warehouse", cache_policy=NO_CACHE)
+def read_state_task(db: Path) -> WarehouseState:
+    """Files, rows and person ids from earlier runs."""
+    with connect(db) as con:
+        return WarehouseState(
+            files=read_frame(con, "SELECT file_name, sha256, status FROM source_files"),
+            rows=read_frame(
+                con,
+                f"SELECT {', '.join(ROW_COLUMNS)} FROM submission_rows "
+                "WHERE status IN ('accepted', 'review')",
+            ),
+            registry=read_frame(con, "SELECT person_key, person_id FROM person_registry"),
+            conflicts=read_frame(
+                con,
+                "SELECT DISTINCT file_name, sheet, row_number FROM row_issues "
+                "WHERE code = 'NIK_CONFLICT'",
+            ),
+        )
+
+
+def ingest(settings: Settings, state: WarehouseState) -> Ingested:
+    """Plan the files, then read each new one in its own task (in parallel)."""
+    plan = plan_files(settings.raw_dir, state.files)
+    futures = [
+        ingest_file_task.submit(path, settings.raw_dir, sha, settings)
+        for path, sha in plan.to_ingest
+    ]
+    results = [future.result() for future in futures]
+    files = pd.DataFrame([r.record for r in results] + plan.records)
+    frames = [r.rows for r in results if not r.rows.empty]
+    raw_rows = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    return Ingested(plan=plan, files=files, raw_rows=raw_rows)
+
+
+@task(name="deduplicate", cache_policy=NO_CACHE)
+def deduplicate_task(canonical: pd.DataFrame, state: WarehouseState, replaced: list[str]) -> Linked:
+    """Persons with stable ids from every accepted and review row, earlier runs' and this run's."""
+    old_rows = state.rows.loc[~state.rows["file_name"].isin(replaced)]
+    next_order = int(old_rows["order_key"].max()) + 1 if len(old_rows) else 1
+    new_rows = canonical.sort_values(ROW_KEYS, kind="stable").reset_index(drop=True)
+    new_rows["order_key"] = range(next_order, next_order + len(new_rows))
+    usable = new_rows.loc[new_rows["status"].isin(["accepted", "review"])]
+    candidates = coerce_row_types(
+        pd.concat([old_rows.assign(is_new=False), usable.assign(is_new=True)], ignore_index=True)[
+            [*ROW_COLUMNS, "is_new"]
+        ]
+    )
+    if candidates.empty:
+        empty = pd.DataFrame(columns=PERSON_COLUMNS)
+        return Linked(new_rows, pd.DataFrame(), empty, state.registry.iloc[0:0], pd.DataFrame())
+    linked, persons, registry_added = deduplicate(candidates, state.registry)
+
+    keys = linked.set_index(ROW_KEYS).index
+    known_conflict = keys.isin(state.conflicts.set_index(ROW_KEYS).index)
+    issues = _conflict_issues(linked.loc[linked["nik_conflict"].to_numpy() & ~known_conflict])
+
+    fresh = linked.loc[linked["is_new"], [*ROW_KEYS, "person_id", "status"]]
+    new_rows = new_rows.drop(columns=["person_id"], errors="ignore").merge(
+        fresh.rename(columns={"status": "linked_status"}), on=ROW_KEYS, how="left"
+    )
+    new_rows["status"] = new_rows.pop("linked_status").fillna(new_rows["status"])
+
+    before = coerce_row_types(old_rows).set_index(ROW_KEYS)[["status", "person_id"]]
+    after = linked.loc[~linked["is_new"]].set_index(ROW_KEYS)[["status", "person_id"]]
+    before = before.loc[after.index]
+    changed = after.loc[
+        (after["status"] != before["status"]) | (after["person_id"] != before["person_id"])
+    ]
+    return Linked(new_rows, issues, persons, registry_added, changed.reset_index())
+
+
+@task(name="publish", cache_policy=NO_CACHE)
+def publish_task(
+    settings: Settings,
+    run: dict[str, object],
+    ingested: Ingested,
+    new_rows: pd.DataFrame,
+    issues: pd.DataFrame,
+    linked: Linked,
+    decisions: pd.DataFrame,
+    verified: pd.DataFrame,
+    notes: list[str],
+) -> RunSummary:
+    """Write the BPJS files under temporary names, commit the warehouse, then move the files in place."""
+    run_id = str(run["run_id"])
+    export_records, pending = pd.DataFrame(), []
+    if not verified.empty:
+        export_records, pending = write_bpjs_exports(
+            verified, linked.persons, settings.export_dir, settings.as_of, run_id
+        )
+    summary = _summarise(
+        run_id, ingested, new_rows, linked.persons, verified, settings, notes, len(pending)
+    )
+    finished = datetime.now()
+    files = (
+        ingested.files.assign(run_id=run_id, loaded_at=finished)
+        if len(ingested.files)
+        else ingested.files
+    )
+    write = RunWrite(
+        run={**run, **summary.run_counts(), "finished_at": finished, "status": "completed"},
+        source_files=files,
+        replaced_files=ingested.plan.replaced,
+        submission_rows=new_rows.assign(run_id=run_id),
+        row_issues=pd.concat([issues, linked.issues], ignore_index=True).assign(run_id=run_id),
+        registry_added=linked.registry_added.assign(run_id=run_id),
+        persons=linked.persons.assign(run_id=run_id),
+        candidate_decisions=decisions.assign(run_id=run_id),
+        verified_candidates=verified.assign(run_id=run_id),
+        exports=export_records,
+        row_status_updates=linked.old_row_updates,
+    )
+    _commit(settings, write, pending)
+    return summary
+
+
+def _summarise(
+    run_id: str,
+    ingested: Ingested,
+    new_rows: pd.DataFrame,
+    persons: pd.DataFrame,
+    verified: pd.DataFrame,
+    settings: Settings,
+    notes: list[str],
+    n_exports: int,
+) -> RunSummary:
+    files = ingested.files
+    status = files["status"] if len(files) else pd.Series(dtype=str)
+    rejected = files.loc[status.eq("rejected")] if len(files) else files
+    per_program = verified.groupby("program").size() if len(verified) else pd.Series(dtype=int)
+    in_quota = (
+        verified.loc[verified["within_quota"]].groupby("program").size()
+        if len(verified)
+        else pd.Series(dtype=int)
+    )
+    return RunSummary(
+        run_id=run_id,
+        files_seen=len(files) + ingested.plan.unchanged,
+        files_loaded=int(status.eq("loaded").sum()),
+        files_rejected=int(status.eq("rejected").sum()),
+        files_duplicate=int(status.eq("duplicate").sum()),
+        files_unchanged=ingested.plan.unchanged,
+        rows={k: int(v) for k, v in new_rows["status"].value_counts().items()}
+        if len(new_rows)
+        else {},
+        persons=len(persons),
+        verified={k: int(v) for k, v in per_program.items()},
+        within_quota={k: int(v) for k, v in in_quota.items()},
+        export_dir=settings.export_dir,
+        exports=n_exports,
+        notes=notes,
+        rejected_files=list(
+            zip(rejected.get("file_name", []), rejected.get("reason", []), strict=True)
+        ),
     )
 
 
@@ -218,116 +421,33 @@ def pipeline(
     programs_file: Path | None = None,
 ) -> RunSummary:
     """Verify regency submissions into the warehouse and write the BPJS lists."""
-    logger = get_run_logger()
     settings = Settings(
         raw_dir=raw_dir, reference_dir=reference_dir, db=db, export_dir=export_dir,
         as_of=as_of or date.today(), programs_file=programs_file,
     )  # fmt: skip
     if not settings.raw_dir.is_dir():
         raise PipelineError(f"raw dir {settings.raw_dir} does not exist")
-    run_id = datetime.now().strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
-    started = datetime.now()
-    rules = parse_rules(settings.programs_path.read_text(encoding="utf-8"), str(settings.programs_path))
-
-    # ingest
-    known, old_rows, registry, old_conflicts = _read_state(settings)
-    plan = plan_files(settings.raw_dir, known)
-    futures = [ingest_file_task.submit(p, settings.raw_dir, sha, settings) for p, sha in plan.to_ingest]
-    ingested = [f.result() for f in futures]
-    logger.info("%d new or changed files read, %d unchanged", len(ingested), plan.unchanged)
-    file_records = pd.DataFrame([i.record for i in ingested] + plan.records)
-    raw_rows = pd.concat([i.rows for i in ingested if not i.rows.empty], ignore_index=True) if any(
-        not i.rows.empty for i in ingested
-    ) else pd.DataFrame()
-
-    # validate
-    canonical, issues = validate_rows(raw_rows, settings.as_of)
-    enrolled, reference_notes = reference_task(settings.reference_dir)
-
-    # deduplicate
-    old_rows = old_rows.loc[~old_rows["file_name"].isin(plan.replaced)]
-    next_order = int(old_rows["order_key"].max()) + 1 if len(old_rows) else 1
-    canonical = canonical.sort_values(ROW_KEYS, kind="stable").reset_index(drop=True)
-    canonical["order_key"] = range(next_order, next_order + len(canonical))
-    canonical["is_new"] = True
-    candidates = pd.concat(
-        [old_rows.assign(is_new=False), canonical.loc[canonical["status"].isin(["accepted", "review"])]],
-        ignore_index=True,
-    )[[*ROW_COLUMNS, "is_new"]]
-    candidates["tanggal_lahir"] = pd.to_datetime(candidates["tanggal_lahir"])
-    linked, persons, registry_added = deduplicate_task(candidates, registry)
-    registry_added = registry_added.assign(run_id=run_id)
-
-    known_conflict = linked.set_index(ROW_KEYS).index.isin(old_conflicts.set_index(ROW_KEYS).index)
-    new_conflicts = linked.loc[linked["nik_conflict"] & ~known_conflict]
-    issues = pd.concat([issues.assign(run_id=run_id), _conflict_issues(new_conflicts, run_id)], ignore_index=True)
-    new_linked = linked.loc[linked["is_new"], [*ROW_KEYS, "person_id", "status"]]
-    canonical = canonical.drop(columns=["person_id"], errors="ignore").merge(
-        new_linked.rename(columns={"status": "linked_status"}), on=ROW_KEYS, how="left"
+    rules = parse_rules(
+        settings.programs_path.read_text(encoding="utf-8"), str(settings.programs_path)
     )
-    canonical["status"] = canonical["linked_status"].fillna(canonical["status"])
-    old_linked = linked.loc[~linked["is_new"]]
-    before = old_rows.set_index(ROW_KEYS)[["status", "person_id"]]
-    after = old_linked.set_index(ROW_KEYS)[["status", "person_id"]]
-    changed = after.loc[(after["status"] != before.loc[after.index, "status"]) | (after["person_id"] != before.loc[after.index, "person_id"])]
+    run = {"run_id": new_run_id(), "started_at": datetime.now(), "as_of": settings.as_of}
 
-    # score
-    decisions, verified = score_task(persons, enrolled, rules, settings.as_of)
-
-    # publish
-    export_records, pending = (pd.DataFrame(), [])
-    if not verified.empty:
-        export_records, pending = write_bpjs_exports(verified, persons, settings.export_dir, settings.as_of, run_id)
-    n_status = canonical["status"].value_counts().to_dict() if len(canonical) else {}
-    loaded = file_records.loc[file_records["status"].eq("loaded")] if len(file_records) else file_records
-    summary = RunSummary(
-        run_id=run_id,
-        files_seen=len(file_records) + plan.unchanged,
-        files_loaded=len(loaded),
-        files_rejected=int(file_records["status"].eq("rejected").sum()) if len(file_records) else 0,
-        files_duplicate=len(plan.records),
-        files_unchanged=plan.unchanged,
-        rows={k: int(v) for k, v in n_status.items()},
-        persons=len(persons),
-        verified=verified.groupby("program").size().to_dict() if len(verified) else {},
-        within_quota=verified.loc[verified["within_quota"]].groupby("program").size().to_dict() if len(verified) else {},
-        export_dir=settings.export_dir,
-        exports=len(pending),
-        notes=reference_notes,
-        rejected_files=[
-            (r["file_name"], r["reason"]) for r in file_records.to_dict("records") if r["status"] == "rejected"
-        ] if len(file_records) else [],
+    state = read_state_task(settings.db)
+    ingested = ingest(settings, state)
+    canonical, issues = validate_rows(ingested.raw_rows, settings.as_of)
+    enrolled, notes = reference_task(settings.reference_dir)
+    linked = deduplicate_task(canonical, state, ingested.plan.replaced)
+    decisions, verified = score_task(linked.persons, enrolled, rules, settings.as_of)
+    summary = publish_task(
+        settings, run, ingested, linked.new_rows, issues, linked, decisions, verified, notes
     )
-    finished = datetime.now()
-    if len(file_records):
-        file_records = file_records.assign(run_id=run_id, loaded_at=finished)
-    run_record = {
-        "run_id": run_id, "started_at": started, "finished_at": finished, "status": "completed",
-        "as_of": settings.as_of, "n_files_seen": summary.files_seen,
-        "n_files_loaded": summary.files_loaded, "n_files_rejected": summary.files_rejected,
-        "n_files_duplicate": summary.files_duplicate, "n_rows": len(canonical),
-        "n_accepted": summary.rows.get("accepted", 0), "n_review": summary.rows.get("review", 0),
-        "n_rejected": summary.rows.get("rejected", 0), "n_persons": summary.persons,
-        "n_verified_kesehatan": summary.verified.get("kesehatan", 0),
-        "n_verified_ketenagakerjaan": summary.verified.get("ketenagakerjaan", 0),
-        "message": None,
-    }  # fmt: skip
-    write = RunWrite(
-        run=run_record,
-        source_files=file_records,
-        replaced_files=plan.replaced,
-        submission_rows=canonical.assign(run_id=run_id, nik=canonical.get("nik")),
-        row_issues=issues,
-        registry_added=registry_added,
-        persons=persons.assign(run_id=run_id),
-        candidate_decisions=decisions.assign(run_id=run_id) if len(decisions) else decisions,
-        verified_candidates=verified.assign(run_id=run_id) if len(verified) else verified,
-        exports=export_records,
-        row_status_updates=changed.reset_index(),
-    )
-    _commit(settings, write, pending)
-    logger.info(summary.text())
+    get_run_logger().info(summary.text())
     return summary
+
+
+def new_run_id() -> str:
+    """Sortable, unique run id: start time plus a random suffix."""
+    return datetime.now().strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
 
 
 def _commit(settings: Settings, write: RunWrite, pending: list[PendingFile]) -> None:

@@ -64,7 +64,9 @@ def export_rows(verified: pd.DataFrame, persons: pd.DataFrame, program: str) -> 
     rows = chosen[["person_id", "regency_code", "rank", "score"]].merge(
         persons.drop(columns=["regency_code"]), on="person_id", how="left", validate="one_to_one"
     )
-    rows["kabupaten_kota"] = rows["regency_code"].map({c: r.full_name for c, r in REGENCIES.items()})
+    rows["kabupaten_kota"] = rows["regency_code"].map(
+        {c: r.full_name for c, r in REGENCIES.items()}
+    )
     rows["tanggal_lahir"] = pd.to_datetime(rows["tanggal_lahir"]).dt.strftime("%d-%m-%Y")
     rows["jenis_kelamin"] = rows["jenis_kelamin"].map({"L": "Laki-laki", "P": "Perempuan"})
     if program == "kesehatan":
@@ -74,7 +76,9 @@ def export_rows(verified: pd.DataFrame, persons: pd.DataFrame, program: str) -> 
     return rows.sort_values(["regency_code", "rank"], kind="stable").reset_index(drop=True)
 
 
-def write_xlsx(path: Path, sheet: str, header: list[str], rows: list[list[object]], as_of: date) -> None:
+def write_xlsx(
+    path: Path, sheet: str, header: list[str], rows: list[list[object]], as_of: date
+) -> None:
     """An xlsx with frozen header, all text cells as text, byte-identical for the same input."""
     workbook = xlsxwriter.Workbook(
         str(path), {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False}
@@ -118,12 +122,22 @@ def write_bpjs_exports(
             slug = REGENCIES[regency_code].name.lower().replace(" ", "_")
             final = folder / f"verifikasi_{program}_{regency_code}_{slug}_{as_of.isoformat()}.xlsx"
             temp = final.with_name("." + final.name + ".tmp")
-            table = group[[c for c, _ in columns]].astype(object).where(group[[c for c, _ in columns]].notna(), None)
+            table = (
+                group[[c for c, _ in columns]]
+                .astype(object)
+                .where(group[[c for c, _ in columns]].notna(), None)
+            )
             for col in TEXT_COLUMNS & set(table.columns):
                 table[col] = table[col].map(lambda v: None if v is None else str(v))
             table["rank"] = table["rank"].astype(int)
             table["score"] = table["score"].astype(float)
-            write_xlsx(temp, f"{program} {regency_code}", [h for _, h in columns], table.values.tolist(), as_of)
+            write_xlsx(
+                temp,
+                f"{program} {regency_code}",
+                [h for _, h in columns],
+                table.values.tolist(),
+                as_of,
+            )
             pending.append(PendingFile(temp=temp, final=final))
             records.append(
                 {

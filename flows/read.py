@@ -8,7 +8,6 @@ text cells their text; nothing is converted through locale or float formatting h
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import io
 import zipfile

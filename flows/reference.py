@@ -43,7 +43,9 @@ def load_reference_lists(reference_dir: Path) -> tuple[pd.DataFrame, list[str]]:
         try:
             sheets = read_sheets(path)
         except FileRejected as rejected:
-            raise ReferenceListError(f"daftar peserta {path.name}: {rejected.code} {rejected.detail}") from rejected
+            raise ReferenceListError(
+                f"daftar peserta {path.name}: {rejected.code} {rejected.detail}"
+            ) from rejected
         found = 0
         for sheet in sheets:
             header = find_header(sheet.grid, required=("nik",), min_fields=2)
@@ -67,7 +69,9 @@ def load_reference_lists(reference_dir: Path) -> tuple[pd.DataFrame, list[str]]:
                 f"daftar peserta {path.name}: kolom NIK dan STATUS tidak ditemukan"
             )
         notes.append(f"{path.name}: {found} peserta ({program})")
-    lists = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
-        columns=["program", "nik", "segmen", "status"]
+    lists = (
+        pd.concat(frames, ignore_index=True)
+        if frames
+        else pd.DataFrame(columns=["program", "nik", "segmen", "status"])
     )
     return enrolment_flags(lists), notes

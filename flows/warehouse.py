@@ -181,7 +181,9 @@ def table_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
     return [row[0] for row in con.execute(f"DESCRIBE {table}").fetchall()]
 
 
-def read_frame(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> pd.DataFrame:
+def read_frame(
+    con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None
+) -> pd.DataFrame:
     """Run a query and fully fetch it as a DataFrame."""
     return con.execute(sql, params or []).df()
 
@@ -223,11 +225,15 @@ def write_run(con: duckdb.DuckDBPyConnection, write: RunWrite) -> None:
         if write.replaced_files:
             con.register("_replaced", pd.DataFrame({"file_name": write.replaced_files}))
             for table in ("submission_rows", "row_issues"):
-                con.execute(f"DELETE FROM {table} WHERE file_name IN (SELECT file_name FROM _replaced)")
+                con.execute(
+                    f"DELETE FROM {table} WHERE file_name IN (SELECT file_name FROM _replaced)"
+                )
             con.unregister("_replaced")
         if not write.source_files.empty:
             con.register("_files", write.source_files[["file_name"]])
-            con.execute("DELETE FROM source_files WHERE file_name IN (SELECT file_name FROM _files)")
+            con.execute(
+                "DELETE FROM source_files WHERE file_name IN (SELECT file_name FROM _files)"
+            )
             con.unregister("_files")
         _insert(con, "source_files", write.source_files)
         _insert(con, "submission_rows", write.submission_rows)

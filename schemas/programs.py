@@ -48,8 +48,12 @@ class Condition(_Strict):
     def _one_test(self) -> Condition:
         if self.field not in FEATURES:
             raise ValueError(f"unknown field '{self.field}'; known: {', '.join(FEATURES)}")
-        tests = [self.equals is not None, self.in_ is not None, self.not_in is not None,
-                 self.min is not None or self.max is not None]
+        tests = [
+            self.equals is not None,
+            self.in_ is not None,
+            self.not_in is not None,
+            self.min is not None or self.max is not None,
+        ]
         if sum(tests) != 1:
             raise ValueError("give exactly one of: equals, in, not_in, min/max")
         return self

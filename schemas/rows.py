@@ -88,7 +88,9 @@ class CanonicalRows(pa.DataFrameModel):
         a, b = df["nik_dob"], df["tanggal_lahir"]
         comparable = a.notna() & b.notna() & df["nik_date_ok"]
         same = (
-            (a.dt.day == b.dt.day) & (a.dt.month == b.dt.month) & (a.dt.year % 100 == b.dt.year % 100)
+            (a.dt.day == b.dt.day)
+            & (a.dt.month == b.dt.month)
+            & (a.dt.year % 100 == b.dt.year % 100)
         )
         return ~comparable | same
 
@@ -208,7 +210,9 @@ def failing_checks(canonical: pd.DataFrame) -> pd.DataFrame:
         cases = cases.loc[cases["check"].isin(ROW_CODES.keys()), ["index", "check"]]
         unknown = errors.failure_cases.loc[~errors.failure_cases["check"].isin(ROW_CODES.keys())]
         if len(unknown):
-            raise ValueError(f"canonical rows break the schema: {unknown.head(5).to_dict()}")
+            raise ValueError(
+                f"canonical rows break the schema: {unknown.head(5).to_dict()}"
+            ) from errors
         return cases.drop_duplicates().astype({"index": "int64"}).reset_index(drop=True)
     return pd.DataFrame({"index": pd.Series(dtype="int64"), "check": pd.Series(dtype="str")})
 

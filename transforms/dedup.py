@@ -64,11 +64,15 @@ def person_keys(rows: pd.DataFrame, conflict: pd.Series) -> pd.Series:
     """Registry key per row: the NIK, or NIK+name+birth date for a conflicting claimant."""
     dob = rows["tanggal_lahir"].dt.strftime("%Y-%m-%d").fillna("")
     normal = "N:" + rows["nik"].astype(str)
-    other = "C:" + rows["nik"].astype(str) + "|" + rows["nama_key"].fillna("").astype(str) + "|" + dob
+    other = (
+        "C:" + rows["nik"].astype(str) + "|" + rows["nama_key"].fillna("").astype(str) + "|" + dob
+    )
     return normal.where(~conflict, other)
 
 
-def assign_person_ids(keys: pd.Series, order: pd.Series, registry: pd.DataFrame) -> tuple[pd.Series, pd.DataFrame]:
+def assign_person_ids(
+    keys: pd.Series, order: pd.Series, registry: pd.DataFrame
+) -> tuple[pd.Series, pd.DataFrame]:
     """Map keys to ids, reusing the registry's ids and numbering new keys in order of first sight."""
     known = dict(zip(registry["person_key"], registry["person_id"], strict=True))
     first_seen = (
@@ -105,13 +109,17 @@ def golden_records(rows: pd.DataFrame) -> pd.DataFrame:
     completeness = rows[present].notna().sum(axis=1)
     ranked = rows.assign(
         _accepted=rows["status"].eq("accepted"), _complete=completeness
-    ).sort_values(["person_id", "_accepted", "_complete", "order_key"], ascending=[True, False, False, False])
+    ).sort_values(
+        ["person_id", "_accepted", "_complete", "order_key"], ascending=[True, False, False, False]
+    )
     golden = ranked.drop_duplicates("person_id").drop(columns=["_accepted", "_complete"])
     golden = golden.rename(
         columns={"file_name": "source_file", "sheet": "source_sheet", "row_number": "source_row"}
     )
     counts = (
-        rows.groupby(["person_id", "status"]).size().unstack(fill_value=0)
+        rows.groupby(["person_id", "status"])
+        .size()
+        .unstack(fill_value=0)
         .reindex(columns=["accepted", "review"], fill_value=0)
         .rename(columns={"accepted": "n_rows_accepted", "review": "n_rows_review"})
     )
@@ -122,7 +130,9 @@ def golden_records(rows: pd.DataFrame) -> pd.DataFrame:
     return golden.reset_index().drop(columns=["status", "order_key"], errors="ignore")
 
 
-def deduplicate(rows: pd.DataFrame, registry: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+def deduplicate(
+    rows: pd.DataFrame, registry: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Exact-NIK deduplication of accepted and review rows.
 
     Returns (rows with `person_id` and `nik_conflict`, persons, registry rows added).

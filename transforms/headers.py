@@ -204,7 +204,9 @@ def find_header(
     best: tuple[int, int, dict[str, int]] | None = None
     for i, row_labels in enumerate(labels[:search_rows]):
         mapping = _map_row(row_labels)
-        if _is_header(mapping, required, min_fields) and (best is None or len(mapping) > len(best[2])):
+        if _is_header(mapping, required, min_fields) and (
+            best is None or len(mapping) > len(best[2])
+        ):
             best = (i, 1, mapping)
     if best is None:
         return None
@@ -214,9 +216,7 @@ def find_header(
         mapping, extra = _merge_sub_header(labels[i], labels[i + 1], mapping)
         if extra:
             header_rows.append(int(head.index[i + 1]))
-    unmatched = [
-        lab for pos, lab in enumerate(labels[i]) if lab and pos not in mapping.values()
-    ]
+    unmatched = [lab for pos, lab in enumerate(labels[i]) if lab and pos not in mapping.values()]
     return HeaderMatch(header_rows=header_rows, columns=mapping, unmatched=unmatched)
 
 
@@ -270,9 +270,9 @@ def grid_to_table(grid: pd.DataFrame, header: HeaderMatch) -> Table:
     lead_text = first_cells.apply(
         lambda col: col.where(col.map(type).eq(str), "").astype(str).str.strip()
     )
-    marker = lead_text.apply(lambda col: col.str.match(FOOTER_MARKERS)).any(axis=1) | lead_text.apply(
-        lambda col: col.str.match(PLACE_DATE_LINE)
-    ).any(axis=1)
+    marker = lead_text.apply(lambda col: col.str.match(FOOTER_MARKERS)).any(
+        axis=1
+    ) | lead_text.apply(lambda col: col.str.match(PLACE_DATE_LINE)).any(axis=1)
     has_identity = pd.Series(False, index=body.index)
     for fld in IDENTITY_FIELDS:
         if fld in header.columns:
@@ -293,7 +293,11 @@ def grid_to_table(grid: pd.DataFrame, header: HeaderMatch) -> Table:
     skipped = blank | footer_row | footer_zone
     kept = body.loc[~skipped]
     data = pd.DataFrame(
-        {fld: kept.iloc[:, pos].to_numpy() for fld, pos in header.columns.items() if fld != "row_no"},
+        {
+            fld: kept.iloc[:, pos].to_numpy()
+            for fld, pos in header.columns.items()
+            if fld != "row_no"
+        },
         index=kept.index,
     )
     data.insert(0, "row_number", kept.index.astype("int64"))

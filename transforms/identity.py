@@ -58,7 +58,9 @@ def parse_identity(values: pd.Series) -> pd.DataFrame:
     sci = is_scientific(raw)
     is16 = digits.str.fullmatch(r"\d{16}").fillna(False).astype(bool) & ~sci
     # A 16-digit number from a numeric cell ending in 0 may be Excel's 15-digit rounding.
-    suspect = cells["from_number"] & is16 & (digits.str[-1].eq("0").fillna(False) | cells["inexact"])
+    suspect = (
+        cells["from_number"] & is16 & (digits.str[-1].eq("0").fillna(False) | cells["inexact"])
+    )
     return pd.DataFrame(
         {
             "raw": raw,
@@ -96,7 +98,8 @@ def resolve_century(yy: pd.Series, month: pd.Series, day: pd.Series, as_of: date
     this_century = (as_of.year // 100) * 100
     year = this_century + yy
     later = (year > as_of.year) | (
-        (year == as_of.year) & ((month > as_of.month) | ((month == as_of.month) & (day > as_of.day)))
+        (year == as_of.year)
+        & ((month > as_of.month) | ((month == as_of.month) & (day > as_of.day)))
     )
     return year.where(~later, year - 100)
 

@@ -138,8 +138,10 @@ def canonicalise(raw: pd.DataFrame, as_of: date) -> pd.DataFrame:
     out["jenis_kelamin"] = stated.fillna(out["nik_sex"].where(out["nik_date_ok"]))
 
     for name in TEXT_FIELDS:
-        out[name] = _text(_column(raw, name)) if name in raw else pd.Series(
-            pd.NA, index=raw.index, dtype="string"
+        out[name] = (
+            _text(_column(raw, name))
+            if name in raw
+            else pd.Series(pd.NA, index=raw.index, dtype="string")
         )
     if "rt" in raw and "rt_rw" not in raw:
         rt, rw = _text(raw["rt"]), _text(_column(raw, "rw"))

@@ -11,6 +11,7 @@ import pandas as pd
 
 from schemas.programs import Condition, Program, ScoreComponent
 from transforms.dates import age_at
+from transforms.identity import to_float
 
 PENDING_REVIEW = "PENDING_REVIEW"
 HOUSEHOLD_LIMIT = "HOUSEHOLD_LIMIT"
@@ -22,12 +23,14 @@ def person_features(persons: pd.DataFrame, enrolled: pd.DataFrame, as_of: date) 
     `enrolled` has one row per NIK with booleans `kesehatan_covered`,
     `kesehatan_self_paying`, `ketenagakerjaan_active`.
     """
-    f = persons[["person_id", "nik", "no_kk", "regency_code", "jenis_kelamin", "tanggal_lahir"]].copy()
-    f["age"] = age_at(persons["tanggal_lahir"], as_of).astype("float64")
-    f["desil"] = persons["desil"].astype("float64")
+    f = persons[
+        ["person_id", "nik", "no_kk", "regency_code", "jenis_kelamin", "tanggal_lahir"]
+    ].copy()
+    f["age"] = to_float(age_at(persons["tanggal_lahir"], as_of))
+    f["desil"] = to_float(persons["desil"])
     f["disabilitas"] = persons["disabilitas"].astype("boolean")
-    f["jumlah_tanggungan"] = persons["jumlah_tanggungan"].astype("float64")
-    f["penghasilan"] = persons["penghasilan"].astype("float64")
+    f["jumlah_tanggungan"] = to_float(persons["jumlah_tanggungan"])
+    f["penghasilan"] = to_float(persons["penghasilan"])
     f["occupation_group"] = persons["occupation_group"].fillna("unknown").astype(str)
     f["resident"] = persons["no_kk"].str[:2].eq("64").fillna(False).astype(bool)
     on_list = f[["nik"]].merge(enrolled, on="nik", how="left").set_index(f.index)
@@ -61,7 +64,9 @@ def component_points(features: pd.DataFrame, component: ScoreComponent) -> pd.Se
     points = pd.Series(np.nan, index=features.index)
     if component.when_true is not None:
         flag = values.astype("boolean")
-        points = pd.Series(np.where(flag.fillna(False), component.when_true, 0.0), index=values.index)
+        points = pd.Series(
+            np.where(flag.fillna(False), component.when_true, 0.0), index=values.index
+        )
         points[flag.isna()] = np.nan
     elif component.values is not None:
         points = values.astype("string").map(component.values).astype("float64")

@@ -22,7 +22,11 @@ def _regency_patterns() -> list[tuple[str, re.Pattern[str]]]:
     patterns = []
     for code, r in REGENCIES.items():
         names = [re.escape(code), re.escape(f"{code[:2]}.{code[2:]}")]
-        spelled = [r.name, f"{r.kind} {r.name}", f"{'Kab' if r.kind == 'Kabupaten' else 'Kota'}. {r.name}"]
+        spelled = [
+            r.name,
+            f"{r.kind} {r.name}",
+            f"{'Kab' if r.kind == 'Kabupaten' else 'Kota'}. {r.name}",
+        ]
         if r.kind == "Kabupaten":
             spelled.append(f"Kab {r.name}")
         names += [re.escape(s.upper()).replace(r"\ ", r"[\s_\-.]*") for s in spelled]
