@@ -123,9 +123,8 @@ def parse_rules(text: str, source: str = "programs.toml") -> ProgramRules:
     try:
         return ProgramRules.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = _describe_location(data, first["loc"])
-        raise RulesError(f"{source}: {where}: {first['msg']}") from exc
+        problems = [f"{_describe_location(data, e['loc'])}: {e['msg']}" for e in exc.errors()]
+        raise RulesError(f"{source}: " + "; ".join(problems)) from exc
 
 
 def _describe_location(data: dict[str, Any], loc: tuple[Any, ...]) -> str:

@@ -197,6 +197,7 @@ CHECK_COLUMNS = [
 # Which check suppresses which: one root cause gives one message, not a cascade.
 _SUPERSEDED_BY = {
     "NIK_FORMAT": ["NIK_MISSING", "NIK_TRUNCATED"],
+    "NIK_DOB_MISMATCH": ["DOB_INVALID"],
 }
 
 

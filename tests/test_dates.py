@@ -1,0 +1,56 @@
+import datetime as dt
+from datetime import date
+
+import pandas as pd
+from hypothesis import given
+from hypothesis import strategies as st
+
+from transforms.dates import age_at, parse_birth_dates
+
+AS_OF = date(2026, 11, 27)
+MONTHS_ID = ["Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
+             "September", "Oktober", "November", "Desember"]  # fmt: skip
+SHORT_ID = ["Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des"]
+
+
+def test_every_format_of_domain_md():
+    cells = pd.Series(
+        [dt.date(1980, 5, 12), dt.datetime(1980, 5, 12), 29353, "29353", "12/05/1980",
+         "12-05-1980", "12 Mei 1980", "12-Mei-80", "1980-05-12", "12 May 1980"],
+        dtype=object,
+    )  # fmt: skip
+    out = parse_birth_dates(cells, AS_OF)
+    assert (out == pd.Timestamp("1980-05-12")).all(), out.tolist()
+
+
+def test_unreadable_and_impossible_give_nat():
+    out = parse_birth_dates(pd.Series(["31/02/1980", "kemarin", "", None, 5], dtype=object), AS_OF)
+    assert out.isna().all()
+
+
+def test_two_digit_year_picks_the_century_with_a_plausible_age():
+    out = parse_birth_dates(pd.Series(["01-01-30", "01-01-20", "01-12-26"], dtype=object), AS_OF)
+    assert [d.year for d in out] == [1930, 2020, 1926]
+
+
+def test_age_at():
+    births = pd.Series(pd.to_datetime(["2000-11-27", "2000-11-28", None]))
+    assert age_at(births, AS_OF).tolist()[:2] == [26, 25]
+
+
+@given(
+    st.dates(min_value=date(1906, 12, 1), max_value=AS_OF),
+    st.sampled_from(["dmy/", "dmy-", "iso", "named", "short", "serial", "cell"]),
+)
+def test_roundtrip_any_date_any_format(born, fmt):
+    cell = {
+        "dmy/": born.strftime("%d/%m/%Y"),
+        "dmy-": born.strftime("%d-%m-%Y"),
+        "iso": born.isoformat(),
+        "named": f"{born.day} {MONTHS_ID[born.month - 1]} {born.year}",
+        "short": f"{born.day:02d}-{SHORT_ID[born.month - 1]}-{born.year}",
+        "serial": (pd.Timestamp(born) - pd.Timestamp("1899-12-30")).days,
+        "cell": born,
+    }[fmt]
+    out = parse_birth_dates(pd.Series([cell], dtype=object), AS_OF)
+    assert out.iloc[0] == pd.Timestamp(born)
