@@ -19,7 +19,10 @@ from __future__ import annotations
 import csv
 import io
 import math
+import multiprocessing
+import os
 import shutil
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -791,8 +794,11 @@ def _plan_files(
         orig = specs[keys.index(key)]
         folder, stem = orig.rel_path.rsplit("/", 1)
         stem = stem.rsplit(".", 1)[0]
-        suffix = str(_choice(rng, (" revisi", " REVISI 1", "_revisi", " (revisi)")))
-        rel = f"{folder}/{stem}{suffix}.xlsx"
+        if "revisi 2" in stem:
+            stem = stem.replace("revisi 2", "revisi 3")
+        else:
+            stem += str(_choice(rng, (" revisi", " REVISI 1", "_revisi", " (revisi)")))
+        rel = f"{folder}/{stem}.xlsx"
         specs.append(FileSpec(len(specs), key[0], key[1], rel, "xlsx", revised_of=orig.idx))
     for spec in specs:
         _style(rng, spec, as_of)
@@ -1492,6 +1498,9 @@ def _render(rng, pop: Population, rows: Rows, sem: Semantics, specs: list[FileSp
     for mode in ("upper", "title", "mixed"):
         m = np.flatnonzero(case == mode)
         names[m] = _apply_case(list(base[m]), mode, rng)
+    # apostrophes typed in Word become curly ones
+    curly = np.flatnonzero(rng.random(n) < 0.3)
+    names[curly] = [v.replace("'", "\u2019") for v in names[curly]]
     names[sem.name_missing] = None
     out["nama"] = names
 
@@ -1687,8 +1696,9 @@ def _footer(rng, spec: FileSpec, n_rows: int, income_sum: int, ncols: int, incom
         None,
         None,
         spec.official,
-        "NIP. 19" + "".join(str(x) for x in rng.integers(0, 10, 6)) + " 199" + str(int(rng.integers(0, 10)))
-        + "03 1 00" + str(int(rng.integers(1, 10))),
+        f"NIP. 19{int(rng.integers(65, 81))}{int(rng.integers(1, 13)):02d}"
+        f"{int(rng.integers(1, 29)):02d} {int(rng.integers(1990, 2000))}"
+        f"{int(rng.integers(1, 13)):02d} {int(rng.integers(1, 3))} 00{int(rng.integers(1, 10))}",
     ]
     for s in sig:
         if s is None:
@@ -1749,24 +1759,89 @@ def _layout(rng, spec: FileSpec, idx: np.ndarray, rows: Rows, rend: Rendered, po
 # ---------------------------------------------------------------------------
 
 
-def _write_xlsx(path: Path, spec: FileSpec, sheets: list[SheetLayout], rend: Rendered) -> None:
+@dataclass
+class SheetPayload:
+    """Everything needed to write one sheet (picklable, for worker processes)."""
+
+    name: str
+    titles: tuple[str, ...]
+    header_row: int
+    row_numbers: list[int]
+    blank_rows: list[int]
+    columns: list[list | None]  # per column: values (None = blank); None for the NO column
+    footer: list
+    footer_start: int
+
+
+def _payload(spec: FileSpec, sheets: list[SheetLayout], rend: Rendered) -> list[SheetPayload]:
+    out = []
+    for sh in sheets:
+        sel = sh.rows
+        out.append(
+            SheetPayload(
+                name=sh.name,
+                titles=sh.titles,
+                header_row=sh.header_row,
+                row_numbers=sh.row_numbers.tolist(),
+                blank_rows=sh.blank_after.tolist(),
+                columns=[None if c == "no" else rend.cols[c][sel].tolist() for c in spec.columns],
+                footer=sh.footer,
+                footer_start=sh.footer_start,
+            )
+        )
+    return out
+
+
+def _write_file(path: str, spec: FileSpec, sheets: list[SheetPayload]) -> str:
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    if spec.fmt == "xlsx":
+        _write_xlsx(Path(path), spec, sheets)
+    else:
+        _write_csv(Path(path), spec, sheets)
+    return path
+
+
+def _write_all(jobs: list[tuple[int, str, FileSpec, list[SheetPayload]]], workers: int | None) -> None:
+    """Write the files, the largest first, in worker processes when worth it."""
+    jobs = sorted(jobs, key=lambda j: (-j[0], j[1]))
+    total = sum(j[0] for j in jobs)
+    if workers is None:
+        workers = min(os.cpu_count() or 1, 8) if total >= 50_000 else 1
+    workers = max(1, min(workers, len(jobs)))
+    if workers == 1:
+        for _, path, spec, sheets in jobs:
+            _write_file(path, spec, sheets)
+        return
+    ctx = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+        futures = [pool.submit(_write_file, path, spec, sheets) for _, path, spec, sheets in jobs]
+        for fut in futures:
+            fut.result()
+
+
+def _write_xlsx(path: Path, spec: FileSpec, sheets: list[SheetPayload]) -> None:
     wb = xlsxwriter.Workbook(
         str(path),
-        {"constant_memory": True, "strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False},
+        {
+            "constant_memory": True,
+            "strings_to_numbers": False,
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+        },
     )
-    wb.set_properties({"created": spec.created, "author": "Dinas Sosial", "company": REGENCIES[spec.regency].full_name})
+    wb.set_properties(
+        {
+            "created": spec.created,
+            "author": "Dinas Sosial",
+            "company": REGENCIES[spec.regency].full_name,
+        }
+    )
     bold = wb.add_format({"bold": True})
     head = wb.add_format({"bold": True, "border": 1, "align": "center", "text_wrap": True})
-    date_fmts = {
-        "dd/mm/yyyy": wb.add_format({"num_format": "dd/mm/yyyy"}),
-        "dd-mmm-yy": wb.add_format({"num_format": "dd-mmm-yy"}),
-        "d mmmm yyyy": wb.add_format({"num_format": "d mmmm yyyy"}),
-    }
-    dfmt = list(date_fmts.values())[spec.idx % 3]
+    dfmt = wb.add_format({"num_format": ("dd/mm/yyyy", "dd-mmm-yy", "d mmmm yyyy")[spec.idx % 3]})
     idfmt = wb.add_format({"num_format": "0"})
     money = wb.add_format({"num_format": "#,##0"})
     cols = spec.columns
-    data = [rend.cols[c] if c != "no" else None for c in cols]
     ncols = len(cols)
     for sh in sheets:
         ws = wb.add_worksheet(sh.name)
@@ -1788,11 +1863,11 @@ def _write_xlsx(path: Path, spec: FileSpec, sheets: list[SheetLayout], rend: Ren
         hr = sh.header_row - 1
         for j, h in enumerate(spec.headers):
             ws._write_string(hr, j, h, head)
+        # the undecorated writers: the public ones parse A1 notation on every call
         ws_s, ws_n = ws._write_string, ws._write_number
-        sel = sh.rows
-        columns = [None if d is None else d[sel].tolist() for d in data]
-        rn = (sh.row_numbers - 1).tolist()
-        for i, r in enumerate(rn):
+        columns = sh.columns
+        for i, r in enumerate(sh.row_numbers):
+            r -= 1
             for j in range(ncols):
                 colv = columns[j]
                 if colv is None:
@@ -1822,7 +1897,7 @@ def _write_xlsx(path: Path, spec: FileSpec, sheets: list[SheetLayout], rend: Ren
     wb.close()
 
 
-def _write_csv(path: Path, spec: FileSpec, sheets: list[SheetLayout], rend: Rendered) -> None:
+def _write_csv(path: Path, spec: FileSpec, sheets: list[SheetPayload]) -> None:
     buf = io.StringIO(newline="")
     w = csv.writer(buf, delimiter=spec.delimiter, lineterminator=spec.newline)
     ncols = len(spec.columns)
@@ -1831,11 +1906,10 @@ def _write_csv(path: Path, spec: FileSpec, sheets: list[SheetLayout], rend: Rend
         w.writerow([t] + [""] * (ncols - 1))
     w.writerow(spec.headers)
     blank = [""] * ncols
-    sel = sh.rows
-    columns = [None if c == "no" else rend.cols[c][sel].tolist() for c in spec.columns]
-    gaps = set((sh.blank_after).tolist())
+    columns = sh.columns
+    gaps = set(sh.blank_rows)
     r = sh.header_row + 1
-    for i in range(len(sel)):
+    for i in range(len(sh.row_numbers)):
         while r in gaps:
             w.writerow(blank)
             r += 1
@@ -1947,12 +2021,15 @@ def generate_demo_data(
     formats: str = "mixed",
     hard_cases: bool = True,
     revised_files: int = 2,
+    workers: int | None = None,
 ) -> GroundTruthSummary:
     """Write `rows` data rows of regency submissions under `out_dir`, and the ground truth.
 
     formats: "mixed" (mostly xlsx, 6 of the 20 regency files csv), "xlsx" or "csv".
     hard_cases: add duplicate rows whose NIK has a typo, two swapped digits or is missing.
     revised_files: extra "revisi" xlsx files re-sending part of an earlier file (from 500 rows).
+    workers: processes writing files in parallel (default: CPU count for 50,000 rows or
+        more, else 1); the files are the same whatever the number.
     """
     import time
 
@@ -1995,9 +2072,10 @@ def generate_demo_data(
     exp_codes, warn_codes, status = _expected_codes(sem, file_reg, occ_unknown, as_of)
     rend = _render(r_render, pop, rws, sem, specs, as_of)
 
-    # write the files
+    # lay out every file (sequentially: the layout draws from the generator), then write
     truth_parts = []
     file_rows = []
+    jobs: list[tuple[int, str, FileSpec, list[SheetPayload]]] = []
     order = np.argsort(rws.file, kind="stable")
     bounds = np.searchsorted(rws.file[order], np.arange(len(specs) + 1))
     for spec in specs:
@@ -2005,12 +2083,7 @@ def generate_demo_data(
         if not len(idx):
             continue
         sheets = _layout(r_layout, spec, idx, rws, rend, pop)
-        path = out_dir / spec.rel_path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if spec.fmt == "xlsx":
-            _write_xlsx(path, spec, sheets, rend)
-        else:
-            _write_csv(path, spec, sheets, rend)
+        jobs.append((len(idx), str(out_dir / spec.rel_path), spec, _payload(spec, sheets, rend)))
         n_skipped = 0
         for sh in sheets:
             n_skipped += len(sh.blank_after) + len(sh.footer)
@@ -2037,6 +2110,8 @@ def generate_demo_data(
                 "delimiter": spec.delimiter if spec.fmt == "csv" else "",
             }
         )
+    del rend
+    _write_all(jobs, workers)
 
     truth_dir = out_dir / TRUTH_DIR
     truth_dir.mkdir(parents=True, exist_ok=True)
@@ -2084,7 +2159,7 @@ def generate_demo_data(
             "regency_code": np.array(V.REGENCY_CODES)[pop.regency[used]],
             "pekerjaan": pop.occ_label[used],
             "occupation_group": pop.occ_group[used],
-            "desil": pd.array(np.where(pop.desil[used] > 0, pop.desil[used], 0), dtype="Int64"),
+            "desil": pd.array([int(x) if x > 0 else None for x in pop.desil[used]], dtype="Int64"),
             "disabilitas": pop.disab[used],
             "jumlah_tanggungan": pop.deps[used],
             "penghasilan": pd.array(pop.income[used], dtype="Float64").round(0).astype("Int64"),
@@ -2092,7 +2167,6 @@ def generate_demo_data(
             "enrolled_ketenagakerjaan_active": tk_active[used],
         }
     )
-    persons.loc[pop.desil[used] == 0, "desil"] = pd.NA
     persons.to_csv(truth_dir / "persons.csv", index=False, lineterminator="\n")
 
     st = rows_df["expected_status"].value_counts()
