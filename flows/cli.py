@@ -1,4 +1,4 @@
-"""The `tepat` command line: run the pipeline, generate demo data."""
+"""The `tepat` command line: run the pipeline, serve it on a schedule, generate demo data."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import typer
 from flows.settings import Settings
 
 DEFAULTS = Settings()
+review_app = typer.Typer(no_args_is_help=True, help="Rows and person pairs waiting for an officer.")
 app = typer.Typer(
     add_completion=False, no_args_is_help=True, help="tepat: verify BPJS subsidy candidates."
 )
@@ -24,6 +25,9 @@ def _as_of(value: str | None) -> date | None:
         return datetime.strptime(value, "%Y-%m-%d").date()
     except ValueError as exc:
         raise typer.BadParameter("use YYYY-MM-DD, e.g. 2025-06-30") from exc
+
+
+app.add_typer(review_app, name="review")
 
 
 @app.command()
@@ -46,6 +50,13 @@ def run(
     ] = None,
 ) -> None:
     """Ingest, validate, deduplicate, score and publish."""
+    from schemas.programs import RulesError, load_rules
+
+    try:  # check the rules before importing and starting the (slow) flow: fail fast, name the line
+        load_rules(programs or DEFAULTS.programs_path)
+    except RulesError as exc:
+        typer.echo(f"tepat run gagal: aturan program tidak valid: {exc}", err=True)
+        raise typer.Exit(code=1) from None
     from flows.pipeline import pipeline
 
     try:
@@ -88,6 +99,117 @@ def demo_data(
         rows=rows, out_dir=out, seed=seed, reference_dir=reference_dir, formats=formats, **kwargs
     )
     typer.echo(str(summary))
+
+
+@app.command()
+def serve(
+    cron: Annotated[
+        str, typer.Option(help="When to run (cron, in --timezone), e.g. '0 6 * * *' = 06:00.")
+    ] = DEFAULTS.schedule_cron,
+    timezone: Annotated[
+        str, typer.Option(help="IANA time zone of the cron (Asia/Makassar = WITA).")
+    ] = DEFAULTS.schedule_timezone,
+    name: Annotated[str, typer.Option(help="Deployment name in the Prefect UI.")] = (
+        DEFAULTS.deployment_name
+    ),
+    raw_dir: Annotated[Path, typer.Option(help="Regency submissions.")] = DEFAULTS.raw_dir,
+    reference_dir: Annotated[
+        Path, typer.Option(help="BPJS lists of people already enrolled.")
+    ] = DEFAULTS.reference_dir,
+    db: Annotated[Path, typer.Option(help="The DuckDB warehouse.")] = DEFAULTS.db,
+    export_dir: Annotated[
+        Path, typer.Option(help="Files for BPJS, feedback and reports.")
+    ] = DEFAULTS.export_dir,
+    programs: Annotated[
+        Path | None, typer.Option(help="Program rules (TOML); default: the shipped rules.")
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show the schedule and parameters, then exit.")
+    ] = False,
+) -> None:
+    """Run the pipeline on a schedule (a Prefect deployment) until stopped with Ctrl+C."""
+    from flows.serve import ServeOptions, describe
+    from flows.serve import serve as serve_deployment
+
+    try:
+        options = ServeOptions.from_settings(
+            DEFAULTS, cron=cron, timezone=timezone, name=name, raw_dir=raw_dir,
+            reference_dir=reference_dir, db=db, export_dir=export_dir, programs_file=programs,
+        )  # fmt: skip
+        typer.echo(describe(options))
+    except ValueError as exc:
+        typer.echo(f"tepat serve gagal: jadwal tidak valid: {exc}".splitlines()[0], err=True)
+        raise typer.Exit(code=1) from None
+    if not dry_run:
+        serve_deployment(options)
+
+
+@app.command("analyst-copy")
+def analyst_copy(
+    out: Annotated[Path, typer.Argument(help="The de-identified copy to write (.duckdb).")],
+    db: Annotated[Path, typer.Option(help="The DuckDB warehouse.")] = DEFAULTS.db,
+    key_file: Annotated[
+        Path | None,
+        typer.Option(help="Pseudonym key (made owner-only on first use); default: next to --db."),
+    ] = DEFAULTS.pseudonym_key_file,
+    overwrite: Annotated[bool, typer.Option(help="Replace OUT if it exists.")] = False,
+) -> None:
+    """Write a copy of the warehouse for analysts: identities pseudonymised or removed."""
+    from flows.analyst import AnalystCopyError, pseudonym_key_path, write_analyst_copy
+    from flows.locking import RunAlreadyRunning, run_lock
+
+    try:
+        with run_lock(db, DEFAULTS.lock_wait_seconds, purpose="tepat analyst-copy"):
+            copy = write_analyst_copy(db, out, pseudonym_key_path(db, key_file), overwrite)
+    except (AnalystCopyError, RunAlreadyRunning) as exc:
+        typer.echo(f"tepat analyst-copy gagal: {exc}", err=True)
+        raise typer.Exit(code=1) from None
+    typer.echo(
+        f"Salinan analis: {copy.path} ({len(copy.tables)} tabel, {len(copy.views)} view, "
+        f"{copy.n_pseudonyms} pseudonim; kunci: {copy.key_path})"
+    )
+
+
+@review_app.command("pairs")
+def review_pairs(
+    db: Annotated[Path, typer.Option(help="The DuckDB warehouse.")] = DEFAULTS.db,
+    status: Annotated[str, typer.Option(help="open (waiting), merged, distinct or all.")] = "open",
+    limit: Annotated[int, typer.Option(help="At most this many pairs, highest score first.")] = 50,
+) -> None:
+    """List pairs of persons that may be one person (deduplication was not sure)."""
+    from flows.review_pairs import PairReviewError, list_pairs, pairs_text
+
+    try:
+        pairs = list_pairs(db, status, limit)
+    except PairReviewError as exc:
+        typer.echo(f"tepat review pairs gagal: {exc}", err=True)
+        raise typer.Exit(code=1) from None
+    typer.echo(pairs_text(pairs))
+
+
+@review_app.command("decide-pair")
+def review_decide_pair(
+    person_a: Annotated[int, typer.Argument(help="person_id of one side.")],
+    person_b: Annotated[int, typer.Argument(help="person_id of the other side.")],
+    decision: Annotated[str, typer.Option(help="merge (one person) or distinct (two people).")],
+    officer: Annotated[str, typer.Option(help="Who decides (recorded with the time).")],
+    note: Annotated[str | None, typer.Option(help="Why, for the record.")] = None,
+    db: Annotated[Path, typer.Option(help="The DuckDB warehouse.")] = DEFAULTS.db,
+) -> None:
+    """Record that two persons are one person (merge) or two people (distinct)."""
+    from flows.locking import RunAlreadyRunning
+    from flows.review_pairs import PairReviewError, decide_pair
+
+    try:
+        recorded = decide_pair(db, person_a, person_b, decision, officer, note)
+    except (PairReviewError, RunAlreadyRunning) as exc:
+        typer.echo(f"tepat review decide-pair gagal: {exc}", err=True)
+        raise typer.Exit(code=1) from None
+    verb = "orang yang sama" if decision.strip().lower() == "merge" else "dua orang berbeda"
+    typer.echo(
+        f"Tercatat: {person_a} dan {person_b} {verb} ({len(recorded)} pasangan), oleh {officer}. "
+        "Berlaku pada `tepat run` berikutnya."
+    )
 
 
 def main() -> None:  # pragma: no cover

@@ -5,7 +5,28 @@ submission files (xlsx written with xlsxwriter, and in "mixed" mode some csv), l
 the way regency offices send them (title rows, varying header spellings, blank rows,
 `JUMLAH` totals and signature blocks, identity numbers damaged by Excel, dates in many
 formats, duplicates, invalid rows), and under `out_dir/_truth/` what the pipeline should
-find: `rows.csv` (one line per data row), `files.csv` and `persons.csv`.
+find (the pipeline skips folders starting with `_`):
+
+- `rows.csv`: one line per data row written: `file_name` (relative to `out_dir`,
+  `/`-separated), `sheet` ("" for csv), `row_number` (1-based as a person sees it; csv:
+  line number), `true_person`, `expected_status` (accepted | review | rejected),
+  `expected_codes` (error and review codes, sorted, `;`-joined), `warning_codes` (same),
+  `hard_case` (nik_typo | nik_swap | nik_missing_dup | twin | father_son |
+  same_name_other_regency | ""), `nik_true`, `nik_read` (the 16 digits the pipeline
+  should read from the cell after cleaning, "" if none: differs from `nik_true` for typos
+  and Excel damage), `dup_kind` (why the row is an extra submission of its person:
+  same_file | other_program | other_regency | revised | "").
+- `files.csv`: `file_name`, `regency_code`, `program`, `n_rows`, `n_skipped` (blank and
+  footer rows after the header), `format` (xlsx | csv), `n_sheets`, `encoding` and
+  `delimiter` (csv), `revision_of` (the file a "revisi" file re-sends, else "").
+- `persons.csv`: the true values of every person with a row: `true_person`, `nik`,
+  `no_kk`, `nama` (without titles), `tanggal_lahir` (ISO), `jenis_kelamin` (L/P),
+  `regency_code` (domicile), `pekerjaan` (canonical label, or the raw unknown spelling),
+  `occupation_group`, `desil` (empty: not in DTSEN), `disabilitas`, `jumlah_tanggungan`,
+  `penghasilan` (empty: never stated), `enrolled_kesehatan_covered` (active in a segment
+  other than PBPU), `enrolled_ketenagakerjaan_active` (both False without reference lists).
+  Scoring inputs (occupation, desil, disability, dependents, income) are written with
+  the same value in every row of a person (spelled differently), so they are exact.
 
 Everything is drawn from one numpy Generator tree seeded by `seed`: the same arguments
 write byte-identical files. Expected codes are not "intended" codes: they are computed
@@ -32,7 +53,7 @@ import pandas as pd
 import xlsxwriter
 
 from flows import demo_vocab as V
-from transforms.reference import KALTIM_DISTRICT_CODES, OCCUPATIONS, PROVINCE_CODES, REGENCIES
+from transforms.reference import KALTIM_DISTRICT_CODES, PROVINCE_CODES, REGENCIES
 
 PROGRAMS: tuple[str, ...] = ("kesehatan", "ketenagakerjaan")
 TRUTH_DIR = "_truth"
@@ -72,7 +93,13 @@ ERROR_CODES = frozenset(
 )
 REVIEW_CODES = frozenset({"KK_REGION", "NIK_DOB_MISMATCH", "NIK_SEX_MISMATCH"})
 # NIK_TRUNCATED is an error (scientific notation) or review (numeric cell ending in 0).
-WARNING_NAMES: tuple[str, ...] = ("NIK_KECAMATAN_UNKNOWN", "OCCUPATION_UNKNOWN", "SEX_DERIVED")
+# Warnings (no effect on status), as the pipeline reports them (schemas/codes.py).
+WARNING_NAMES: tuple[str, ...] = (
+    "KK_TRUNCATED",
+    "NIK_KECAMATAN_UNKNOWN",
+    "OCCUPATION_UNKNOWN",
+    "SEX_DERIVED",
+)
 
 HARD_LABELS = {1: "nik_typo", 2: "nik_swap", 3: "nik_missing_dup"}
 DUP_LABELS = {0: "", 1: "same_file", 2: "other_program", 3: "other_regency", 4: "revised"}
@@ -132,7 +159,7 @@ FLOAT_EXACT = 2**53
 
 @dataclass(frozen=True)
 class GroundTruthSummary:
-    """What `generate_demo_data` wrote; `str()` gives a short Indonesian-free report."""
+    """What `generate_demo_data` wrote; `str()` gives a short report for the command line."""
 
     out_dir: Path
     truth_dir: Path
@@ -207,11 +234,6 @@ def _unique_serials(prefix: np.ndarray, base: np.ndarray) -> np.ndarray:
     if out.max() > 9999:  # pragma: no cover - needs >1000 people per kecamatan and day
         raise RuntimeError("serial overflow")
     return out
-
-
-def _days(d: np.ndarray) -> np.ndarray:
-    """datetime64[D] -> int days since epoch."""
-    return d.astype("datetime64[D]").astype(np.int64)
 
 
 def _ymd(days: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -295,13 +317,13 @@ def _kec_weights(rng: np.random.Generator) -> dict[str, tuple[np.ndarray, np.nda
 
 def _ages(rng, n_hh_size, role, member, hh_index, hh_single) -> np.ndarray:
     n = len(role)
-    head_age_hh = np.clip(rng.normal(44, 12, size=len(n_hh_size)), 20, 88)
+    head_age_hh = np.clip(rng.normal(46, 13, size=len(n_hh_size)), 20, 90)
     # single-person households: young adults, middle-aged, elderly
     mix = rng.random(len(n_hh_size))
     single_age = np.where(
         mix < 0.4,
         rng.uniform(18, 30, len(mix)),
-        np.where(mix < 0.7, rng.uniform(30, 60, len(mix)), rng.uniform(60, 92, len(mix))),
+        np.where(mix < 0.6, rng.uniform(30, 60, len(mix)), rng.uniform(60, 94, len(mix))),
     )
     head_age_hh = np.where(hh_single, single_age, head_age_hh)
     head_age = head_age_hh[hh_index]
@@ -391,7 +413,7 @@ def build_population(
 
     u = rng.random(n)
     role = np.where(member == 0, 0, np.where((member == 1) & (u < 0.85), 1, 2))
-    role = np.where((member >= 2) & (u < 0.04), 3, role)
+    role = np.where((member >= 2) & (u < 0.07), 3, role)
     regency = hh_reg[hh]
 
     # sex: head mostly male, spouse opposite, others random
@@ -502,8 +524,14 @@ def build_population(
     if m.any():
         provs = list(V.OTHER_PROVINCES)
         pw = np.array([V.OTHER_PROVINCES[p][0] for p in provs], dtype=float)
-        pc = np.array([int(p) for p in provs])[rng.choice(len(provs), size=int(m.sum()), p=pw / pw.sum())]
-        rc = np.where(rng.random(int(m.sum())) < 0.8, rng.integers(1, 27, int(m.sum())), rng.integers(71, 79, int(m.sum())))
+        pc = np.array([int(p) for p in provs])[
+            rng.choice(len(provs), size=int(m.sum()), p=pw / pw.sum())
+        ]
+        rc = np.where(
+            rng.random(int(m.sum())) < 0.8,
+            rng.integers(1, 27, int(m.sum())),
+            rng.integers(71, 79, int(m.sum())),
+        )
         kc = rng.integers(1, 31, int(m.sum()))
         region6[m] = pc * 10000 + rc * 100 + kc
     # former Kaltim districts (now Kaltara: Bulungan, Malinau, Nunukan, Tarakan)
@@ -555,13 +583,17 @@ def build_population(
     k = int(acad.sum())
     title[acad] = _choice(rng, tuple(", " + s for s in V.TITLES_SUFFIX), size=k) if k else []
     old_acad = acad & (age >= 50) & (rng.random(n) < 0.4)
-    title[old_acad & (sex == 0)] = _choice(rng, ("DRS.", "IR."), size=int((old_acad & (sex == 0)).sum()))
+    title[old_acad & (sex == 0)] = _choice(
+        rng, ("DRS.", "IR."), size=int((old_acad & (sex == 0)).sum())
+    )
     title[old_acad & (sex == 1)] = "DRA."
 
     occ_label, occ_group = _occupations(rng, age, sex)
     income = _incomes(rng, occ_label, occ_group)
 
-    desil_hh = rng.choice(np.arange(1, 11), size=n_hh, p=np.array([15, 15, 14, 12, 10, 9, 8, 7, 5, 5]) / 100)
+    desil_hh = rng.choice(
+        np.arange(1, 11), size=n_hh, p=np.array([15, 15, 14, 12, 10, 9, 8, 7, 5, 5]) / 100
+    )
     desil_hh = np.where(rng.random(n_hh) < 0.12, 0, desil_hh)
     desil = desil_hh[hh]
     disab = rng.random(n) < np.where(age >= 60, 0.07, 0.025)
@@ -597,7 +629,9 @@ def build_population(
     kal = prov == 64
     kal_code = (region6 // 100).astype("U4")
     birthplace[kal] = [
-        (lst := V.BIRTHPLACES_KALTIM.get(c, ("SAMARINDA", "TARAKAN", "BULUNGAN")))[int(p * len(lst))]
+        (lst := V.BIRTHPLACES_KALTIM.get(c, ("SAMARINDA", "TARAKAN", "BULUNGAN")))[
+            int(p * len(lst))
+        ]
         for c, p in zip(kal_code[kal], bp_u[kal], strict=True)
     ]
     nk = ~kal
@@ -765,7 +799,11 @@ def _file_names(rng, as_of: date) -> dict[tuple[str, str], str]:
 
 
 def _plan_files(
-    rng, base_counts: dict[tuple[str, str], int], formats: str, revised: list[tuple[str, str]], as_of
+    rng,
+    base_counts: dict[tuple[str, str], int],
+    formats: str,
+    revised: list[tuple[str, str]],
+    as_of,
 ) -> list[FileSpec]:
     names = _file_names(rng, as_of)
     keys = [(c, p) for c in V.REGENCY_CODES for p in PROGRAMS]
@@ -816,7 +854,9 @@ def _style(rng, s: FileSpec, as_of: date) -> None:
     s.columns = tuple(cols)
     s.headers = tuple(str(_choice(rng, V.HEADERS[c])) for c in cols)
     if rng.random() < 0.3:  # some offices type headers in title case
-        s.headers = tuple(h if h in ("NIK", "L/P", "JK", "RT/RW", "KK") else h.title() for h in s.headers)
+        s.headers = tuple(
+            h if h in ("NIK", "L/P", "JK", "RT/RW", "KK") else h.title() for h in s.headers
+        )
     year = as_of.year
     t1 = str(_choice(rng, V.TITLE_LINES[s.program]))
     t2 = f"{reg.full_name.upper()} TAHUN {year}"
@@ -827,7 +867,9 @@ def _style(rng, s: FileSpec, as_of: date) -> None:
             s.titles = (f"{t1} {reg.full_name.upper()} TAHUN {year}",)
         s.title_merge = bool(rng.random() < 0.5)
         s.nik_numeric = bool(rng.random() < 0.2)
-        s.date_main = int(rng.choice([0, 1, 2, 3, 4, 5, 6, 7], p=[0.35, 0.1, 0.2, 0.1, 0.08, 0.07, 0.05, 0.05]))
+        s.date_main = int(
+            rng.choice([0, 1, 2, 3, 4, 5, 6, 7], p=[0.35, 0.1, 0.2, 0.1, 0.08, 0.07, 0.05, 0.05])
+        )
         s.footer = bool(rng.random() < 0.55)
         s.split_sheets = bool(s.base_rows >= 200 and rng.random() < 0.35)
         s.num_as_text = bool(rng.random() < 0.25)
@@ -840,7 +882,9 @@ def _style(rng, s: FileSpec, as_of: date) -> None:
         s.num_as_text = True
         s.income_style = int(rng.choice([1, 2, 3, 4], p=[0.35, 0.2, 0.1, 0.35]))
     s.id_decor_p = float(rng.choice([0.0, 0.0, 0.02, 0.1, 0.3]))
-    s.id_decor = str(_choice(rng, ("apostrophe", "spaces", "dots", "dashes"), p=[0.4, 0.3, 0.15, 0.15]))
+    s.id_decor = str(
+        _choice(rng, ("apostrophe", "spaces", "dots", "dashes"), p=[0.4, 0.3, 0.15, 0.15])
+    )
     if s.fmt == "csv" and rng.random() < 0.4:
         s.id_decor, s.id_decor_p = "apostrophe", 0.6
     s.date_mix_p = float(rng.choice([0.0, 0.05, 0.15, 0.3]))
@@ -853,9 +897,12 @@ def _style(rng, s: FileSpec, as_of: date) -> None:
     s.kec_sorted = bool(rng.random() < 0.5)
     s.kec_prefix = bool(rng.random() < 0.2)
     s.disab_style = int(rng.integers(0, 3))
-    s.sheet_name = str(_choice(rng, ("Sheet1", "DATA", "Usulan", "Lampiran", reg.name.upper()[:31])))
+    s.sheet_name = str(
+        _choice(rng, ("Sheet1", "DATA", "Usulan", "Lampiran", reg.name.upper()[:31]))
+    )
     s.created = datetime(year, 1, 2, 8, 0, 0) + timedelta(
-        days=int(rng.integers(0, max(1, (as_of - date(year, 1, 2)).days))), minutes=int(rng.integers(0, 600))
+        days=int(rng.integers(0, max(1, (as_of - date(year, 1, 2)).days))),
+        minutes=int(rng.integers(0, 600)),
     )
     s.sign_date = s.created.date()
     s.official = str(_choice(rng, V.OFFICIALS))
@@ -893,10 +940,15 @@ def _base_counts(rng, base: int) -> dict[tuple[str, str], int]:
     for code in V.REGENCY_CODES:
         share_k = rng.uniform(0.5, 0.7)
         noise = rng.lognormal(0, 0.25)
-        w += [V.REGENCY_WEIGHTS[code] * noise * share_k, V.REGENCY_WEIGHTS[code] * noise * (1 - share_k)]
+        w += [
+            V.REGENCY_WEIGHTS[code] * noise * share_k,
+            V.REGENCY_WEIGHTS[code] * noise * (1 - share_k),
+        ]
     w = np.array(w)
     floor = min(4, base // 25)
-    counts = np.full(len(keys), floor, dtype=np.int64) + _largest_remainder(base - floor * len(keys), w)
+    counts = np.full(len(keys), floor, dtype=np.int64) + _largest_remainder(
+        base - floor * len(keys), w
+    )
     return {k: int(v) for k, v in zip(keys, counts, strict=True)}
 
 
@@ -927,7 +979,9 @@ def _assign_programs(rng, pop: Population, base_counts, asd: int) -> tuple[np.nd
     return in_k, in_t
 
 
-def _build_rows(rng, pop: Population, specs: list[FileSpec], counts, in_k, in_t) -> Rows:
+def _build_rows(
+    rng, pop: Population, specs: list[FileSpec], counts, in_k, in_t, target: int
+) -> Rows:
     file_of = {(s.regency, s.program): s.idx for s in specs if s.revised_of < 0}
     code_of = np.array([V.REGENCY_CODES.index(s.regency) for s in specs])
     fk = np.array([file_of[(c, "kesehatan")] for c in V.REGENCY_CODES])
@@ -960,13 +1014,17 @@ def _build_rows(rng, pop: Population, specs: list[FileSpec], counts, in_k, in_t)
         )
 
     # same person again in the same file
-    src = rng.choice(n_base, size=counts["same_file"], replace=True) if n_base else np.array([], int)
+    src = (
+        rng.choice(n_base, size=counts["same_file"], replace=True) if n_base else np.array([], int)
+    )
     add(src, file[src], 1, 0, 0.5, 0.4)
     # same person submitted by another regency (same program)
     k = counts["other_regency"]
     if k and n_base:
         src = rng.choice(n_base, size=k, replace=True)
-        other = (code_of[file[src]] + rng.integers(1, len(V.REGENCY_CODES), k)) % len(V.REGENCY_CODES)
+        other = (code_of[file[src]] + rng.integers(1, len(V.REGENCY_CODES), k)) % len(
+            V.REGENCY_CODES
+        )
         is_k = np.isin(file[src], fk)
         add(src, np.where(is_k, fk[other], ft[other]), 3, 0, 0.0, 0.3)
     # revised files: a subset of the original file again
@@ -1001,6 +1059,11 @@ def _build_rows(rng, pop: Population, specs: list[FileSpec], counts, in_k, in_t)
                 tgt = np.where(rng.random(len(src)) < 0.5, file[src], other)
                 add(src, tgt, 1, hk, 0.5, 0.0)
                 parts[-1][2][:] = np.where(tgt == file[src], 1, 2)
+    # too few candidates for a kind above (tiny inputs): more same-file duplicates instead
+    short = target - sum(len(part[0]) for part in parts)
+    if short > 0 and n_base:
+        src = rng.choice(n_base, size=short, replace=True)
+        add(src, file[src], 1, 0, 0.5, 0.4)
     cols = list(zip(*parts, strict=True))
     return Rows(*(np.concatenate(c) for c in cols))
 
@@ -1128,8 +1191,10 @@ def _semantics(rng, pop: Population, rows: Rows, specs: list[FileSpec], asd: int
     defect[rows.hard > 0] = D_NONE
     # persons with a former district code keep a clean NIK (their warning stays alone)
     defect[np.isin(defect, NIK_DEFECTS) & pop.old_code[p]] = D_NONE
-    # name-varied rows keep the true birth date (else the pipeline may see a NIK conflict)
-    defect[(defect == D_DOB_MISMATCH) & rows.vary] = D_NONE
+    # a person whose name is spelled differently in some row keeps the true birth date in
+    # every row: name and birth date both differing would look like another person's NIK
+    varied = np.isin(p, np.unique(p[rows.vary]))
+    defect[(defect == D_DOB_MISMATCH) & varied] = D_NONE
 
     all_nik = pop.nik
     # damaged numeric NIK: last digit 0, must not become serial 0000 or another person's NIK
@@ -1166,8 +1231,9 @@ def _semantics(rng, pop: Population, rows: Rows, specs: list[FileSpec], asd: int
     nik_digits[m[half]] = ""
     set_nik(np.isin(np.arange(n), m[~half]), _nik_format_error)
 
-    # hard cases
+    # hard cases: the altered NIK belongs to nobody (nor to a damaged NIK written elsewhere)
     taken = set(all_nik.tolist())
+    taken.update(nik_digits[defect == D_NIK_DAMAGED].tolist())
     for hk, swap in ((1, False), (2, True)):
         idx = np.flatnonzero(rows.hard == hk)
         for i in idx:
@@ -1178,6 +1244,7 @@ def _semantics(rng, pop: Population, rows: Rows, specs: list[FileSpec], asd: int
                     break
             else:  # pragma: no cover
                 t = s[:15] + ("1" if s[15] != "1" else "2")
+            taken.add(t)
             nik_digits[i] = t
             nik_kind[i] = 1
     m = rows.hard == 3
@@ -1271,7 +1338,6 @@ def nik_rules(
     kind: np.ndarray, digits: np.ndarray, as_of: date
 ) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray, np.ndarray]:
     """NIK codes plus (valid, embedded birth date in days, embedded sex) per row."""
-    asd = _as_of_days(as_of)
     present = kind != 0
     sci = kind == 3
     is16, v = _digits16(digits)
@@ -1288,8 +1354,7 @@ def nik_rules(
     month_ok = (mm >= 1) & (mm <= 12)
     year = (as_of.year // 100) * 100 + yy
     later = (year > as_of.year) | (
-        (year == as_of.year)
-        & ((mm > as_of.month) | ((mm == as_of.month) & (day > as_of.day)))
+        (year == as_of.year) & ((mm > as_of.month) | ((mm == as_of.month) & (day > as_of.day)))
     )
     year = np.where(later, year - 100, year)
     exists = day_ok & month_ok & (day <= _days_in_month(year, mm))
@@ -1315,7 +1380,6 @@ def nik_rules(
             ),
         )
         emb[valid] = s.astype("datetime64[D]").astype(np.int64)
-    _ = asd
     return codes, valid, emb, female.astype(np.int8)
 
 
@@ -1353,6 +1417,7 @@ def _expected_codes(
         & (v // 10**14 == 64)
         & ~np.isin(district, list(KALTIM_DISTRICT_CODES)),
         "OCCUPATION_UNKNOWN": occ_unknown,
+        "KK_TRUNCATED": kk16 & (sem.kk_kind == 2) & (kv % 10 == 0),
         "SEX_DERIVED": (sem.sex_state >= 2) & valid,
     }
     # bitmask -> joined strings
@@ -1407,7 +1472,14 @@ def _name_variant(name: str, rng) -> str:
         return " ".join(rep if t == "MUHAMMAD" else t for t in toks)
     if r < 0.3 and len(toks) >= 3:
         return " ".join([toks[0], toks[-1]])
-    for a, b in (("NUR", "NOOR"), ("SITI", "SITTI"), ("SYA", "SA"), ("KH", "H"), ("Y", "I"), ("TH", "T")):
+    for a, b in (
+        ("NUR", "NOOR"),
+        ("SITI", "SITTI"),
+        ("SYA", "SA"),
+        ("KH", "H"),
+        ("Y", "I"),
+        ("TH", "T"),
+    ):
         if a in name:
             return name.replace(a, b, 1)
     if "AA" not in name and "A" in name[1:]:
@@ -1422,7 +1494,10 @@ def _apply_case(values: list[str], mode: str, rng) -> list[str]:
     if mode == "title":
         return [v.title() for v in values]
     pick = rng.random(len(values))
-    return [v.upper() if x < 0.6 else (v.title() if x < 0.9 else v.lower()) for v, x in zip(values, pick, strict=True)]
+    return [
+        v.upper() if x < 0.6 else (v.title() if x < 0.9 else v.lower())
+        for v, x in zip(values, pick, strict=True)
+    ]
 
 
 def _decorate(s: str, how: str) -> str:
@@ -1453,7 +1528,9 @@ class Rendered:
     cols: dict[str, np.ndarray]  # logical column -> object array (None = blank)
 
 
-def _render(rng, pop: Population, rows: Rows, sem: Semantics, specs: list[FileSpec], as_of: date) -> Rendered:
+def _render(
+    rng, pop: Population, rows: Rows, sem: Semantics, specs: list[FileSpec], as_of: date
+) -> Rendered:
     n = len(rows.person)
     p = rows.person
     f = rows.file
@@ -1492,7 +1569,10 @@ def _render(rng, pop: Population, rows: Rows, sem: Semantics, specs: list[FileSp
     title = pop.title[p]
     show = (title != "") & (rng.random(n) < 0.7) & (sem.defect != D_DOB_MISMATCH)
     ti = np.flatnonzero(show)
-    base[ti] = [(f"{nm}{t}" if t.startswith(",") else f"{t} {nm}") for nm, t in zip(base[ti], title[ti], strict=True)]
+    base[ti] = [
+        (f"{nm}{t}" if t.startswith(",") else f"{t} {nm}")
+        for nm, t in zip(base[ti], title[ti], strict=True)
+    ]
     names = np.empty(n, dtype=object)
     case = per_file("name_case")
     for mode in ("upper", "title", "mixed"):
@@ -1529,7 +1609,10 @@ def _render(rng, pop: Population, rows: Rows, sem: Semantics, specs: list[FileSp
     for i in away:
         kecs = list(REGENCIES[file_reg[i]].kecamatan)
         kec_code[i] = int(kecs[int(rng.integers(0, len(kecs)))])
-    kec_name = np.array([REGENCIES[r].kecamatan[f"{k:02d}"] for r, k in zip(file_reg, kec_code, strict=True)], dtype=object)
+    kec_name = np.array(
+        [REGENCIES[r].kecamatan[f"{k:02d}"] for r, k in zip(file_reg, kec_code, strict=True)],
+        dtype=object,
+    )
     out["_kec_code"] = kec_code
     out["_kec_name"] = kec_name
     kn = cased(kec_name)
@@ -1547,7 +1630,9 @@ def _render(rng, pop: Population, rows: Rows, sem: Semantics, specs: list[FileSp
             w = np.array([4.0 if s.isupper() else 1.0 for s in sp])
             w[0] += 3
             cum = np.cumsum(w / w.sum())
-            occ[m] = [sp[min(int(np.searchsorted(cum, x)), len(sp) - 1)] for x in r[m]]
+            arr = np.empty(len(sp), dtype=object)
+            arr[:] = sp
+            occ[m] = arr[np.minimum(np.searchsorted(cum, r[m]), len(sp) - 1)]
     unk = pop.occ_group[p] == "unknown"
     occ[unk] = labels[unk]
     out["pekerjaan"] = occ
@@ -1565,13 +1650,19 @@ def _render(rng, pop: Population, rows: Rows, sem: Semantics, specs: list[FileSp
     des = pop.desil[p]
     col = np.full(n, None, dtype=object)
     have = np.flatnonzero(des > 0)
-    col[have] = [str(int(x)) if t else int(x) for x, t in zip(des[have], as_text[have], strict=True)]
+    col[have] = [
+        str(int(x)) if t else int(x) for x, t in zip(des[have], as_text[have], strict=True)
+    ]
     out["desil"] = col
     deps = pop.deps[p]
-    out["tanggungan"] = np.array([str(int(x)) if t else int(x) for x, t in zip(deps, as_text, strict=True)], dtype=object)
+    out["tanggungan"] = np.array(
+        [str(int(x)) if t else int(x) for x, t in zip(deps, as_text, strict=True)], dtype=object
+    )
     dstyle = per_file("disab_style").astype(int)
     yes = (("Ya", "Tidak"), ("YA", "TIDAK"), ("ya", "tidak"))
-    out["disab"] = np.array([yes[s][0 if d else 1] for s, d in zip(dstyle, pop.disab[p], strict=True)], dtype=object)
+    out["disab"] = np.array(
+        [yes[s][0 if d else 1] for s, d in zip(dstyle, pop.disab[p], strict=True)], dtype=object
+    )
 
     # phone
     ph = pop.phone[p].copy()
@@ -1579,7 +1670,13 @@ def _render(rng, pop: Population, rows: Rows, sem: Semantics, specs: list[FileSp
     have = np.flatnonzero(ph != "")
     kind = rng.random(len(have))
     col[have] = [
-        s if k < 0.7 else (f"{s[:4]}-{s[4:8]}-{s[8:]}" if k < 0.85 else ("+62 " + s[1:] if k < 0.95 else "62" + s[1:]))
+        s
+        if k < 0.7
+        else (
+            f"{s[:4]}-{s[4:8]}-{s[8:]}"
+            if k < 0.85
+            else ("+62 " + s[1:] if k < 0.95 else "62" + s[1:])
+        )
         for s, k in zip(ph[have], kind, strict=True)
     ]
     out["hp"] = col
@@ -1603,7 +1700,6 @@ def _render(rng, pop: Population, rows: Rows, sem: Semantics, specs: list[FileSp
 
 def _render_dates(rng, sem: Semantics, specs, f, is_csv, as_of: date) -> np.ndarray:
     n = len(f)
-    asd = _as_of_days(as_of)
     main = np.array([s.date_main for s in specs])[f]
     mix = rng.random(n) < np.array([s.date_mix_p for s in specs])[f]
     fmt = np.where(mix, rng.integers(0, 8, n), main)
@@ -1615,7 +1711,9 @@ def _render_dates(rng, sem: Semantics, specs, f, is_csv, as_of: date) -> np.ndar
     # two-digit years only where the century rule gives the same year back
     yy = y % 100
     y2 = (as_of.year // 100) * 100 + yy
-    later = (y2 > as_of.year) | ((y2 == as_of.year) & ((m > as_of.month) | ((m == as_of.month) & (d > as_of.day))))
+    later = (y2 > as_of.year) | (
+        (y2 == as_of.year) & ((m > as_of.month) | ((m == as_of.month) & (d > as_of.day)))
+    )
     y2 = np.where(later, y2 - 100, y2)
     fmt = np.where((fmt == 5) & (y2 != y), 2, fmt)
     # invalid dates (future / too old) as text; pre-1900 dates cannot be date cells
@@ -1643,7 +1741,10 @@ def _render_dates(rng, sem: Semantics, specs, f, is_csv, as_of: date) -> np.ndar
                 for a, b, c, u in zip(di, mi, yi, up, strict=True)
             ]
         elif code == 5:
-            vals = [f"{a:02d}-{V.MONTHS_SHORT[b - 1]}-{c % 100:02d}" for a, b, c in zip(di, mi, yi, strict=True)]
+            vals = [
+                f"{a:02d}-{V.MONTHS_SHORT[b - 1]}-{c % 100:02d}"
+                for a, b, c in zip(di, mi, yi, strict=True)
+            ]
         elif code == 6:
             vals = [f"{c}-{b:02d}-{a:02d}" for a, b, c in zip(di, mi, yi, strict=True)]
         else:
@@ -1651,7 +1752,6 @@ def _render_dates(rng, sem: Semantics, specs, f, is_csv, as_of: date) -> np.ndar
         col[idx] = vals
     bad = np.flatnonzero((sem.dob_state == 2) & ~valid_date)
     col[bad] = sem.dob_text[bad]
-    _ = asd
     return col
 
 
@@ -1710,13 +1810,12 @@ def _footer(rng, spec: FileSpec, n_rows: int, income_sum: int, ncols: int, incom
     return lines
 
 
-def _layout(rng, spec: FileSpec, idx: np.ndarray, rows: Rows, rend: Rendered, pop: Population) -> list[SheetLayout]:
+def _layout(
+    rng, spec: FileSpec, idx: np.ndarray, rows: Rows, rend: Rendered, pop: Population
+) -> list[SheetLayout]:
     kec_code = rend.cols["_kec_code"][idx]
     key = rows.okey[idx]
-    if spec.split_sheets:
-        groups = np.unique(kec_code)
-    else:
-        groups = np.array([-1])
+    groups = np.unique(kec_code) if spec.split_sheets else np.array([-1])
     sheets = []
     ncols = len(spec.columns)
     inc_col = spec.columns.index("penghasilan") if "penghasilan" in spec.columns else -1
@@ -1739,7 +1838,11 @@ def _layout(rng, spec: FileSpec, idx: np.ndarray, rows: Rows, rend: Rendered, po
         header_row = spec.title_rows + 1
         if spec.blank_rate > 0 and n > 2:
             nb = min(int(rng.binomial(n - 1, spec.blank_rate)), n - 1)
-            gaps = np.sort(rng.choice(np.arange(1, n), size=nb, replace=False)) if nb else np.array([], int)
+            gaps = (
+                np.sort(rng.choice(np.arange(1, n), size=nb, replace=False))
+                if nb
+                else np.array([], int)
+            )
         else:
             gaps = np.array([], dtype=np.int64)
         pos = np.arange(n)
@@ -1750,7 +1853,9 @@ def _layout(rng, spec: FileSpec, idx: np.ndarray, rows: Rows, rend: Rendered, po
         inc_sum = int(np.nansum(inc))
         foot = _footer(rng, spec, n, inc_sum, ncols, inc_col)
         last = int(rownum[-1]) if n else header_row
-        sheets.append(SheetLayout(name, sel, rownum, header_row, blank_rows, foot, last + 1, titles))
+        sheets.append(
+            SheetLayout(name, sel, rownum, header_row, blank_rows, foot, last + 1, titles)
+        )
     return sheets
 
 
@@ -1801,7 +1906,9 @@ def _write_file(path: str, spec: FileSpec, sheets: list[SheetPayload]) -> str:
     return path
 
 
-def _write_all(jobs: list[tuple[int, str, FileSpec, list[SheetPayload]]], workers: int | None) -> None:
+def _write_all(
+    jobs: list[tuple[int, str, FileSpec, list[SheetPayload]]], workers: int | None
+) -> None:
     """Write the files, the largest first, in worker processes when worth it."""
     jobs = sorted(jobs, key=lambda j: (-j[0], j[1]))
     total = sum(j[0] for j in jobs)
@@ -1932,7 +2039,9 @@ def _write_csv(path: Path, spec: FileSpec, sheets: list[SheetPayload]) -> None:
 # ---------------------------------------------------------------------------
 
 
-def _enrolment(rng, pop: Population, asd: int) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+def _enrolment(
+    rng, pop: Population, asd: int
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
     """Kesehatan (segment, status) and Ketenagakerjaan (status) per person; '' = not listed."""
     n = len(pop)
     age = (asd - pop.dob) / 365.2425
@@ -1955,14 +2064,20 @@ def _enrolment(rng, pop: Population, asd: int) -> tuple[dict[str, np.ndarray], d
         "PBPU PEMDA",
     )
     k_status = np.where(in_k, np.where(rng.random(n) < 0.8, "AKTIF", "NONAKTIF"), "").astype(object)
-    worker = (age >= 15) & (age <= 65) & np.isin(grp, ["informal", "wage_or_state", "unknown", "contract_staff"])
+    worker = (
+        (age >= 15)
+        & (age <= 65)
+        & np.isin(grp, ["informal", "wage_or_state", "unknown", "contract_staff"])
+    )
     p_t = np.where(worker, 0.075, 0.005)
     in_t = np.where(sub, rng.random(n) < p_t, worker & (rng.random(n) < 0.5))
     t_status = np.where(in_t, np.where(rng.random(n) < 0.7, "AKTIF", "NONAKTIF"), "").astype(object)
     return {"segment": seg, "status": k_status}, {"status": t_status}
 
 
-def _write_reference(rng, reference_dir: Path, pop: Population, kes, tk, created: datetime) -> list[str]:
+def _write_reference(
+    rng, reference_dir: Path, pop: Population, kes, tk, created: datetime
+) -> list[str]:
     reference_dir.mkdir(parents=True, exist_ok=True)
     idx = np.flatnonzero(kes["status"] != "")
     idx = idx[np.argsort(pop.nik[idx], kind="stable")]
@@ -2065,12 +2180,15 @@ def generate_demo_data(
         revised = [big[int(i)][0] for i in sorted(pick)]
     specs = _plan_files(r_files, base_counts, formats, revised, as_of)
 
-    rws = _build_rows(r_rows, pop, specs, counts, in_k, in_t)
+    rws = _build_rows(r_rows, pop, specs, counts, in_k, in_t, rows)
     sem = _semantics(r_sem, pop, rws, specs, asd)
     file_reg = np.array([s.regency for s in specs], dtype=object)[rws.file]
     occ_unknown = pop.occ_group[rws.person] == "unknown"
     exp_codes, warn_codes, status = _expected_codes(sem, file_reg, occ_unknown, as_of)
     rend = _render(r_render, pop, rws, sem, specs, as_of)
+    # the NIK the pipeline reads after cleaning (16 digits), "" when there is none
+    is16, _ = _digits16(sem.nik_digits)
+    nik_read = np.where(is16 & np.isin(sem.nik_kind, (1, 2)), sem.nik_digits, "").astype(object)
 
     # lay out every file (sequentially: the layout draws from the generator), then write
     truth_parts = []
@@ -2108,6 +2226,7 @@ def generate_demo_data(
                 "n_sheets": len(sheets),
                 "encoding": spec.encoding if spec.fmt == "csv" else "",
                 "delimiter": spec.delimiter if spec.fmt == "csv" else "",
+                "revision_of": specs[spec.revised_of].rel_path if spec.revised_of >= 0 else "",
             }
         )
     del rend
@@ -2115,8 +2234,10 @@ def generate_demo_data(
 
     truth_dir = out_dir / TRUTH_DIR
     truth_dir.mkdir(parents=True, exist_ok=True)
-    rows_df = pd.concat(truth_parts, ignore_index=True) if truth_parts else pd.DataFrame(
-        {"file_name": [], "sheet": [], "row_number": [], "_row": []}
+    rows_df = (
+        pd.concat(truth_parts, ignore_index=True)
+        if truth_parts
+        else pd.DataFrame({"file_name": [], "sheet": [], "row_number": [], "_row": []})
     )
     ri = rows_df["_row"].to_numpy(dtype=np.int64)
     pid = np.char.add("P", np.char.zfill(np.arange(len(pop)).astype("U7"), 7))
@@ -2130,6 +2251,7 @@ def generate_demo_data(
         warning_codes=warn_codes[ri],
         hard_case=hard_lab,
         nik_true=pop.nik[rws.person[ri]],
+        nik_read=nik_read[ri],
         dup_kind=np.array([DUP_LABELS[k] for k in range(5)], dtype=object)[rws.dup[ri]],
     )
     rows_df.to_csv(truth_dir / "rows.csv", index=False, lineterminator="\n")
@@ -2140,7 +2262,9 @@ def generate_demo_data(
     kes, tk = _enrolment(r_ref, pop, asd)
     ref_files: list[str] = []
     if reference_dir is not None:
-        ref_files = _write_reference(r_ref, Path(reference_dir), pop, kes, tk, datetime(as_of.year, 1, 5, 9, 0))
+        ref_files = _write_reference(
+            r_ref, Path(reference_dir), pop, kes, tk, datetime(as_of.year, 1, 5, 9, 0)
+        )
         covered = (kes["status"] == "AKTIF") & (kes["segment"] != "PBPU")
         tk_active = tk["status"] == "AKTIF"
     else:
@@ -2187,4 +2311,3 @@ def generate_demo_data(
         reference_files=tuple(ref_files),
         seconds=time.perf_counter() - t0,
     )
-

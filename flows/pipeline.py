@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -11,16 +12,27 @@ import pandas as pd
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from flows.ingest import IngestedFile, ingest_file
+from flows.analyst import program_table
+from flows.fingerprint import PreviousRun, fingerprint_task, nothing_new, record_unchanged_run
+from flows.ingest import (
+    IngestedFile,
+    ingest_with,
+    keep_first_of_identical,
+    reading_pool,
+    unreadable,
+)
+from flows.locking import run_lock
+from flows.progress import install_log_masking, run_progress, stage, track
 from flows.publish import PendingFile, write_bpjs_exports
 from flows.read import list_submissions, sha256_of
 from flows.reference import load_reference_lists
+from flows.report import publish_run_report
 from flows.settings import Settings
 from flows.warehouse import RunWrite, connect, read_frame, write_run
 from schemas.codes import ROW_CODES, file_reason
-from schemas.programs import ProgramRules, parse_rules
+from schemas.programs import ProgramRules, load_rules
 from schemas.rows import failing_checks, issues_from_checks, row_status
-from transforms.dedup import deduplicate
+from transforms.dedup import deduplicate, enrolment_by_person, probable_persons
 from transforms.normalise import canonicalise
 from transforms.scoring import decide_program, person_features, rank_verified
 
@@ -72,6 +84,11 @@ class FilePlan:
     records: list[dict[str, object]] = field(default_factory=list)  # duplicates found now
     replaced: list[str] = field(default_factory=list)  # names whose content changed
     unchanged: int = 0
+
+    @property
+    def no_new_files(self) -> bool:
+        """True when every file under the raw dir was seen before with the same content."""
+        return not (self.to_ingest or self.records or self.replaced)
 
 
 @dataclass
@@ -158,18 +175,19 @@ def plan_files(raw_dir: Path, known: pd.DataFrame) -> FilePlan:
                 }
             )
             continue
-        loaded_sha[sha] = name  # a second identical file in this run is a duplicate of this one
+        # Identical files new in this run are all read: their names may give different
+        # regencies or programs. `keep_first_of_identical` settles them after reading.
         plan.to_ingest.append((path, sha))
     return plan
 
 
 @task(name="ingest-file", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=1,
       retry_condition_fn=lambda task, run, state: isinstance(state.result(raise_on_failure=False), PermissionError | BlockingIOError))  # fmt: skip
-def ingest_file_task(path: Path, raw_dir: Path, sha256: str, settings: Settings) -> IngestedFile:
-    """Read one file into raw rows (retried only when the file is locked)."""
-    return ingest_file(
-        path, raw_dir, sha256, settings.max_rows_per_sheet, settings.header_search_rows
-    )
+def ingest_file_task(
+    path: Path, raw_dir: Path, sha256: str, settings: Settings, pool: Executor | None = None
+) -> IngestedFile:
+    """Read one file into raw rows, in a reading process when given (retried only when locked)."""
+    return ingest_with(pool, path, raw_dir, sha256, settings)
 
 
 @task(name="validate", cache_policy=NO_CACHE)
@@ -207,9 +225,9 @@ def score_task(
 
 def _conflict_issues(rows: pd.DataFrame) -> pd.DataFrame:
     spec = ROW_CODES["NIK_CONFLICT"]
-    head, _, tail = spec.message.replace("{detail}", "nama dan tanggal lahir berbeda").partition(
-        "{value}"
-    )
+    head, _, rest = spec.message.partition("{value}")
+    middle, _, tail = rest.partition("{detail}")
+    detail = rows["conflict_detail"].astype("string").fillna("nama dan tanggal lahir berbeda")
     return pd.DataFrame(
         {
             "file_name": rows["file_name"],
@@ -219,7 +237,7 @@ def _conflict_issues(rows: pd.DataFrame) -> pd.DataFrame:
             "severity": spec.severity.value,
             "column_name": spec.column,
             "value": rows["nik"],
-            "message": head + rows["nik"].astype(str) + tail,
+            "message": head + rows["nik"].astype(str) + middle + detail + tail,
         }
     )
 
@@ -242,6 +260,8 @@ class Linked:
     persons: pd.DataFrame
     registry_added: pd.DataFrame
     old_row_updates: pd.DataFrame
+    match_candidates: pd.DataFrame = field(default_factory=pd.DataFrame)
+    enrolled: pd.DataFrame | None = None  # reference flags matched on every NIK of a person
 
 
 @dataclass
@@ -252,6 +272,7 @@ class WarehouseState:
     rows: pd.DataFrame
     registry: pd.DataFrame
     conflicts: pd.DataFrame
+    pair_reviews: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 @task(name="read-warehouse", cache_policy=NO_CACHE)
@@ -265,23 +286,36 @@ def read_state_task(db: Path) -> WarehouseState:
                 f"SELECT {', '.join(ROW_COLUMNS)} FROM submission_rows "
                 "WHERE status IN ('accepted', 'review')",
             ),
-            registry=read_frame(con, "SELECT person_key, person_id FROM person_registry"),
+            registry=read_frame(
+                con, "SELECT person_key, person_id, first_person_id FROM person_registry"
+            ),
             conflicts=read_frame(
                 con,
                 "SELECT DISTINCT file_name, sheet, row_number FROM row_issues "
                 "WHERE code = 'NIK_CONFLICT'",
             ),
+            pair_reviews=read_frame(con, "SELECT * FROM pair_reviews"),
         )
 
 
-def ingest(settings: Settings, state: WarehouseState) -> Ingested:
-    """Plan the files, then read each new one in its own task (in parallel)."""
-    plan = plan_files(settings.raw_dir, state.files)
-    futures = [
-        ingest_file_task.submit(path, settings.raw_dir, sha, settings)
-        for path, sha in plan.to_ingest
-    ]
-    results = [future.result() for future in futures]
+def ingest(settings: Settings, state: WarehouseState, plan: FilePlan | None = None) -> Ingested:
+    """Plan the files, then read each new one in its own task, on all cores; a file whose task
+    failed even after retries is recorded as unreadable, and the others go on."""
+    if plan is None:
+        plan = plan_files(settings.raw_dir, state.files)
+    with reading_pool(settings, [path for path, _ in plan.to_ingest]) as pool:
+        futures = [
+            ingest_file_task.submit(path, settings.raw_dir, sha, settings, pool)
+            for path, sha in plan.to_ingest
+        ]
+        results = []
+        jobs = list(zip(futures, plan.to_ingest, strict=True))
+        for future, (path, sha) in track(jobs, "Berkas dibaca"):
+            try:
+                results.append(future.result())
+            except Exception as error:  # noqa: BLE001 - locked after retries, worker lost
+                results.append(unreadable(path, settings.raw_dir, sha, error))
+    results = keep_first_of_identical(results)
     files = pd.DataFrame([r.record for r in results] + plan.records)
     frames = [r.rows for r in results if not r.rows.empty]
     raw_rows = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
@@ -289,8 +323,14 @@ def ingest(settings: Settings, state: WarehouseState) -> Ingested:
 
 
 @task(name="deduplicate", cache_policy=NO_CACHE)
-def deduplicate_task(canonical: pd.DataFrame, state: WarehouseState, replaced: list[str]) -> Linked:
-    """Persons with stable ids from every accepted and review row, earlier runs' and this run's."""
+def deduplicate_task(
+    canonical: pd.DataFrame,
+    state: WarehouseState,
+    replaced: list[str],
+    enrolled: pd.DataFrame | None = None,
+) -> Linked:
+    """Persons with stable ids from every accepted and review row, earlier runs' and this run's;
+    reference flags matched on all of a person's NIKs; rejected rows' probable person."""
     old_rows = state.rows.loc[~state.rows["file_name"].isin(replaced)]
     next_order = int(old_rows["order_key"].max()) + 1 if len(old_rows) else 1
     new_rows = canonical.sort_values(ROW_KEYS, kind="stable").reset_index(drop=True)
@@ -303,8 +343,14 @@ def deduplicate_task(canonical: pd.DataFrame, state: WarehouseState, replaced: l
     )
     if candidates.empty:
         empty = pd.DataFrame(columns=PERSON_COLUMNS)
-        return Linked(new_rows, pd.DataFrame(), empty, state.registry.iloc[0:0], pd.DataFrame())
-    linked, persons, registry_added = deduplicate(candidates, state.registry)
+        return Linked(
+            new_rows, pd.DataFrame(), empty, state.registry.iloc[0:0], pd.DataFrame(),
+            enrolled=enrolled,
+        )  # fmt: skip
+    result = deduplicate(candidates, state.registry, state.pair_reviews)
+    linked, persons = result.rows, result.persons
+    rejected = new_rows["status"].eq("rejected")
+    new_rows["probable_person_id"] = probable_persons(new_rows.loc[rejected], linked)
 
     keys = linked.set_index(ROW_KEYS).index
     known_conflict = keys.isin(state.conflicts.set_index(ROW_KEYS).index)
@@ -322,7 +368,11 @@ def deduplicate_task(canonical: pd.DataFrame, state: WarehouseState, replaced: l
     changed = after.loc[
         (after["status"] != before["status"]) | (after["person_id"] != before["person_id"])
     ]
-    return Linked(new_rows, issues, persons, registry_added, changed.reset_index())
+    return Linked(
+        new_rows, issues, persons, result.registry_changes, changed.reset_index(),
+        match_candidates=result.match_candidates,
+        enrolled=None if enrolled is None else enrolment_by_person(enrolled, linked, persons),
+    )  # fmt: skip
 
 
 @task(name="publish", cache_policy=NO_CACHE)
@@ -336,13 +386,14 @@ def publish_task(
     decisions: pd.DataFrame,
     verified: pd.DataFrame,
     notes: list[str],
+    rules: ProgramRules | None = None,
 ) -> RunSummary:
     """Write the BPJS files under temporary names, commit the warehouse, then move the files in place."""
     run_id = str(run["run_id"])
     export_records, pending = pd.DataFrame(), []
     if not verified.empty:
         export_records, pending = write_bpjs_exports(
-            verified, linked.persons, settings.export_dir, settings.as_of, run_id
+            verified, linked.persons, settings.export_dir, settings.as_of, run_id, rules
         )
     summary = _summarise(
         run_id, ingested, new_rows, linked.persons, verified, settings, notes, len(pending)
@@ -365,6 +416,8 @@ def publish_task(
         verified_candidates=verified.assign(run_id=run_id),
         exports=export_records,
         row_status_updates=linked.old_row_updates,
+        match_candidates=linked.match_candidates.assign(run_id=run_id),
+        programs=program_table(rules) if rules is not None else pd.DataFrame(),
     )
     _commit(settings, write, pending)
     return summary
@@ -427,21 +480,66 @@ def pipeline(
     )  # fmt: skip
     if not settings.raw_dir.is_dir():
         raise PipelineError(f"raw dir {settings.raw_dir} does not exist")
-    rules = parse_rules(
-        settings.programs_path.read_text(encoding="utf-8"), str(settings.programs_path)
-    )
+    rules = load_rules(settings.programs_path)
     run = {"run_id": new_run_id(), "started_at": datetime.now(), "as_of": settings.as_of}
+    install_log_masking()
+    logger = get_run_logger()
 
-    state = read_state_task(settings.db)
-    ingested = ingest(settings, state)
-    canonical, issues = validate_rows(ingested.raw_rows, settings.as_of)
-    enrolled, notes = reference_task(settings.reference_dir)
-    linked = deduplicate_task(canonical, state, ingested.plan.replaced)
-    decisions, verified = score_task(linked.persons, enrolled, rules, settings.as_of)
-    summary = publish_task(
-        settings, run, ingested, linked.new_rows, issues, linked, decisions, verified, notes
-    )
-    get_run_logger().info(summary.text())
+    with run_lock(settings.db, settings.lock_wait_seconds), run_progress(RUN_STAGES, logger):
+        stage("Memeriksa berkas dan masukan lain")
+        state = read_state_task(settings.db)
+        plan = plan_files(settings.raw_dir, state.files)
+        inputs, previous = fingerprint_task(settings, rules)
+        run.update(inputs.columns())
+        if nothing_new(plan.no_new_files, inputs, previous):
+            summary = _unchanged_run(settings, run, plan, previous)
+        else:
+            stage("Membaca berkas baru")
+            ingested = ingest(settings, state, plan)
+            stage("Validasi baris")
+            canonical, issues = validate_rows(ingested.raw_rows, settings.as_of)
+            enrolled, notes = reference_task(settings.reference_dir)
+            stage("Deduplikasi orang")
+            linked = deduplicate_task(canonical, state, ingested.plan.replaced, enrolled)
+            stage("Keputusan dan peringkat")
+            decisions, verified = score_task(linked.persons, linked.enrolled, rules, settings.as_of)
+            stage("Menulis gudang data dan ekspor")
+            summary = publish_task(
+                settings, run, ingested, linked.new_rows, issues, linked, decisions, verified,
+                notes, rules,
+            )  # fmt: skip
+        stage("Laporan")
+        report = publish_run_report(settings, summary.run_id)
+    if report is not None:
+        summary.notes.append(f"Laporan: {report}")
+    logger.info(summary.text())
+    return summary
+
+
+RUN_STAGES = 7
+NOTHING_NEW = (
+    "Tidak ada yang baru sejak run {run_id}: berkas, daftar peserta BPJS, aturan program, "
+    "tanggal acuan dan keputusan tinjauan sama. Hasil run itu tetap berlaku."
+)
+
+
+def _unchanged_run(
+    settings: Settings, run: dict[str, object], plan: FilePlan, previous: PreviousRun | None
+) -> RunSummary:
+    """A run with nothing new: only its `runs` row is written; the previous results stand."""
+    assert previous is not None
+    summary = RunSummary(
+        run_id=str(run["run_id"]), files_seen=plan.unchanged, files_loaded=0, files_rejected=0,
+        files_duplicate=0, files_unchanged=plan.unchanged, rows={}, persons=previous.n_persons,
+        verified=previous.verified, within_quota=previous.within_quota,
+        export_dir=settings.export_dir, exports=0,
+        notes=[NOTHING_NEW.format(run_id=previous.run_id)], rejected_files=[],
+    )  # fmt: skip
+    record_unchanged_run(
+        settings.db,
+        {**run, **summary.run_counts(), "finished_at": datetime.now(), "status": "completed",
+         "recomputed": False, "message": "tidak ada yang baru"},
+    )  # fmt: skip
     return summary
 
 

@@ -29,6 +29,18 @@ class Settings(BaseSettings):
     max_columns: int = 300
     header_search_rows: int = 20
     read_workers: int = 2
+    # Below this many bytes to read, worker processes cost more to start than they save.
+    parallel_read_min_bytes: int = 8 * 1024 * 1024
+    # Scheduling (`tepat serve`): cron in the given IANA time zone (WITA = Asia/Makassar).
+    schedule_cron: str = "0 6 * * *"
+    schedule_timezone: str = "Asia/Makassar"
+    deployment_name: str = "tepat-harian"
+    # A second run waits this long for the warehouse lock, then stops with a clear message.
+    lock_wait_seconds: float = 0.0
+    # Runs shown in the report's trend chart.
+    report_history_runs: int = 30
+    # HMAC key for the analyst copy's pseudonyms; default: next to the warehouse.
+    pseudonym_key_file: Path | None = None
 
     @property
     def programs_path(self) -> Path:

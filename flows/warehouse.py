@@ -11,6 +11,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from flows.analyst import ensure_reporting_schema
+
 DDL = """
 CREATE TABLE IF NOT EXISTS runs (
     run_id VARCHAR PRIMARY KEY,
@@ -155,10 +157,32 @@ CREATE TABLE IF NOT EXISTS exports (
     n_rows INTEGER,
     sha256 VARCHAR
 );
+-- deduplication (transforms/dedup.py): pairs of person keys, officers' decisions, lineage
+CREATE TABLE IF NOT EXISTS match_candidates (
+    person_key_a VARCHAR, person_key_b VARCHAR, person_id_a BIGINT, person_id_b BIGINT,
+    status VARCHAR, score DOUBLE, rule VARCHAR,
+    nik_a VARCHAR, nik_b VARCHAR, edits_between_niks INTEGER, nama_a VARCHAR, nama_b VARCHAR,
+    name_similarity DOUBLE, name_level VARCHAR, tanggal_lahir_a DATE, tanggal_lahir_b DATE,
+    dob_level VARCHAR, jenis_kelamin_a VARCHAR, jenis_kelamin_b VARCHAR, same_sex BOOLEAN,
+    no_kk_a VARCHAR, no_kk_b VARCHAR, same_family_card BOOLEAN, kecamatan_a VARCHAR, kecamatan_b VARCHAR,
+    same_kecamatan BOOLEAN, regency_code_a VARCHAR, regency_code_b VARCHAR,
+    decided_by VARCHAR, decided_at TIMESTAMP, run_id VARCHAR,
+    PRIMARY KEY (person_key_a, person_key_b)
+);
+CREATE TABLE IF NOT EXISTS pair_reviews (
+    person_key_a VARCHAR, person_key_b VARCHAR, person_id_a BIGINT, person_id_b BIGINT,
+    decision VARCHAR, officer VARCHAR, decided_at TIMESTAMP, note VARCHAR
+);
+ALTER TABLE person_registry ADD COLUMN IF NOT EXISTS first_person_id BIGINT;
+ALTER TABLE persons ADD COLUMN IF NOT EXISTS nik_variants VARCHAR;
+ALTER TABLE submission_rows ADD COLUMN IF NOT EXISTS probable_person_id BIGINT;
+CREATE OR REPLACE VIEW person_rows AS
+SELECT person_id, file_name, sheet, row_number, status, program, regency_code, nik, run_id
+FROM submission_rows WHERE person_id IS NOT NULL;
 """
 
 # Tables a run replaces whole (the current state), and tables it appends to per file.
-STATE_TABLES = ("persons", "candidate_decisions", "verified_candidates")
+STATE_TABLES = ("persons", "candidate_decisions", "verified_candidates", "match_candidates")
 
 
 @contextmanager
@@ -172,6 +196,7 @@ def connect(db: Path, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnec
             os.chmod(db, 0o600)
         if not read_only:
             con.execute(DDL)
+            ensure_reporting_schema(con)  # run fingerprints, `programs`, analyst views
         yield con
     finally:
         con.close()
@@ -203,6 +228,8 @@ class RunWrite:
     verified_candidates: pd.DataFrame
     exports: pd.DataFrame
     row_status_updates: pd.DataFrame = field(default_factory=pd.DataFrame)
+    programs: pd.DataFrame = field(default_factory=pd.DataFrame)  # premiums for v_budget
+    match_candidates: pd.DataFrame = field(default_factory=pd.DataFrame)  # person pairs
 
 
 def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> None:
@@ -240,18 +267,34 @@ def write_run(con: duckdb.DuckDBPyConnection, write: RunWrite) -> None:
         _insert(con, "row_issues", write.row_issues)
         if not write.row_status_updates.empty:
             _apply_status_updates(con, write.row_status_updates)
-        _insert(con, "person_registry", write.registry_added)
+        _upsert_registry(con, write.registry_added)
         for table in STATE_TABLES:
             con.execute(f"DELETE FROM {table}")
         _insert(con, "persons", write.persons)
         _insert(con, "candidate_decisions", write.candidate_decisions)
         _insert(con, "verified_candidates", write.verified_candidates)
+        _insert(con, "match_candidates", write.match_candidates)
         _insert(con, "exports", write.exports)
+        if not write.programs.empty:
+            con.execute("DELETE FROM programs")
+            _insert(con, "programs", write.programs)
         _insert(con, "runs", pd.DataFrame([write.run]))
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
         raise
+
+
+def _upsert_registry(con: duckdb.DuckDBPyConnection, changes: pd.DataFrame) -> None:
+    """New registry keys, and keys whose person changed (merged persons keep the smallest id)."""
+    if changes is None or changes.empty:
+        return
+    con.register("_registry_keys", changes[["person_key"]])
+    con.execute(
+        "DELETE FROM person_registry WHERE person_key IN (SELECT person_key FROM _registry_keys)"
+    )
+    con.unregister("_registry_keys")
+    _insert(con, "person_registry", changes)
 
 
 def _apply_status_updates(con: duckdb.DuckDBPyConnection, updates: pd.DataFrame) -> None:

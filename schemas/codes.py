@@ -1,4 +1,8 @@
-"""Row and file codes of the contract, their severities, and the Indonesian messages for officers."""
+"""Row and file codes of the contract, their severities, and the Indonesian messages for officers.
+
+A row code's message names the column, shows the value as written (`{value}`), adds what was
+found (`{detail}`) and says how to fix it.
+"""
 
 from __future__ import annotations
 
@@ -18,7 +22,7 @@ class RowCode:
 
     code: str
     severity: Severity
-    column: str  # canonical column whose value is shown
+    column: str  # canonical column whose value is shown and whose cell is marked
     message: str  # Indonesian; `{value}` and `{detail}` are filled per row
 
 
@@ -29,7 +33,7 @@ ROW_CODES: dict[str, RowCode] = {
             "NIK_MISSING",
             Severity.ERROR,
             "nik",
-            "NIK kosong. Isi NIK 16 digit sesuai KTP/KK.",
+            "Kolom NIK kosong. Isi NIK 16 digit sesuai KTP/KK.",
         ),
         RowCode(
             "NIK_FORMAT",
@@ -41,29 +45,30 @@ ROW_CODES: dict[str, RowCode] = {
             "NIK_TRUNCATED",
             Severity.ERROR,
             "nik",
-            "NIK tersimpan sebagai angka/notasi ilmiah ({value}) sehingga digit terakhir hilang. "
-            "Ketik ulang NIK sebagai teks (format sel Text atau awali dengan tanda ').",
+            "NIK tertulis {value} (notasi ilmiah): digit NIK sudah hilang dan tidak dapat "
+            "dipulihkan. Ketik ulang NIK 16 digit sebagai teks (format sel Text atau awali "
+            "dengan tanda ').",
         ),
         RowCode(
             "NIK_TRUNCATED_SUSPECT",
             Severity.REVIEW,
             "nik",
-            "NIK {value} tersimpan sebagai angka dan berakhiran 0; Excel mungkin mengubah digit "
-            "terakhir. Cocokkan dengan KTP/KK dan ketik ulang sebagai teks.",
+            "NIK {value} tersimpan sebagai angka{detail}; Excel mungkin mengubah digit "
+            "terakhirnya. Cocokkan dengan KTP/KK dan ketik ulang sebagai teks.",
         ),
         RowCode(
             "NIK_PROVINCE",
             Severity.ERROR,
             "nik",
             "Kode provinsi NIK ({detail}) tidak dikenal; NIK tertulis {value}. Periksa dua digit "
-            "pertama NIK.",
+            "pertama NIK sesuai KTP/KK.",
         ),
         RowCode(
             "NIK_DATE",
             Severity.ERROR,
             "nik",
             "Tanggal lahir di dalam NIK ({detail}) tidak mungkin; NIK tertulis {value}. Periksa "
-            "digit ke-7 sampai ke-12.",
+            "digit ke-7 sampai ke-12 (tanggal, untuk perempuan ditambah 40; bulan; tahun).",
         ),
         RowCode(
             "NIK_SERIAL",
@@ -102,13 +107,21 @@ ROW_CODES: dict[str, RowCode] = {
             "KK_MISSING",
             Severity.ERROR,
             "no_kk",
-            "Nomor KK kosong. Isi nomor Kartu Keluarga 16 digit.",
+            "Kolom No KK kosong. Isi nomor Kartu Keluarga 16 digit.",
         ),
         RowCode(
             "KK_FORMAT",
             Severity.ERROR,
             "no_kk",
-            "Nomor KK harus 16 digit angka; tertulis {value} ({detail}).",
+            "Nomor KK harus 16 digit angka; tertulis {value} ({detail}). Periksa kembali sesuai "
+            "Kartu Keluarga dan ketik sebagai teks.",
+        ),
+        RowCode(
+            "KK_TRUNCATED",
+            Severity.WARNING,
+            "no_kk",
+            "Nomor KK {value} tersimpan sebagai angka{detail}; Excel mungkin mengubah digit "
+            "terakhirnya. Cocokkan dengan Kartu Keluarga dan ketik ulang sebagai teks.",
         ),
         RowCode(
             "KK_REGION",
@@ -121,39 +134,40 @@ ROW_CODES: dict[str, RowCode] = {
             "NAME_MISSING",
             Severity.ERROR,
             "nama",
-            "Nama kosong. Isi nama lengkap sesuai KTP/KK.",
+            "Kolom nama kosong. Isi nama lengkap sesuai KTP/KK.",
         ),
         RowCode(
             "NAME_INVALID",
             Severity.ERROR,
             "nama",
-            "Nama '{value}' tidak sah (berisi angka atau hanya satu huruf). Isi nama lengkap "
-            "sesuai KTP/KK.",
+            "Nama '{value}' tidak sah ({detail}). Isi nama lengkap sesuai KTP/KK.",
         ),
         RowCode(
             "DOB_MISSING",
             Severity.ERROR,
             "tanggal_lahir",
-            "Tanggal lahir kosong. Isi dengan format HH-BB-TTTT, contoh 12-05-1980.",
+            "Kolom tanggal lahir kosong. Isi dengan format HH-BB-TTTT, contoh 12-05-1980.",
         ),
         RowCode(
             "DOB_INVALID",
             Severity.ERROR,
             "tanggal_lahir",
-            "Tanggal lahir '{value}' tidak dapat dibaca, di masa depan, atau umur lebih dari 120 "
-            "tahun. Gunakan format HH-BB-TTTT, contoh 12-05-1980.",
+            "Tanggal lahir '{value}' {detail}. Isi tanggal lahir sesuai KTP/KK dengan format "
+            "HH-BB-TTTT, contoh 12-05-1980.",
         ),
         RowCode(
             "SEX_INVALID",
             Severity.ERROR,
             "jenis_kelamin",
-            "Jenis kelamin '{value}' tidak dikenal dan tidak dapat dibaca dari NIK. Isi L atau P.",
+            "Jenis kelamin '{value}' tidak dikenal dan tidak dapat dibaca dari NIK. Isi L "
+            "(laki-laki) atau P (perempuan).",
         ),
         RowCode(
             "SEX_DERIVED",
             Severity.WARNING,
             "jenis_kelamin",
-            "Jenis kelamin kosong/tidak dikenal; diisi {detail} menurut NIK.",
+            "Jenis kelamin kosong atau tidak dikenal ('{value}'); diisi {detail} menurut NIK. "
+            "Isi L atau P bila berbeda.",
         ),
         RowCode(
             "OCCUPATION_UNKNOWN",
@@ -163,16 +177,90 @@ ROW_CODES: dict[str, RowCode] = {
             "diketahui. Gunakan istilah KTP/KK, contoh Petani/Pekebun, Buruh Harian Lepas.",
         ),
         RowCode(
-            "VALUE_UNREADABLE",
+            "INCOME_UNREADABLE",
             Severity.WARNING,
             "penghasilan",
-            "Nilai '{value}' pada kolom {detail} tidak dapat dibaca sebagai angka; diabaikan.",
+            "Penghasilan '{value}' tidak dapat dibaca sebagai jumlah rupiah; diabaikan. Tulis "
+            "angka saja, contoh 1500000.",
+        ),
+        RowCode(
+            "DESIL_UNREADABLE",
+            Severity.WARNING,
+            "desil",
+            "Desil '{value}' tidak dapat dibaca; diabaikan. Isi angka 1 sampai 10 sesuai DTSEN.",
+        ),
+        RowCode(
+            "DISABILITY_UNREADABLE",
+            Severity.WARNING,
+            "disabilitas",
+            "Isian disabilitas '{value}' tidak dikenal; diabaikan. Isi Ya atau Tidak (atau "
+            "jenis disabilitasnya).",
+        ),
+        RowCode(
+            "DEPENDENTS_UNREADABLE",
+            Severity.WARNING,
+            "jumlah_tanggungan",
+            "Jumlah tanggungan '{value}' tidak dapat dibaca; diabaikan. Isi angka 0 sampai 30.",
+        ),
+        RowCode(
+            "REVIEW_ACCEPTED",
+            Severity.WARNING,
+            "status",
+            "Baris ini ditinjau dan diterima oleh petugas provinsi ({detail}). Catatan: {value}",
+        ),
+        RowCode(
+            "REVIEW_REJECTED",
+            Severity.ERROR,
+            "status",
+            "Baris ini ditinjau dan ditolak oleh petugas provinsi ({detail}). Catatan: {value}. "
+            "Perbaiki data sesuai KTP/KK lalu kirim ulang.",
         ),
     ]
 }
 
-# Pandera check names that report under another contract code (one code, two severities).
-CHECK_TO_CODE: dict[str, str] = {"NIK_TRUNCATED_SUSPECT": "NIK_TRUNCATED"}
+# Pandera check names that report under another contract code (one code, several causes).
+CHECK_TO_CODE: dict[str, str] = {
+    "NIK_TRUNCATED_SUSPECT": "NIK_TRUNCATED",
+    "INCOME_UNREADABLE": "VALUE_UNREADABLE",
+    "DESIL_UNREADABLE": "VALUE_UNREADABLE",
+    "DISABILITY_UNREADABLE": "VALUE_UNREADABLE",
+    "DEPENDENTS_UNREADABLE": "VALUE_UNREADABLE",
+}
+
+# What each `row_issues.code` means, in Indonesian, for the summary sheet of a feedback workbook.
+CODE_DESCRIPTIONS: dict[str, str] = {
+    "NIK_MISSING": "NIK kosong",
+    "NIK_FORMAT": "NIK bukan 16 digit angka",
+    "NIK_TRUNCATED": "NIK rusak karena tersimpan sebagai angka di Excel",
+    "NIK_PROVINCE": "Kode provinsi NIK tidak dikenal",
+    "NIK_DATE": "Tanggal lahir di dalam NIK tidak mungkin",
+    "NIK_SERIAL": "Nomor urut NIK 0000",
+    "NIK_KECAMATAN_UNKNOWN": "Kode kecamatan NIK tidak ada dalam daftar Kaltim",
+    "NIK_DOB_MISMATCH": "Tanggal lahir di NIK berbeda dengan kolom tanggal lahir",
+    "NIK_SEX_MISMATCH": "Jenis kelamin di NIK berbeda dengan kolom jenis kelamin",
+    "NIK_CONFLICT": "NIK sudah dipakai orang lain",
+    "KK_MISSING": "No KK kosong",
+    "KK_FORMAT": "No KK bukan 16 digit angka",
+    "KK_TRUNCATED": "No KK mungkin rusak karena tersimpan sebagai angka",
+    "KK_REGION": "KK diterbitkan di luar kabupaten/kota pengusul",
+    "NAME_MISSING": "Nama kosong",
+    "NAME_INVALID": "Nama tidak sah",
+    "DOB_MISSING": "Tanggal lahir kosong",
+    "DOB_INVALID": "Tanggal lahir tidak terbaca, di masa depan, atau umur lebih dari 120 tahun",
+    "SEX_INVALID": "Jenis kelamin tidak dikenal",
+    "SEX_DERIVED": "Jenis kelamin diisi menurut NIK",
+    "OCCUPATION_UNKNOWN": "Pekerjaan tidak ada dalam daftar Dukcapil",
+    "VALUE_UNREADABLE": "Isian penghasilan, desil, disabilitas, atau tanggungan tidak terbaca",
+    "REVIEW_ACCEPTED": "Diterima setelah ditinjau petugas provinsi",
+    "REVIEW_REJECTED": "Ditolak setelah ditinjau petugas provinsi",
+}
+SEVERITY_LABELS: dict[str, str] = {"error": "Ditolak", "review": "Ditinjau", "warning": "Catatan"}
+
+
+def issue_code(check: str) -> str:
+    """The `row_issues.code` a check name reports under."""
+    return CHECK_TO_CODE.get(check, check)
+
 
 FILE_REASONS: dict[str, str] = {
     "FILE_UNREADABLE": "Berkas tidak dapat dibaca (rusak atau bukan lembar kerja): {detail}",

@@ -1,19 +1,39 @@
-"""pandera schemas for submission rows: raw as read, canonical (typed, row codes), and the issue list.
+"""pandera schemas for submission rows (raw as read, canonical with the row rules) and the outputs.
 
-Every check on `CanonicalRows` is named by its contract row code; `find_row_issues` runs the
-schema lazily and maps each failure case to a `row_issues` record with an Indonesian message.
+Every dataframe check on `CanonicalRows` is a row rule named by its row code (see
+`schemas/codes.py`) and passes where the row is fine for that code. `failing_checks` runs the
+schema lazily and reads, from each failed check, the rows it failed; `issues_from_checks`
+turns those into `row_issues` records with the code's severity and an Indonesian message that
+names the column, shows the value as written and says how to fix it.
+
+Speed: pandera copies every failing row of the validated frame into its failure cases and
+formats them into a message, once per check. That costs more than the rules themselves on a
+million rows, so the checks ask for a single failure case (`n_failure_cases=1`) and the
+failing rows are read from each error's boolean `check_output` instead; the frame validated
+is narrowed to the columns the rules read.
 """
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
+import pyarrow as pyarrow
+import pyarrow.compute as pc
 from pandera.typing import Series
 
-from schemas.codes import CHECK_TO_CODE, ROW_CODES, Severity
+from schemas.codes import ROW_CODES, Severity, issue_code
+from transforms.reference import REGENCIES
 
 STATUS_ORDER = {"accepted": 0, "review": 1, "rejected": 2}
 SEVERITY_STATUS = {Severity.ERROR: "rejected", Severity.REVIEW: "review"}
+SEVERITY_RANK = {"error": 2, "review": 1, "warning": 0}
+ROW_KEYS = ["file_name", "sheet", "row_number"]
+TEXT = pd.StringDtype("pyarrow")
+
+# Keyword arguments of every row-rule check: no NA shortcut (the rules handle NA themselves)
+# and one failure case only (the failing rows come from `check_output`).
+RULE = {"ignore_na": False, "n_failure_cases": 1}
 
 
 class RawRows(pa.DataFrameModel):
@@ -22,7 +42,7 @@ class RawRows(pa.DataFrameModel):
     file_name: Series[str]
     sheet: Series[str]
     row_number: Series[int] = pa.Field(ge=1)
-    regency_code: Series[str] = pa.Field(str_matches=r"^64\d{2}$")
+    regency_code: Series[str] = pa.Field(str_matches=r"^64[0-9]{2}$")
     program: Series[str] = pa.Field(isin=["kesehatan", "ketenagakerjaan"])
 
     class Config:
@@ -30,60 +50,60 @@ class RawRows(pa.DataFrameModel):
         unique = ["file_name", "sheet", "row_number"]
 
 
-def _present(s: pd.Series) -> pd.Series:
-    return s.notna()
+def _eq_or_absent(a: pd.Series, b: pd.Series) -> pd.Series:
+    return (a.isna() | b.isna() | a.eq(b)).fillna(True).astype(bool)
 
 
 class CanonicalRows(pa.DataFrameModel):
-    """Typed rows; each dataframe check passes where the row is fine for that row code."""
+    """Typed rows; each dataframe check is a row rule named by its code (True = fine)."""
 
     file_name: Series[str]
     sheet: Series[str]
     row_number: Series[int] = pa.Field(ge=1)
-    regency_code: Series[str] = pa.Field(str_matches=r"^\d{4}$")
-    nik: Series[pd.StringDtype] = pa.Field(nullable=True, str_matches=r"^\d{16}$")
-    no_kk: Series[pd.StringDtype] = pa.Field(nullable=True)
-    jenis_kelamin: Series[pd.StringDtype] = pa.Field(nullable=True, isin=["L", "P"])
+    regency_code: Series[str] = pa.Field(str_matches=r"^[0-9]{4}$")
+    nik: Series[TEXT] = pa.Field(nullable=True, str_matches=r"^[0-9]{16}$")
+    no_kk: Series[TEXT] = pa.Field(nullable=True, str_matches=r"^[0-9]{16}$")
+    jenis_kelamin: Series[TEXT] = pa.Field(nullable=True, isin=["L", "P"])
     tanggal_lahir: Series[pa.DateTime] = pa.Field(nullable=True)
     desil: Series[pd.Int64Dtype] = pa.Field(nullable=True, ge=1, le=10)
+    jumlah_tanggungan: Series[pd.Int64Dtype] = pa.Field(nullable=True, ge=0, le=30)
 
     class Config:
         strict = False
-        unique = ["file_name", "sheet", "row_number"]
 
-    @pa.dataframe_check(name="NIK_MISSING")
+    @pa.dataframe_check(name="NIK_MISSING", **RULE)
     def nik_present(cls, df: pd.DataFrame) -> pd.Series:
-        return _present(df["nik_raw"])
+        return df["nik_raw"].notna()
 
-    @pa.dataframe_check(name="NIK_TRUNCATED")
+    @pa.dataframe_check(name="NIK_TRUNCATED", **RULE)
     def nik_not_scientific(cls, df: pd.DataFrame) -> pd.Series:
         return ~df["nik_scientific"]
 
-    @pa.dataframe_check(name="NIK_FORMAT")
+    @pa.dataframe_check(name="NIK_FORMAT", **RULE)
     def nik_sixteen_digits(cls, df: pd.DataFrame) -> pd.Series:
         return df["nik_raw"].isna() | df["nik_scientific"] | df["nik"].notna()
 
-    @pa.dataframe_check(name="NIK_TRUNCATED_SUSPECT")
+    @pa.dataframe_check(name="NIK_TRUNCATED_SUSPECT", **RULE)
     def nik_not_rounded(cls, df: pd.DataFrame) -> pd.Series:
         return ~df["nik_truncation_suspect"]
 
-    @pa.dataframe_check(name="NIK_PROVINCE")
+    @pa.dataframe_check(name="NIK_PROVINCE", **RULE)
     def nik_province_known(cls, df: pd.DataFrame) -> pd.Series:
         return df["nik_province_ok"]
 
-    @pa.dataframe_check(name="NIK_DATE")
+    @pa.dataframe_check(name="NIK_DATE", **RULE)
     def nik_date_possible(cls, df: pd.DataFrame) -> pd.Series:
         return df["nik_date_ok"]
 
-    @pa.dataframe_check(name="NIK_SERIAL")
+    @pa.dataframe_check(name="NIK_SERIAL", **RULE)
     def nik_serial_nonzero(cls, df: pd.DataFrame) -> pd.Series:
         return df["nik_serial_ok"]
 
-    @pa.dataframe_check(name="NIK_KECAMATAN_UNKNOWN")
+    @pa.dataframe_check(name="NIK_KECAMATAN_UNKNOWN", **RULE)
     def nik_district_known(cls, df: pd.DataFrame) -> pd.Series:
         return df["nik_district_known"] | ~df["nik_province_ok"]
 
-    @pa.dataframe_check(name="NIK_DOB_MISMATCH")
+    @pa.dataframe_check(name="NIK_DOB_MISMATCH", **RULE)
     def nik_date_matches_column(cls, df: pd.DataFrame) -> pd.Series:
         a, b = df["nik_dob"], df["tanggal_lahir"]
         comparable = a.notna() & b.notna() & df["nik_date_ok"]
@@ -94,58 +114,72 @@ class CanonicalRows(pa.DataFrameModel):
         )
         return ~comparable | same
 
-    @pa.dataframe_check(name="NIK_SEX_MISMATCH")
+    @pa.dataframe_check(name="NIK_SEX_MISMATCH", **RULE)
     def nik_sex_matches_column(cls, df: pd.DataFrame) -> pd.Series:
-        stated, embedded = df["jenis_kelamin_stated"], df["nik_sex"]
-        comparable = stated.notna() & embedded.notna() & df["nik_date_ok"]
-        return (~comparable | stated.eq(embedded)).fillna(True).astype(bool)
+        comparable = df["nik_date_ok"]
+        return ~comparable | _eq_or_absent(df["jenis_kelamin_stated"], df["nik_sex"])
 
-    @pa.dataframe_check(name="KK_MISSING")
+    @pa.dataframe_check(name="KK_MISSING", **RULE)
     def kk_present(cls, df: pd.DataFrame) -> pd.Series:
-        return _present(df["kk_raw"])
+        return df["kk_raw"].notna()
 
-    @pa.dataframe_check(name="KK_FORMAT")
+    @pa.dataframe_check(name="KK_FORMAT", **RULE)
     def kk_sixteen_digits(cls, df: pd.DataFrame) -> pd.Series:
         return df["kk_raw"].isna() | df["no_kk"].notna()
 
-    @pa.dataframe_check(name="KK_REGION")
+    @pa.dataframe_check(name="KK_TRUNCATED", **RULE)
+    def kk_not_rounded(cls, df: pd.DataFrame) -> pd.Series:
+        return ~df["kk_truncation_suspect"]
+
+    @pa.dataframe_check(name="KK_REGION", **RULE)
     def kk_from_submitting_regency(cls, df: pd.DataFrame) -> pd.Series:
-        same = df["no_kk"].str[:4].eq(df["regency_code"])
-        return (df["no_kk"].isna() | same).fillna(True).astype(bool)
+        return _eq_or_absent(df["no_kk"].str.slice(0, 4), df["regency_code"])
 
-    @pa.dataframe_check(name="NAME_MISSING")
+    @pa.dataframe_check(name="NAME_MISSING", **RULE)
     def name_present(cls, df: pd.DataFrame) -> pd.Series:
-        return _present(df["nama"])
+        return df["nama"].notna()
 
-    @pa.dataframe_check(name="NAME_INVALID")
+    @pa.dataframe_check(name="NAME_INVALID", **RULE)
     def name_readable(cls, df: pd.DataFrame) -> pd.Series:
         return ~df["nama_invalid"]
 
-    @pa.dataframe_check(name="DOB_MISSING")
+    @pa.dataframe_check(name="DOB_MISSING", **RULE)
     def dob_present(cls, df: pd.DataFrame) -> pd.Series:
-        return _present(df["tanggal_lahir_raw"])
+        return df["tanggal_lahir_raw"].notna()
 
-    @pa.dataframe_check(name="DOB_INVALID")
+    @pa.dataframe_check(name="DOB_INVALID", **RULE)
     def dob_plausible(cls, df: pd.DataFrame) -> pd.Series:
         age = df["age"]
         ok = df["tanggal_lahir"].notna() & age.between(0, 120).fillna(False)
         return (df["tanggal_lahir_raw"].isna() | ok).astype(bool)
 
-    @pa.dataframe_check(name="SEX_INVALID")
+    @pa.dataframe_check(name="SEX_INVALID", **RULE)
     def sex_known(cls, df: pd.DataFrame) -> pd.Series:
-        return _present(df["jenis_kelamin"])
+        return df["jenis_kelamin"].notna()
 
-    @pa.dataframe_check(name="SEX_DERIVED")
+    @pa.dataframe_check(name="SEX_DERIVED", **RULE)
     def sex_stated(cls, df: pd.DataFrame) -> pd.Series:
         return df["jenis_kelamin_stated"].notna() | df["jenis_kelamin"].isna()
 
-    @pa.dataframe_check(name="OCCUPATION_UNKNOWN")
+    @pa.dataframe_check(name="OCCUPATION_UNKNOWN", **RULE)
     def occupation_known(cls, df: pd.DataFrame) -> pd.Series:
         return df["occupation_group"].ne("unknown").fillna(True).astype(bool)
 
-    @pa.dataframe_check(name="VALUE_UNREADABLE")
+    @pa.dataframe_check(name="INCOME_UNREADABLE", **RULE)
     def income_readable(cls, df: pd.DataFrame) -> pd.Series:
         return ~df["penghasilan_unreadable"]
+
+    @pa.dataframe_check(name="DESIL_UNREADABLE", **RULE)
+    def desil_readable(cls, df: pd.DataFrame) -> pd.Series:
+        return ~df["desil_unreadable"]
+
+    @pa.dataframe_check(name="DISABILITY_UNREADABLE", **RULE)
+    def disability_readable(cls, df: pd.DataFrame) -> pd.Series:
+        return ~df["disabilitas_unreadable"]
+
+    @pa.dataframe_check(name="DEPENDENTS_UNREADABLE", **RULE)
+    def dependents_readable(cls, df: pd.DataFrame) -> pd.Series:
+        return ~df["jumlah_tanggungan_unreadable"]
 
 
 class RowIssues(pa.DataFrameModel):
@@ -154,7 +188,7 @@ class RowIssues(pa.DataFrameModel):
     file_name: Series[str]
     sheet: Series[str]
     row_number: Series[int] = pa.Field(ge=1)
-    code: Series[str] = pa.Field(isin=sorted({CHECK_TO_CODE.get(c, c) for c in ROW_CODES}))
+    code: Series[str] = pa.Field(isin=sorted({issue_code(c) for c in ROW_CODES}))
     severity: Series[str] = pa.Field(isin=[s.value for s in Severity])
     column_name: Series[str]
     value: Series[str] = pa.Field(nullable=True)
@@ -164,35 +198,46 @@ class RowIssues(pa.DataFrameModel):
         strict = True
 
 
-# Columns the checks read; validating only these keeps failure cases small.
+class VerifiedCandidates(pa.DataFrameModel):
+    """The `verified_candidates` table as written: one row per program and person, ranked."""
+
+    program: Series[str]
+    person_id: Series[int] = pa.Field(ge=1)
+    nik: Series[str] = pa.Field(str_matches=r"^[0-9]{16}$")
+    regency_code: Series[str] = pa.Field(str_matches=r"^64[0-9]{2}$")
+    eligible: Series[bool] = pa.Field(isin=[True])
+    score: Series[float]
+    rank: Series[int] = pa.Field(ge=1)
+    within_quota: Series[bool]
+
+    class Config:
+        strict = False
+        coerce = False
+        unique = ["program", "person_id"]
+
+    @pa.dataframe_check(name="RANK_UNIQUE_PER_REGENCY")
+    def rank_unique(cls, df: pd.DataFrame) -> pd.Series:
+        return ~df.duplicated(["program", "regency_code", "rank"], keep=False)
+
+    @pa.dataframe_check(name="QUOTA_IS_A_PREFIX")
+    def quota_prefix(cls, df: pd.DataFrame) -> pd.Series:
+        """Within a program and regency, everyone within quota ranks above everyone outside it."""
+        keys = [df["program"], df["regency_code"]]
+        last_in = df["rank"].where(df["within_quota"]).groupby(keys).transform("max")
+        return (df["within_quota"] | ~(df["rank"] < last_in)).fillna(True).astype(bool)
+
+
+# Columns the rules read; validating only these keeps pandera's per-check copies small.
 CHECK_COLUMNS = [
-    "file_name",
-    "sheet",
-    "row_number",
-    "regency_code",
-    "nik",
-    "nik_raw",
-    "nik_scientific",
-    "nik_truncation_suspect",
-    "nik_province_ok",
-    "nik_date_ok",
-    "nik_serial_ok",
-    "nik_district_known",
-    "nik_dob",
-    "nik_sex",
-    "no_kk",
-    "kk_raw",
-    "nama",
-    "nama_invalid",
-    "tanggal_lahir",
-    "tanggal_lahir_raw",
-    "age",
-    "jenis_kelamin",
-    "jenis_kelamin_stated",
-    "occupation_group",
-    "penghasilan_unreadable",
-    "desil",
-]
+    "file_name", "sheet", "row_number", "regency_code", "nik", "nik_raw", "nik_scientific",
+    "nik_truncation_suspect", "nik_province_ok", "nik_date_ok", "nik_serial_ok",
+    "nik_district_known", "nik_dob", "nik_sex", "no_kk", "kk_raw", "kk_truncation_suspect",
+    "nama", "nama_invalid", "tanggal_lahir", "tanggal_lahir_raw", "age", "jenis_kelamin",
+    "jenis_kelamin_stated", "occupation_group", "penghasilan_unreadable", "desil",
+    "desil_unreadable", "disabilitas_unreadable", "jumlah_tanggungan",
+    "jumlah_tanggungan_unreadable",
+]  # fmt: skip
+RULE_NAMES = [c.name for c in CanonicalRows.to_schema().checks]
 
 # Which check suppresses which: one root cause gives one message, not a cascade.
 _SUPERSEDED_BY = {
@@ -202,58 +247,114 @@ _SUPERSEDED_BY = {
 
 
 def failing_checks(canonical: pd.DataFrame) -> pd.DataFrame:
-    """Run `CanonicalRows` lazily; return unique (row index, check name) pairs that failed."""
+    """Run `CanonicalRows` lazily; return the (row index, check name) pairs that failed.
+
+    Raises ValueError when the canonical frame breaks the schema itself (a wrong type, a
+    malformed NIK that passed cleaning): that is a bug in `canonicalise`, not a row finding.
+    """
     frame = canonical.loc[:, [c for c in CHECK_COLUMNS if c in canonical]]
+    found = [_empty_failures()]
     try:
         CanonicalRows.validate(frame, lazy=True)
     except pa.errors.SchemaErrors as errors:
-        cases = errors.failure_cases
-        cases = cases.loc[cases["check"].isin(ROW_CODES.keys()), ["index", "check"]]
-        unknown = errors.failure_cases.loc[~errors.failure_cases["check"].isin(ROW_CODES.keys())]
-        if len(unknown):
-            raise ValueError(
-                f"canonical rows break the schema: {unknown.head(5).to_dict()}"
-            ) from errors
-        return cases.drop_duplicates().astype({"index": "int64"}).reset_index(drop=True)
+        unexpected = []
+        for error in errors.schema_errors:
+            name = getattr(error.check, "name", None)
+            if name in ROW_CODES and error.check_output is not None:
+                failed = ~error.check_output.to_numpy(dtype=bool)
+                found.append(pd.DataFrame({"index": frame.index[failed], "check": name}))
+            else:
+                unexpected.append(str(error)[:300])
+        if unexpected:
+            raise ValueError(f"canonical rows break the schema: {unexpected[:5]}") from errors
+    cases = pd.concat(found, ignore_index=True)
+    return cases.astype({"index": "int64", "check": "str"})
+
+
+def _empty_failures() -> pd.DataFrame:
     return pd.DataFrame({"index": pd.Series(dtype="int64"), "check": pd.Series(dtype="str")})
 
 
+def _digit_count(digits: pd.Series) -> pd.Series:
+    count = digits.str.count(r"[0-9]").astype("Int64").astype(TEXT) + " digit"
+    other = digits.str.contains(r"[^0-9]", regex=True).fillna(False)
+    return count.where(~other, count + ", berisi huruf atau tanda lain").fillna("")
+
+
+def _region_label(codes: pd.Series) -> pd.Series:
+    names = {code: f"{code} ({r.full_name})" for code, r in REGENCIES.items()}
+    return codes.map(lambda c: names.get(c, c), na_action="ignore").astype(TEXT)
+
+
 def _detail(code: str, rows: pd.DataFrame) -> pd.Series:
-    """Per-row detail for the message ({detail})."""
-    empty = pd.Series("", index=rows.index, dtype="string")
-    if code in ("NIK_FORMAT", "KK_FORMAT"):
-        digits = rows["nik_digits" if code == "NIK_FORMAT" else "kk_digits"].astype("string")
-        n = digits.str.count(r"\d").astype("Int64").astype("string")
-        return (n + " digit").fillna("")
+    """Per-row detail for the message (`{detail}`)."""
+    empty = pd.Series("", index=rows.index, dtype=TEXT)
+    if code == "NIK_FORMAT":
+        return _digit_count(rows["nik_digits"])
+    if code == "KK_FORMAT":
+        scientific = rows["kk_scientific"].to_numpy(dtype=bool)
+        return _digit_count(rows["kk_digits"]).where(
+            ~scientific, "notasi ilmiah, digit sudah hilang"
+        )
+    if code in ("NIK_TRUNCATED_SUSPECT", "KK_TRUNCATED"):
+        digits = rows["nik" if code == "NIK_TRUNCATED_SUSPECT" else "no_kk"]
+        ends0 = digits.str.endswith("0").fillna(False).to_numpy(dtype=bool)
+        return pd.Series(
+            np.where(ends0, " dan berakhiran 0", " melebihi ketelitian angka Excel"),
+            index=rows.index,
+            dtype=TEXT,
+        )
     if code == "NIK_PROVINCE":
-        return rows["nik"].str[:2].fillna("")
+        return rows["nik"].str.slice(0, 2).fillna("")
     if code == "NIK_DATE":
-        return rows["nik"].str[6:12].fillna("")
+        return rows["nik"].str.slice(6, 12).fillna("")
     if code == "NIK_KECAMATAN_UNKNOWN":
-        return rows["nik"].str[:6].fillna("")
+        return rows["nik"].str.slice(0, 6).fillna("")
     if code == "NIK_DOB_MISMATCH":
-        return rows["nik_dob"].dt.strftime("%d-%m-%Y").astype("string").fillna("")
-    if code == "NIK_SEX_MISMATCH":
-        return rows["nik_sex"].map({"L": "laki-laki", "P": "perempuan"}).astype("string")
+        return rows["nik_dob"].dt.strftime("%d-%m-%Y").astype(TEXT).fillna("")
+    if code in ("NIK_SEX_MISMATCH", "SEX_DERIVED"):
+        column = "nik_sex" if code == "NIK_SEX_MISMATCH" else "jenis_kelamin"
+        labels = {"L": "laki-laki (L)", "P": "perempuan (P)"}
+        return rows[column].map(labels, na_action="ignore").astype(TEXT).fillna("")
     if code == "KK_REGION":
-        return rows["no_kk"].str[:4].fillna("")
-    if code == "SEX_DERIVED":
-        return rows["jenis_kelamin"].fillna("")
-    if code == "VALUE_UNREADABLE":
-        return pd.Series("penghasilan", index=rows.index, dtype="string")
+        return _region_label(rows["no_kk"].str.slice(0, 4)).fillna("")
+    if code == "NAME_INVALID":
+        return rows["nama_problem"].astype(TEXT).fillna("")
+    if code == "DOB_INVALID":
+        age = rows["age"]
+        text = np.where(
+            rows["tanggal_lahir"].isna().to_numpy(),
+            "tidak dapat dibaca sebagai tanggal",
+            np.where(
+                age.lt(0).fillna(False).to_numpy(dtype=bool),
+                "ada di masa depan",
+                "berarti umur lebih dari 120 tahun",
+            ),
+        )
+        return pd.Series(text, index=rows.index, dtype=TEXT)
     return empty
 
 
+RAW_SOURCE = {
+    "nik": "nik_raw",
+    "no_kk": "kk_raw",
+    "tanggal_lahir": "tanggal_lahir_raw",
+    "jenis_kelamin": "jenis_kelamin_raw",
+    "pekerjaan": "pekerjaan_raw",
+    "penghasilan": "penghasilan_raw",
+    "desil": "desil_raw",
+    "disabilitas": "disabilitas_raw",
+    "jumlah_tanggungan": "jumlah_tanggungan_raw",
+}
+
+
 def _value(code: str, rows: pd.DataFrame) -> pd.Series:
+    """The cell as the regency wrote it, for the column the code blames."""
     column = ROW_CODES[code].column
-    source = {
-        "nik": "nik_raw",
-        "no_kk": "kk_raw",
-        "tanggal_lahir": "tanggal_lahir_raw",
-        "jenis_kelamin": "jenis_kelamin_raw",
-        "penghasilan": "penghasilan_raw",
-    }.get(column, column)
-    return rows[source].astype("string") if source in rows else pd.Series(pd.NA, index=rows.index)
+    source = RAW_SOURCE.get(column, column)
+    if source not in rows:
+        return pd.Series(pd.NA, index=rows.index, dtype=TEXT)
+    return rows[source].astype(TEXT)
 
 
 def issues_from_checks(canonical: pd.DataFrame, failed: pd.DataFrame) -> pd.DataFrame:
@@ -266,38 +367,64 @@ def issues_from_checks(canonical: pd.DataFrame, failed: pd.DataFrame) -> pd.Data
             idx = idx[~idx.isin(failed.loc[failed["check"].isin(superseders), "index"])]
         if not len(idx):
             continue
-        rows = canonical.loc[idx]
+        rows = canonical.loc[idx.to_numpy()]
         spec = ROW_CODES[check]
         value = _value(check, rows)
-        detail = _detail(check, rows)
-        message = _fill(spec.message, value, detail)
         frames.append(
-            pd.DataFrame(
-                {
-                    "file_name": rows["file_name"].astype(str),
-                    "sheet": rows["sheet"].astype(str),
-                    "row_number": rows["row_number"].astype("int64"),
-                    "code": CHECK_TO_CODE.get(check, check),
-                    "severity": spec.severity.value,
-                    "column_name": spec.column,
-                    "value": value.astype("string"),
-                    "message": message.astype(str),
-                }
+            issue_records(
+                rows, issue_code(check), spec.severity.value, spec.column, value,
+                fill_message(spec.message, value, _detail(check, rows)),
             )
-        )
+        )  # fmt: skip
     if not frames:
         return empty_issues()
     issues = pd.concat(frames, ignore_index=True)
     return issues.sort_values(["file_name", "sheet", "row_number", "code"], ignore_index=True)
 
 
-def _fill(template: str, value: pd.Series, detail: pd.Series) -> pd.Series:
-    text = pd.Series(template, index=value.index, dtype="string")
-    for token, filler in (("{value}", value.fillna("(kosong)")), ("{detail}", detail.fillna(""))):
-        if token in template:
-            parts = text.str.split(token, n=1, expand=True, regex=False)
-            text = parts[0] + filler.astype("string") + parts[1]
-    return text
+def issue_records(
+    rows: pd.DataFrame,
+    code: str,
+    severity: str,
+    column: str,
+    value: pd.Series,
+    message: pd.Series,
+) -> pd.DataFrame:
+    """`row_issues` records for `rows` (which carry the row keys) with one code."""
+    return pd.DataFrame(
+        {
+            "file_name": rows["file_name"].astype(str).to_numpy(),
+            "sheet": rows["sheet"].astype(str).to_numpy(),
+            "row_number": rows["row_number"].astype("int64").to_numpy(),
+            "code": code,
+            "severity": severity,
+            "column_name": column,
+            "value": value.astype(TEXT).array,
+            "message": message.astype(str).to_numpy(),
+        }
+    )
+
+
+def fill_message(template: str, value: pd.Series, detail: pd.Series) -> pd.Series:
+    """The code's message with `{value}` (the cell as written) and `{detail}` filled per row."""
+    fillers = {
+        "{value}": value.astype(TEXT).fillna("(kosong)"),
+        "{detail}": detail.astype(TEXT).fillna(""),
+    }
+    pieces: list[object] = [template]
+    for token, filler in fillers.items():
+        expanded: list[object] = []
+        for piece in pieces:
+            if isinstance(piece, str) and token in piece:
+                head, tail = piece.split(token, 1)
+                expanded += [head, pyarrow.array(filler.array).cast(pyarrow.string()), tail]
+            else:
+                expanded.append(piece)
+        pieces = expanded
+    if len(pieces) == 1:
+        return pd.Series(template, index=value.index, dtype=str)
+    text = pc.binary_join_element_wise(*pieces, "")
+    return pd.Series(text.to_numpy(zero_copy_only=False), index=value.index, dtype=str)
 
 
 def empty_issues() -> pd.DataFrame:
@@ -310,7 +437,7 @@ def empty_issues() -> pd.DataFrame:
             "code": pd.Series(dtype=str),
             "severity": pd.Series(dtype=str),
             "column_name": pd.Series(dtype=str),
-            "value": pd.Series(dtype="string"),
+            "value": pd.Series(dtype=TEXT),
             "message": pd.Series(dtype=str),
         }
     )
@@ -318,11 +445,10 @@ def empty_issues() -> pd.DataFrame:
 
 def row_status(canonical: pd.DataFrame, issues: pd.DataFrame) -> pd.Series:
     """accepted / review / rejected per canonical row from the severities of its issues."""
-    keys = ["file_name", "sheet", "row_number"]
-    rank = issues["severity"].map({"error": 2, "review": 1, "warning": 0})
-    worst = issues.assign(rank=rank).groupby(keys)["rank"].max()
-    joined = canonical[keys].merge(
-        worst.rename("rank").reset_index(), on=keys, how="left", validate="one_to_one"
+    rank = issues["severity"].map(SEVERITY_RANK)
+    worst = issues.assign(rank=rank).groupby(ROW_KEYS)["rank"].max()
+    joined = canonical[ROW_KEYS].merge(
+        worst.rename("rank").reset_index(), on=ROW_KEYS, how="left", validate="one_to_one"
     )
     status = joined["rank"].map({2: "rejected", 1: "review"}).fillna("accepted")
     status.index = canonical.index

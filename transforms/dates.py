@@ -1,78 +1,145 @@
-"""Birth dates as regency files write them: date cells, Excel serials, d/m/y text, Indonesian months."""
+"""Birth dates as regency files write them: date cells, Excel serials, d/m/y text, Indonesian months.
+
+Text is parsed once per distinct spelling (a column of a million birth dates holds far fewer
+distinct strings) with RE2 patterns; two-digit years take the century that gives an age of
+0 to 120 at the as-of date. Anything unreadable or impossible (31-02) becomes NaT; the row
+check `DOB_INVALID` reports it.
+"""
 
 from __future__ import annotations
 
-import datetime as dt
 from datetime import date
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
-from transforms.identity import build_dates, resolve_century, to_float
+from transforms.identity import (
+    NUMBER_TYPES,
+    SPACE,
+    build_dates,
+    cell_types,
+    extract,
+    lookup,
+    of_type,
+    resolve_century,
+    to_number,
+)
 from transforms.reference import INDONESIAN_MONTHS
 
-EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+EXCEL_EPOCH = np.datetime64("1899-12-30", "D")
 # Serial numbers for 1900-03-01 .. 2099-12-31; smaller or larger numbers are not dates.
 SERIAL_MIN, SERIAL_MAX = 61, 73415
 
-_NUMERIC_DMY = r"^\s*(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{2}|\d{4})\s*$"
-_ISO = r"^\s*(\d{4})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?\s*$"
-_NAMED = r"^\s*(\d{1,2})\s*[\s/.\-]\s*([A-Za-z]{3,9})\.?\s*[\s/.\-,]\s*(\d{2}|\d{4})\s*$"
-_SERIAL_TEXT = r"^\s*(\d{2,5})(?:\.0+)?\s*$"
+# Month spellings seen in regency files beyond reference.INDONESIAN_MONTHS (English, old).
+MONTH_SPELLINGS: dict[str, int] = {
+    **INDONESIAN_MONTHS,
+    "JANUARY": 1,
+    "FEBRUARY": 2,
+    "PEB": 2,
+    "MARCH": 3,
+    "JUNE": 6,
+    "JULY": 7,
+    "AGT": 8,
+    "AGST": 8,
+    "AUGUST": 8,
+    "OCTOBER": 10,
+    "NOP": 11,
+    "DECEMBER": 12,
+}
+
+_SEP = r"[ ]*[/.\-–—][ ]*"
+_TIME = r"(?:[ T][0-9]{1,2}[:.][0-9]{2}(?:[:.][0-9]{2}(?:\.[0-9]+)?)?)?"
+_DAY_FIRST = (
+    rf"^(?P<d>[0-9]{{1,2}}){_SEP}(?P<m>[0-9]{{1,2}}){_SEP}(?P<y>[0-9]{{4}}|[0-9]{{2}}){_TIME}$"
+)
+_DAY_FIRST_SPACED = r"^(?P<d>[0-9]{1,2}) (?P<m>[0-9]{1,2}) (?P<y>[0-9]{4})$"
+_YEAR_FIRST = rf"^(?P<y>[0-9]{{4}}){_SEP}(?P<m>[0-9]{{1,2}}){_SEP}(?P<d>[0-9]{{1,2}}){_TIME}$"
+_NAMED = (
+    r"^(?P<d>[0-9]{1,2})[ /.\-–—]*(?P<mon>[A-Za-z]{3,9})\.?[ /.\-–—,]*(?P<y>[0-9]{4}|[0-9]{2})$"
+)
+_SERIAL = r"^(?P<n>[0-9]{2,5})(?:\.0+)?$"
 
 
-def _from_cells(values: pd.Series) -> pd.Series:
-    """Date and datetime cells (already typed by the reader) to timestamps."""
-    is_date = values.map(lambda v: isinstance(v, dt.date))
-    out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
-    if is_date.any():
-        out[is_date] = pd.to_datetime(values[is_date].map(str).str[:10], errors="coerce")
-    return out
+def _from_serial(numbers: np.ndarray) -> np.ndarray:
+    """Excel serial day numbers to datetime64[ns]; not whole or out of range -> NaT."""
+    numbers = np.asarray(numbers, dtype="float64")
+    ok = (numbers >= SERIAL_MIN) & (numbers <= SERIAL_MAX) & (np.floor(numbers) == numbers)
+    days = np.where(ok, numbers, 0).astype("int64").astype("timedelta64[D]")
+    return np.where(ok, EXCEL_EPOCH + days, np.datetime64("NaT")).astype("datetime64[ns]")
 
 
-def _from_serial(numbers: pd.Series) -> pd.Series:
-    ok = numbers.between(SERIAL_MIN, SERIAL_MAX) & (numbers == np.floor(numbers))
-    days = numbers.where(ok)
-    return EXCEL_EPOCH + pd.to_timedelta(days, unit="D")
+def _four_digit_year(year: np.ndarray, month: np.ndarray, day: np.ndarray, as_of: date):
+    return np.where(year < 100, resolve_century(year, month, day, as_of), year)
 
 
-def _four_digit_year(year: pd.Series, month: pd.Series, day: pd.Series, as_of: date) -> pd.Series:
-    short = year < 100
-    return year.where(~short, resolve_century(year, month, day, as_of))
+def parse_date_text(texts: pa.Array, as_of: date) -> np.ndarray:
+    """Distinct date spellings to datetime64[ns] (NaT when unreadable)."""
+    text = pc.utf8_trim(pc.replace_substring_regex(texts, SPACE + "+", " "), " ")
+    result = np.full(len(text), np.datetime64("NaT"), dtype="datetime64[ns]")
+
+    def fill(found: np.ndarray) -> None:
+        empty = np.isnat(result)
+        result[empty] = found[empty]
+
+    for pattern in (_DAY_FIRST, _DAY_FIRST_SPACED, _YEAR_FIRST):
+        parts = extract(text, pattern)
+        y, m, d = (to_number(parts[k]) for k in ("y", "m", "d"))
+        fill(build_dates(_four_digit_year(y, m, d, as_of), m, d))
+
+    named = extract(text, _NAMED)
+    month = lookup(pc.utf8_upper(named["mon"]), MONTH_SPELLINGS, pa.float64())
+    month = month.to_numpy(zero_copy_only=False).astype("float64")
+    d, y = to_number(named["d"]), to_number(named["y"])
+    fill(build_dates(_four_digit_year(y, month, d, as_of), month, d))
+
+    fill(_from_serial(to_number(extract(text, _SERIAL)["n"])))
+    return result
 
 
 def parse_birth_dates(values: pd.Series, as_of: date) -> pd.Series:
-    """Parse mixed birth-date cells to datetime64; NaT where unreadable (checked elsewhere)."""
-    result = _from_cells(values)
-    numeric_cell = values.map(lambda v: isinstance(v, int | float) and not isinstance(v, bool))
-    if numeric_cell.any():
-        nums = to_float(values[numeric_cell])
-        result[numeric_cell] = _from_serial(nums)
-    is_text = values.map(type).eq(str)
-    if not is_text.any():
-        return result
-    text = values[is_text].astype("string").str.strip()
-    parsed = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
+    """Parse mixed birth-date cells to datetime64[ns]; NaT where unreadable (checked elsewhere)."""
+    cells = values.to_numpy(dtype=object)
+    n = len(cells)
+    result = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
+    if n == 0:
+        return pd.Series(result, index=values.index)
+    codes, uniques = pd.factorize(cells, use_na_sentinel=True)
+    parsed = _parse_distinct(np.asarray(uniques, dtype=object), as_of)
+    present = codes >= 0
+    result[present] = parsed[codes[present]]
+    return pd.Series(result, index=values.index)
 
-    dmy = text.str.extract(_NUMERIC_DMY).apply(to_float)
-    year = _four_digit_year(dmy[2], dmy[1], dmy[0], as_of)
-    parsed = parsed.fillna(build_dates(year, dmy[1], dmy[0]))
 
-    iso = text.str.extract(_ISO).apply(to_float)
-    parsed = parsed.fillna(build_dates(iso[0], iso[1], iso[2]))
+def _parse_distinct(cells: np.ndarray, as_of: date) -> np.ndarray:
+    """Distinct cells (date, datetime, number or text) to datetime64[ns]."""
+    out = np.full(len(cells), np.datetime64("NaT"), dtype="datetime64[ns]")
+    kinds = cell_types(cells)
+    is_text = of_type(kinds, str)
+    is_number = of_type(kinds, *NUMBER_TYPES)
+    is_date = np.array([hasattr(v, "year") and hasattr(v, "month") for v in cells], dtype=bool)
+    is_date &= ~is_text & ~is_number
+    if is_date.any():
+        out[is_date] = _date_cells(cells[is_date])
+    if is_number.any():
+        out[is_number] = _from_serial(cells[is_number].astype("float64"))
+    if is_text.any():
+        out[is_text] = parse_date_text(pa.array(cells[is_text], type=pa.large_string()), as_of)
+    return out
 
-    named = text.str.extract(_NAMED)
-    month = to_float(named[1].str.upper().map(INDONESIAN_MONTHS))
-    day = to_float(named[0])
-    year = to_float(named[2])
-    year = _four_digit_year(year, month, day, as_of)
-    parsed = parsed.fillna(build_dates(year, month, day))
 
-    serial = to_float(text.str.extract(_SERIAL_TEXT)[0])
-    parsed = parsed.fillna(_from_serial(serial))
-
-    result[is_text] = parsed
-    return result
+def _date_cells(cells: np.ndarray) -> np.ndarray:
+    """date/datetime/Timestamp cells to datetime64[ns] at day precision (NaT when out of range)."""
+    days = []
+    for value in cells:
+        try:
+            days.append(np.datetime64(date(value.year, value.month, value.day), "D"))
+        except (TypeError, ValueError):
+            days.append(np.datetime64("NaT"))
+    array = np.array(days, dtype="datetime64[D]")
+    in_range = (array >= np.datetime64("1700-01-01")) & (array <= np.datetime64("2250-12-31"))
+    return np.where(in_range, array, np.datetime64("NaT")).astype("datetime64[ns]")
 
 
 def age_at(birth: pd.Series, as_of: date) -> pd.Series:

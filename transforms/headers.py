@@ -9,116 +9,92 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 # Canonical fields and the header spellings regency offices use for them, normalised by
-# `normalise_label` (upper case, letters and digits only).
+# `normalise_label` (upper case, letters and digits only). Synonyms of 5 or more characters
+# also match as prefixes ("NAMALENGKAPSESUAIKTP" is `nama`), longest first.
 FIELD_SYNONYMS: dict[str, tuple[str, ...]] = {
     "nik": (
-        "NIK",
-        "NIKKTP",
-        "NONIK",
-        "NOMORNIK",
-        "NOKTP",
-        "NOMORKTP",
-        "NIKPESERTA",
-        "NOMORINDUKKEPENDUDUKAN",
-        "NOINDUKKEPENDUDUKAN",
+        "NIK", "NIKKTP", "NONIK", "NOMORNIK", "NOKTP", "NOMORKTP", "NIKPESERTA", "NIKNOKTP",
+        "NONIKKTP", "NIK16DIGIT", "NIKPENERIMA", "NIKCALONPESERTA", "NIKANGGOTAKELUARGA",
+        "NIKART", "NOMORINDUKKEPENDUDUKAN", "NOINDUKKEPENDUDUKAN",
     ),
     "no_kk": (
-        "NOKK",
-        "NOMORKK",
-        "KK",
-        "NKK",
-        "NIKK",
-        "NOKARTUKELUARGA",
-        "NOMORKARTUKELUARGA",
-        "KARTUKELUARGA",
+        "NOKK", "NOMORKK", "KK", "NKK", "NIKK", "NOKK16DIGIT", "NOKARTUKELUARGA",
+        "NOMORKARTUKELUARGA", "KARTUKELUARGA",
     ),
     "nama": (
-        "NAMA",
-        "NAMALENGKAP",
-        "NAMAPESERTA",
-        "NAMACALONPESERTA",
-        "NAMASESUAIKTP",
-        "NAMAPENERIMA",
-        "NAMAANGGOTAKELUARGA",
+        "NAMA", "NAMALENGKAP", "NAMAPESERTA", "NAMACALONPESERTA", "NAMASESUAIKTP", "NAMAKTP",
+        "NAMAPENERIMA", "NAMACALONPENERIMA", "NAMAPENDUDUK", "NAMAANGGOTAKELUARGA", "NAMAART",
     ),
-    "tempat_lahir": ("TEMPATLAHIR", "TMPLAHIR", "TPTLAHIR", "TEMPATLHR", "TMPTLAHIR"),
+    "tempat_lahir": (
+        "TEMPATLAHIR", "TMPLAHIR", "TPTLAHIR", "TEMPATLHR", "TMPTLAHIR", "TMPLHR", "TPTLHR",
+        "KOTALAHIR",
+    ),
     "tanggal_lahir": (
-        "TANGGALLAHIR",
-        "TGLLAHIR",
-        "TGLLHR",
-        "TANGGALLHR",
-        "TGLKELAHIRAN",
-        "TANGGALKELAHIRAN",
+        "TANGGALLAHIR", "TGLLAHIR", "TGLLHR", "TANGGALLHR", "TGLKELAHIRAN", "TANGGALKELAHIRAN",
     ),
     "tempat_tanggal_lahir": (
-        "TEMPATTANGGALLAHIR",
-        "TEMPATTGLLAHIR",
-        "TMPTGLLAHIR",
-        "TEMPATTGLLHR",
-        "TTL",
-        "TEMPATDANTANGGALLAHIR",
+        "TEMPATTANGGALLAHIR", "TEMPATTGLLAHIR", "TMPTGLLAHIR", "TMPTTGLLAHIR", "TPTTGLLAHIR",
+        "TEMPATTGLLHR", "TTL", "TEMPATDANTANGGALLAHIR", "TEMPATLAHIRTANGGALLAHIR",
+        "TEMPATLAHIRTGLLAHIR",
     ),
-    "jenis_kelamin": ("JENISKELAMIN", "JK", "LP", "KELAMIN", "SEX", "GENDER", "JNSKELAMIN"),
-    "alamat": ("ALAMAT", "ALAMATLENGKAP", "ALAMATDOMISILI", "JALAN", "ALAMATRUMAH"),
+    "jenis_kelamin": (
+        "JENISKELAMIN", "JK", "LP", "JKLP", "KELAMIN", "SEX", "GENDER", "JNSKELAMIN", "JNSKEL",
+        "JENKEL",
+    ),
+    "alamat": ("ALAMAT", "ALAMATLENGKAP", "ALAMATDOMISILI", "JALAN", "ALAMATRUMAH", "DOMISILI"),
     "rt_rw": ("RTRW",),
     "rt": ("RT",),
     "rw": ("RW",),
-    "desa": ("DESAKELURAHAN", "KELURAHANDESA", "KELURAHAN", "DESA", "DESAKEL", "KELDESA"),
-    "kecamatan": ("KECAMATAN", "KEC"),
-    "pekerjaan": ("PEKERJAAN", "JENISPEKERJAAN", "PEKERJAANUTAMA"),
-    "penghasilan": (
-        "PENGHASILAN",
-        "PENGHASILANPERBULAN",
-        "PENGHASILANRP",
-        "PENDAPATAN",
-        "PENDAPATANPERBULAN",
-        "PENGHASILANBULANAN",
+    "desa": (
+        "DESAKELURAHAN", "KELURAHANDESA", "KELURAHAN", "DESA", "DESAKEL", "KELDESA", "KEL",
+        "NAMADESA", "NAMAKELURAHAN",
     ),
-    "desil": ("DESIL", "DESILDTSEN", "DESILDTKS", "DESILKESEJAHTERAAN"),
+    "kecamatan": ("KECAMATAN", "KEC", "NAMAKECAMATAN"),
+    "pekerjaan": ("PEKERJAAN", "JENISPEKERJAAN", "PEKERJAANUTAMA", "MATAPENCAHARIAN"),
+    "penghasilan": (
+        "PENGHASILAN", "PENGHASILANPERBULAN", "PENGHASILANRP", "PENDAPATAN",
+        "PENDAPATANPERBULAN", "PENGHASILANBULANAN", "GAJI",
+    ),
+    "desil": (
+        "DESIL", "DESILDTSEN", "DESILDTKS", "DESILKESEJAHTERAAN", "PERINGKATDESIL", "DTSENDESIL",
+    ),
     "disabilitas": (
-        "DISABILITAS",
-        "PENYANDANGDISABILITAS",
-        "DIFABEL",
-        "JENISDISABILITAS",
-        "STATUSDISABILITAS",
+        "DISABILITAS", "PENYANDANGDISABILITAS", "DIFABEL", "JENISDISABILITAS",
+        "STATUSDISABILITAS", "KETERANGANDISABILITAS",
     ),
     "jumlah_tanggungan": (
-        "JUMLAHTANGGUNGAN",
-        "JMLTANGGUNGAN",
-        "TANGGUNGAN",
-        "JUMLAHANGGOTAKELUARGA",
-        "JMLANGGOTAKELUARGA",
+        "JUMLAHTANGGUNGAN", "JMLTANGGUNGAN", "TANGGUNGAN", "JUMLAHANGGOTAKELUARGA",
+        "JMLANGGOTAKELUARGA", "JUMLAHART", "JMLART", "JUMLAHANGGOTARUMAHTANGGA", "JUMLAHJIWA",
+        "JMLJIWA",
     ),
     "no_hp": (
-        "NOHP",
-        "NOTELP",
-        "NOHANDPHONE",
-        "NOTELEPON",
-        "HP",
-        "TELEPON",
-        "NOMORHP",
-        "NOMORTELEPON",
-        "TELP",
-        "NOWA",
+        "NOHP", "NOTELP", "NOHANDPHONE", "NOTELEPON", "HP", "TELEPON", "NOMORHP", "NOMORTELEPON",
+        "TELP", "NOWA", "NOHPWA", "NOMORHPWA", "NOTELPHP", "NOTLP", "HANDPHONE", "WHATSAPP",
+        "NOWHATSAPP", "NOKONTAK",
     ),
     "fktp": ("FKTP", "FASKES", "FASKESTINGKATI", "FASKES1", "PUSKESMAS"),
     # Columns of the BPJS reference lists (already enrolled).
     "segmen": ("SEGMEN", "SEGMENPESERTA", "JENISPESERTA", "JENISKEPESERTAAN", "KEPESERTAAN"),
     "status_peserta": ("STATUS", "STATUSPESERTA", "STATUSKEPESERTAAN", "STATUSAKTIF"),
-    "row_no": ("NO", "NOURUT", "NMR", "NOMOR"),
-}
+    "row_no": ("NO", "NOURUT", "NMR", "NOMOR", "NOMORURUT", "URUT"),
+}  # fmt: skip
 
 # Sub-header labels that only make sense under a combined "place/date of birth" header.
 BIRTH_SUBLABELS: dict[str, str] = {
     "TEMPAT": "tempat_lahir",
     "TMP": "tempat_lahir",
+    "TMPT": "tempat_lahir",
     "TPT": "tempat_lahir",
     "KOTA": "tempat_lahir",
+    "KOTAKAB": "tempat_lahir",
     "TANGGAL": "tanggal_lahir",
     "TGL": "tanggal_lahir",
+    "TGLBLNTHN": "tanggal_lahir",
+    "TANGGALBULANTAHUN": "tanggal_lahir",
 }
 
 DATA_FIELDS: tuple[str, ...] = tuple(f for f in FIELD_SYNONYMS if f != "row_no")
@@ -132,17 +108,26 @@ _PREFIX_SYNONYMS: list[tuple[str, str]] = sorted(
     key=lambda item: -len(item[0]),
 )
 _NON_ALNUM = re.compile(r"[^0-9A-Z]")
+_PLACE_WORDS = ("TEMPAT", "TMP", "TPT")
+_DATE_WORDS = ("TGL", "TANGGAL", "TANGAL")
 
-# A footer starts at a row whose first cells say one of these (totals, signature blocks).
+# Totals rows: skipped wherever they are (never a candidate), with any number of filled cells.
+TOTAL_MARKERS = re.compile(r"^\s*(SUB\s*-?\s*TOTAL|GRAND\s+TOTAL|JUMLAH|TOTAL)\b", re.IGNORECASE)
+# Signature blocks and notes: a footer when the row has at most two filled cells.
 FOOTER_MARKERS = re.compile(
-    r"^\s*(JUMLAH|TOTAL|MENGETAHUI|KEPALA\b|KADIS\b|SEKRETARIS|PLT\.?\b|PLH\.?\b|NIP\b|NIP\.|"
-    r"DIBUAT OLEH|DISETUJUI|TTD|AN\.|A\.N\.|CATATAN|KETERANGAN\s*:)",
+    r"^\s*(MENGETAHUI|MENYETUJUI|KEPALA\b|KADIS\b|SEKRETARIS|PLT\.?\b|PLH\.?\b|NIP\b|NIP\.|"
+    r"DIBUAT OLEH|DISETUJUI|DIPERIKSA|TTD|AN\.|A\.N\.|CATATAN|KET\s*:|KETERANGAN\s*:|SUMBER\s*:|"
+    r"PETUGAS|OPERATOR|DINAS SOSIAL|PEMERINTAH (KOTA|KABUPATEN))",
     re.IGNORECASE,
 )
-# "Samarinda, 12 Mei 2025" or "Tenggarong, 01-06-2025": the place-and-date line of a signature.
+# "Samarinda, 12 Mei 2025", "Tenggarong, 01-06-2025" or "Samarinda,     Juni 2025" (day left
+# blank to be written by hand): the place-and-date line of a signature block.
 PLACE_DATE_LINE = re.compile(
-    r"^\s*[A-Za-z .'-]{3,40},\s*\d{1,2}([ /.-])\s*([A-Za-z]{3,9}|\d{1,2})\1\s*\d{2,4}\s*$"
+    r"^\s*[A-Za-z .'-]{3,40},\s*(\d{1,2}([ /.-])\s*([A-Za-z]{3,9}|\d{1,2})\2\s*\d{2,4}"
+    r"|(\d{1,2}\s+)?[A-Za-z]{3,9}\s+\d{4}|\.*\s*\d{4})\s*$"
 )
+_IDENTITY_TEXT = re.compile(r"\d{10,}(E\+?\d+)?", re.IGNORECASE)
+_COLUMN_NUMBER = re.compile(r"^\(?\s*(\d{1,2})\s*\)?$")
 
 
 def normalise_label(value: object) -> str:
@@ -158,6 +143,8 @@ def match_field(label: str) -> str | None:
         return None
     if label in _SYNONYM_TO_FIELD:
         return _SYNONYM_TO_FIELD[label]
+    if any(w in label for w in _PLACE_WORDS) and any(w in label for w in _DATE_WORDS):
+        return "tempat_tanggal_lahir"  # "TEMPAT LAHIR / TGL LAHIR" in one cell
     for syn, fld in _PREFIX_SYNONYMS:
         if label.startswith(syn):
             return fld
@@ -168,7 +155,7 @@ def match_field(label: str) -> str | None:
 class HeaderMatch:
     """Where the header is and which grid column holds which field."""
 
-    header_rows: list[int]  # grid index labels (row numbers) of the header, 1 or 2 rows
+    header_rows: list[int]  # grid index labels (row numbers) of the header: 1 to 3 rows
     columns: dict[str, int]  # field -> grid column position
     unmatched: list[str] = field(default_factory=list)  # header labels not recognised
 
@@ -198,26 +185,66 @@ def find_header(
     min_fields: int = 3,
 ) -> HeaderMatch | None:
     """Find the header in the first `search_rows` rows (one of `required` and `min_fields` known
-    columns); handles two-row headers."""
-    head = grid.head(search_rows + 1)
-    labels = [[normalise_label(v) for v in row] for row in head.itertuples(index=False)]
-    best: tuple[int, int, dict[str, int]] | None = None
+    columns); takes in a second header row (`TEMPAT | TANGGAL` under `TEMPAT/TGL LAHIR`) and a
+    row of column numbers (`1 | 2 | 3 ...`) under it."""
+    if grid.empty:
+        return None
+    head = grid.head(search_rows + 2)
+    values = [list(row) for row in head.itertuples(index=False)]
+    labels = [[normalise_label(v) for v in row] for row in values]
+    best: tuple[int, dict[str, int]] | None = None
     for i, row_labels in enumerate(labels[:search_rows]):
         mapping = _map_row(row_labels)
         if _is_header(mapping, required, min_fields) and (
-            best is None or len(mapping) > len(best[2])
+            best is None or len(mapping) > len(best[1])
         ):
-            best = (i, 1, mapping)
+            best = (i, mapping)
     if best is None:
         return None
-    i, _, mapping = best
+    i, mapping = best
     header_rows = [int(head.index[i])]
-    if i + 1 < len(labels):
-        mapping, extra = _merge_sub_header(labels[i], labels[i + 1], mapping)
-        if extra:
-            header_rows.append(int(head.index[i + 1]))
+    nxt = i + 1
+    if nxt < len(labels) and _looks_like_labels(values[nxt]):
+        mapping, merged = _merge_sub_header(labels[i], labels[nxt], mapping)
+        if merged:
+            header_rows.append(int(head.index[nxt]))
+            nxt += 1
+    if nxt < len(values) and _is_column_numbering(values[nxt]):
+        header_rows.append(int(head.index[nxt]))
     unmatched = [lab for pos, lab in enumerate(labels[i]) if lab and pos not in mapping.values()]
     return HeaderMatch(header_rows=header_rows, columns=mapping, unmatched=unmatched)
+
+
+def _is_empty_cell(value: object) -> bool:
+    return (
+        value is None or (isinstance(value, float) and value != value) or str(value).strip() == ""
+    )
+
+
+def _looks_like_labels(row: list[object]) -> bool:
+    """A row that can be a second header row: text only, nothing that looks like a value."""
+    for value in row:
+        if _is_empty_cell(value):
+            continue
+        if not isinstance(value, str) or sum(ch.isdigit() for ch in value) >= 6:
+            return False
+    return True
+
+
+def _is_column_numbering(row: list[object]) -> bool:
+    """`1 | 2 | 3 | ...` or `(1) | (2) | ...` under a header: column numbers, not a person."""
+    numbers = []
+    for value in row:
+        if _is_empty_cell(value):
+            continue
+        if isinstance(value, int | float) and not isinstance(value, bool) and value == int(value):
+            numbers.append(int(value))
+            continue
+        found = _COLUMN_NUMBER.match(str(value))
+        if not found:
+            return False
+        numbers.append(int(found.group(1)))
+    return len(numbers) >= 3 and numbers == list(range(numbers[0], numbers[0] + len(numbers)))
 
 
 def _merge_sub_header(
@@ -233,10 +260,12 @@ def _merge_sub_header(
         fld = None
         if match_field(parent) == "tempat_tanggal_lahir" or "LAHIR" in parent:
             fld = BIRTH_SUBLABELS.get(s)
-        fld = fld or match_field(s)
+        # Exact spellings only: a data value like "Jalan Merdeka 1" is no sub-header label.
+        fld = fld or _SYNONYM_TO_FIELD.get(s)
         if fld is not None and fld != "row_no":
             sub_fields.setdefault(fld, pos)
-    if len(sub_fields) < 2:
+    filled = sum(1 for s in sub if s)
+    if len(sub_fields) < 2 or 2 * len(sub_fields) <= filled:
         return mapping, False
     merged = {f: p for f, p in mapping.items() if p not in sub_fields.values()}
     for fld, pos in sub_fields.items():
@@ -251,60 +280,117 @@ class Table:
     """A sheet's data rows under canonical field names, plus what was skipped."""
 
     rows: pd.DataFrame  # columns: row_number + canonical fields (raw cell values)
-    n_skipped: int
+    n_skipped: int  # blank rows and footer rows
     skipped_rows: list[int]
+    n_footer: int = 0  # of which footer rows (totals, signature block)
 
 
-def _blank_mask(frame: pd.DataFrame) -> pd.Series:
-    empty = frame.isna() | frame.apply(lambda col: col.astype(str).str.strip().eq(""))
-    return empty.all(axis=1)
+def filled_cells(frame: pd.DataFrame) -> pd.DataFrame:
+    """True where a cell holds something: not None/NaN, not an empty or whitespace-only string."""
+    filled = _filled(frame.to_numpy(dtype=object))
+    return pd.DataFrame(filled, index=frame.index, columns=frame.columns)
+
+
+_BLANK_TEXT = np.frompyfunc(lambda v: isinstance(v, str) and not v.strip(), 1, 1)
+
+
+def _filled(values: np.ndarray) -> np.ndarray:
+    filled = ~(pd.isna(values) | (values == ""))
+    # Whitespace-only text is rare: look for it only in the rows where it could matter.
+    sparse = np.flatnonzero(filled.sum(axis=1) <= 3)
+    if len(sparse):
+        filled[sparse] &= ~_BLANK_TEXT(values[sparse]).astype(bool)
+    return filled
+
+
+_IDENTITY_PUNCTUATION = re.compile(r"[\s.\-']")
+
+
+def _looks_like_identity(value: object) -> bool:
+    """10+ digits as a number, or as text with spaces, dots or dashes; a `NIP ...` is not one."""
+    if isinstance(value, str):
+        if len(value) >= 10 and value.isdigit():
+            return True
+        digits = _IDENTITY_PUNCTUATION.sub("", value)
+        return bool(_IDENTITY_TEXT.fullmatch(digits)) and not value.lstrip().upper().startswith(
+            "NIP"
+        )
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return abs(value) >= 1e9  # NaN compares False
+    return False
+
+
+_IDENTITY_LIKE = np.frompyfunc(_looks_like_identity, 1, 1)
+
+
+def _identity_like(values: np.ndarray) -> np.ndarray:
+    """Which cells hold what looks like an identity number (see `_looks_like_identity`)."""
+    return _IDENTITY_LIKE(values).astype(bool)
+
+
+def _first_text(values: np.ndarray, filled: np.ndarray) -> pd.Series:
+    """The first filled cell of each row, as text ("" for a row with nothing)."""
+    has_any = filled.any(axis=1)
+    first = values[np.arange(len(values)), filled.argmax(axis=1)]
+    return pd.Series(np.where(has_any, first, ""), dtype=object).astype("string").fillna("")
 
 
 def grid_to_table(grid: pd.DataFrame, header: HeaderMatch) -> Table:
-    """Cut the data rows below the header, drop blank and footer rows (counted), name columns."""
+    """Cut the data rows below the header, drop blank and footer rows (counted), name columns.
+
+    Blank: nothing in any recognised column but the running number. Footer: a totals row
+    (`JUMLAH`, `TOTAL`) anywhere, and from the first totals/signature/place-and-date row after
+    the last row that looks like a person (an identity number, or three filled fields), the
+    rest of the sheet. Every other row is kept, so nothing in the middle of data disappears.
+    """
     body = grid.loc[grid.index > max(header.header_rows)]
-    if body.empty:
+    data_positions = sorted({pos for fld, pos in header.columns.items() if fld != "row_no"})
+    if body.empty or not data_positions:
         return Table(rows=_empty_rows(header), n_skipped=0, skipped_rows=[])
-    blank = _blank_mask(body)
-    first_cells = body.iloc[:, : min(4, body.shape[1])]
-    lead_text = first_cells.apply(
-        lambda col: col.where(col.map(type).eq(str), "").astype(str).str.strip()
-    )
-    marker = lead_text.apply(lambda col: col.str.match(FOOTER_MARKERS)).any(
-        axis=1
-    ) | lead_text.apply(lambda col: col.str.match(PLACE_DATE_LINE)).any(axis=1)
-    has_identity = pd.Series(False, index=body.index)
+    values = body.to_numpy(dtype=object)
+    row_numbers = body.index.to_numpy(dtype="int64")
+    data_filled = _filled(values[:, data_positions])
+    n_filled = data_filled.sum(axis=1)
+    blank = n_filled == 0
+
+    has_identity = np.zeros(len(values), dtype=bool)
     for fld in IDENTITY_FIELDS:
         if fld in header.columns:
-            values = body.iloc[:, header.columns[fld]]
-            text = values.astype(str)
-            digits = text.str.replace(r"[\s.\-']", "", regex=True)
-            has_identity |= digits.str.fullmatch(r"\d{10,}(E\+?\d+)?", case=False).fillna(
-                False
-            ) & ~text.str.upper().str.startswith("NIP")
-    footer_row = marker & ~has_identity
-    # Everything from the first footer marker on is footer unless a real identity follows it.
-    footer_zone = pd.Series(False, index=body.index)
-    if footer_row.any():
-        first = footer_row.idxmax()
-        after = body.index >= first
-        if not has_identity[after].any():
-            footer_zone = pd.Series(after, index=body.index)
-    skipped = blank | footer_row | footer_zone
-    kept = body.loc[~skipped]
+            has_identity |= _identity_like(values[:, header.columns[fld]])
+
+    # Markers are looked for in the whole row (a `JUMLAH` often sits in the NO column), on the
+    # rows without an identity number: few, in a sheet of people.
+    total = np.zeros(len(values), dtype=bool)
+    signature = np.zeros(len(values), dtype=bool)
+    no_identity = np.flatnonzero(~has_identity)
+    if len(no_identity):
+        lead = _first_text(values[no_identity], _filled(values[no_identity]))
+        total[no_identity] = lead.str.match(TOTAL_MARKERS).to_numpy(dtype=bool)
+        signature[no_identity] = (n_filled[no_identity] <= 2) & (
+            lead.str.match(FOOTER_MARKERS) | lead.str.match(PLACE_DATE_LINE)
+        ).to_numpy(dtype=bool)
+    marker = total | signature
+    person_like = has_identity | ((n_filled >= 3) & ~marker)
+
+    # The footer starts at the first marker after the last row that looks like a person.
+    last_person = np.flatnonzero(person_like).max() if person_like.any() else -1
+    starts = np.flatnonzero(marker & (np.arange(len(values)) > last_person))
+    footer_zone = np.zeros(len(values), dtype=bool)
+    if len(starts):
+        footer_zone[starts[0] :] = True
+    footer = total | (footer_zone & (marker | ~blank))
+    skipped = blank | footer
+    kept = ~skipped
     data = pd.DataFrame(
-        {
-            fld: kept.iloc[:, pos].to_numpy()
-            for fld, pos in header.columns.items()
-            if fld != "row_no"
-        },
-        index=kept.index,
+        {fld: values[kept, pos] for fld, pos in header.columns.items() if fld != "row_no"},
+        dtype=object,  # raw cells as read (text, numbers, dates); no costly type inference
     )
-    data.insert(0, "row_number", kept.index.astype("int64"))
+    data.insert(0, "row_number", row_numbers[kept])
     return Table(
-        rows=data.reset_index(drop=True),
+        rows=data,
         n_skipped=int(skipped.sum()),
-        skipped_rows=[int(i) for i in body.index[skipped.to_numpy()]],
+        skipped_rows=row_numbers[skipped].tolist(),
+        n_footer=int(footer.sum()),
     )
 
 

@@ -1,77 +1,361 @@
-"""NIK and KK: read cells as exact text, clean, and decode the embedded region, birth date and sex."""
+"""Cells as exact text, and NIK/KK: clean them and decode the embedded region, birth date and sex.
+
+Text work runs on pyarrow compute kernels (RE2 regexes, dictionary encoding) rather than the
+pandas `.str` accessor: pandas falls back to a Python loop for many patterns (`\\s`, `\\d` on
+non-ASCII data, lookarounds, `extract` with unnamed groups), which is 20-50x slower on a
+million rows. Text columns come out as `string[pyarrow]` (missing = <NA>).
+"""
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Callable, Mapping
+from datetime import date, datetime
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from transforms.reference import KALTIM_DISTRICT_CODES, KALTIM_PROVINCE_CODE, PROVINCE_CODES
 
+TEXT_DTYPE = pd.StringDtype("pyarrow")
 # Largest integer a float64 holds exactly; numeric cells above it may have lost digits.
 FLOAT_EXACT_LIMIT = 2**53
-_SCI = r"^\s*'?\s*\d+(?:[.,]\d+)?\s*[eE]\s*\+?\s*\d+\s*$"
-_STRIP = r"[\s.\-'’‘`_/]"
+# Whitespace as offices type it, no-break space included (RE2 syntax).
+SPACE = r"[\s\x{00a0}\x{2007}\x{202f}]"
+_SCIENTIFIC = r"^'?[0-9]+(?:[.,][0-9]+)?[eE][+]?[0-9]+$"
+_IDENTITY_NOISE = r"[\s\x{00a0}.\-'’‘`_/]"
+
+# --------------------------------------------------------------------------------------------
+# Text kernels (pyarrow)
+# --------------------------------------------------------------------------------------------
+
+
+def arrow_text(values: pd.Series) -> pa.Array:
+    """A text Series as one contiguous pyarrow large_string array (zero-copy when possible)."""
+    if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
+        chunked = values.array.__arrow_array__()
+        array = chunked.combine_chunks() if isinstance(chunked, pa.ChunkedArray) else chunked
+    else:
+        try:
+            array = pa.array(
+                values.to_numpy(dtype=object), type=pa.large_string(), from_pandas=True
+            )
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            array = arrow_text(values.astype(TEXT_DTYPE))
+    if array.type != pa.large_string():
+        array = array.cast(pa.large_string())
+    return array
+
+
+def text_series(array: pa.Array | pa.ChunkedArray, index: pd.Index) -> pd.Series:
+    """A pyarrow string array back to a `string[pyarrow]` Series on `index`."""
+    return pd.Series(pd.arrays.ArrowStringArray(array), index=index, copy=False)
+
+
+def blank_to_null(array: pa.Array) -> pa.Array:
+    """Empty strings become null."""
+    return pc.if_else(pc.equal(array, ""), pa.scalar(None, array.type), array)
+
+
+def _utf8_bytes(array: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The UTF-8 bytes of a string array's values and each row's [start, end) into them."""
+    if array.type != pa.large_string():
+        array = array.cast(pa.large_string())
+    _, offsets_buffer, data_buffer = array.buffers()
+    offsets = np.frombuffer(offsets_buffer, dtype=np.int64)
+    offsets = offsets[array.offset : array.offset + len(array) + 1]
+    data = np.frombuffer(data_buffer, dtype=np.uint8) if data_buffer is not None else None
+    base, end = int(offsets[0]), int(offsets[-1])
+    data = data[base:end] if data is not None else np.zeros(0, dtype=np.uint8)
+    return data, offsets[:-1] - base, offsets[1:] - base
+
+
+def rows_with(array: pa.Array, predicate: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
+    """Rows holding at least one byte that satisfies `predicate` (a vectorised uint8 test).
+
+    One numpy pass over the whole buffer: far cheaper than a regex per string for questions
+    like "any non-digit?" or "any double space?". Null rows are False.
+    """
+    found = np.zeros(len(array), dtype=bool)
+    if len(array) == 0:
+        return found
+    data, starts, _ = _utf8_bytes(array)
+    hits = np.flatnonzero(predicate(data))
+    if hits.size:
+        found[np.unique(np.searchsorted(starts, hits, side="right") - 1)] = True
+        if array.null_count:
+            found &= pc.is_valid(array).to_numpy(zero_copy_only=False)
+    return found
+
+
+def count_bytes(array: pa.Array, predicate: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
+    """Per row, how many of its bytes satisfy `predicate`; null rows count 0."""
+    counts = np.zeros(len(array), dtype=np.int64)
+    data, starts, ends = _utf8_bytes(array)
+    nonempty = ends > starts
+    if not nonempty.any():
+        return counts
+    mask = np.append(predicate(data).view(np.uint8), np.uint8(0))
+    counts[nonempty] = np.add.reduceat(mask, starts[nonempty], dtype=np.int64)
+    # reduceat sums up to the next start; rows are contiguous, so that is the row's end
+    if array.null_count:
+        counts[~pc.is_valid(array).to_numpy(zero_copy_only=False)] = 0
+    return counts
+
+
+def _odd_spacing(data: np.ndarray) -> np.ndarray:
+    """Bytes that start a run to squash: control characters, a space before a space, and the
+    lead byte of a no-break space (C2 A0) or of other Unicode spaces (E2 80/81 ..)."""
+    odd = (data < 0x20) | (data == 0xC2) | (data == 0xE2) | (data == 0xE3)
+    odd[:-1] |= (data[:-1] == 0x20) & (data[1:] == 0x20)
+    return odd
+
+
+def squash(array: pa.Array) -> pa.Array:
+    """Trim, collapse every run of whitespace to one space, blank -> null.
+
+    Only rows holding a double space, a control character or a non-ASCII space go through
+    the regex; the rest are only trimmed.
+    """
+    trimmed = pc.utf8_trim_whitespace(array)
+    suspect = rows_with(trimmed, _odd_spacing)
+    if suspect.any():
+        mask = pa.array(suspect)
+        fixed = pc.replace_substring_regex(pc.filter(trimmed, mask), SPACE + "+", " ")
+        trimmed = pc.replace_with_mask(trimmed, mask, pc.utf8_trim(fixed, " "))
+    return blank_to_null(trimmed)
+
+
+def only_digits(array: pa.Array, length: int | None = None) -> np.ndarray:
+    """Rows made of ASCII digits only (and of exactly `length` bytes when given); null -> False."""
+    ok = ~rows_with(array, lambda b: (b < 0x30) | (b > 0x39))
+    if length is not None:
+        _, starts, ends = _utf8_bytes(array)
+        ok &= (ends - starts) == length
+    if array.null_count:
+        ok &= pc.is_valid(array).to_numpy(zero_copy_only=False)
+    return ok
+
+
+def on_uniques(array: pa.Array, fn: Callable[[pa.Array], pa.Array]) -> pa.Array:
+    """Apply a text transform once per distinct value and spread the result back."""
+    encoded = pc.dictionary_encode(array)
+    return pc.take(fn(encoded.dictionary), encoded.indices)
+
+
+def lookup(array: pa.Array, mapping: Mapping[str, object], value_type: pa.DataType) -> pa.Array:
+    """Map exact keys to values (null when absent), vectorised with `index_in`."""
+    keys = pa.array(list(mapping.keys()), type=array.type)
+    values = pa.array(list(mapping.values()), type=value_type)
+    return pc.take(values, pc.index_in(array, value_set=keys))
+
+
+def extract(array: pa.Array, pattern: str) -> dict[str, pa.Array]:
+    """Named groups of an RE2 pattern (null where the text does not match)."""
+    matched = pc.extract_regex(array, pattern)
+    names = [matched.type.field(i).name for i in range(matched.type.num_fields)]
+    return {name: pc.struct_field(matched, [i]) for i, name in enumerate(names)}
+
+
+def to_number(array: pa.Array) -> np.ndarray:
+    """Digit strings (or nulls/empties) to float64 with NaN for missing."""
+    cleaned = blank_to_null(array)
+    return pc.cast(cleaned, pa.float64()).to_numpy(zero_copy_only=False)
+
+
+# --------------------------------------------------------------------------------------------
+# Cells
+# --------------------------------------------------------------------------------------------
+
+NUMBER_TYPES = (float, int)  # what spreadsheet readers give; numpy scalars are rendered as text
+
+
+def cell_types(cells: np.ndarray) -> np.ndarray:
+    """The Python type of every cell of an object array (one C-level pass)."""
+    return np.fromiter(map(type, cells), dtype=object, count=len(cells))
+
+
+def of_type(kinds: np.ndarray, *types: type) -> np.ndarray:
+    """Which cells have exactly one of `types` (bool is not a number here)."""
+    found = np.zeros(len(kinds), dtype=bool)
+    for kind in types:
+        found |= kinds == kind  # noqa: E721 - exact type, elementwise over an object array
+    return found
+
+
+def _number_text(numbers: np.ndarray) -> tuple[pa.Array, np.ndarray]:
+    """Numbers as digit strings without float formatting, and which of them are inexact."""
+    finite = np.isfinite(numbers)
+    whole = finite & (np.floor(np.where(finite, numbers, 0)) == numbers)
+    in_range = whole & (np.abs(np.where(whole, numbers, 0)) < 9.2e18)
+    digits = pa.array(np.where(in_range, numbers, 0).astype(np.int64)).cast(pa.large_string())
+    if not in_range.all():
+        rest = [repr(float(v)) for v in numbers[~in_range]]
+        digits = pc.replace_with_mask(
+            digits, pa.array(~in_range), pa.array(rest, type=pa.large_string())
+        )
+    inexact = ~whole | (np.abs(numbers) > FLOAT_EXACT_LIMIT)
+    return digits, inexact
+
+
+def format_dmy(days: np.ndarray) -> pa.Array:
+    """datetime64 values as dd-mm-yyyy text (how officers write dates); NaT -> null."""
+    days = np.asarray(days).astype("datetime64[D]")
+    valid = ~np.isnat(days)
+    safe = np.where(valid, days, np.datetime64("2000-01-01"))
+    months = safe.astype("datetime64[M]")
+    year = safe.astype("datetime64[Y]").astype(np.int64) + 1970
+    month = months.astype(np.int64) % 12 + 1
+    day = (safe - months.astype("datetime64[D]")).astype(np.int64) + 1
+
+    def two(values: np.ndarray) -> pa.Array:
+        return pc.utf8_lpad(pa.array(values).cast(pa.large_string()), 2, "0")
+
+    text = pc.binary_join_element_wise(
+        two(day),
+        two(month),
+        pa.array(year).cast(pa.large_string()),
+        pa.scalar("-", pa.large_string()),
+    )
+    return pc.if_else(pa.array(valid), text, pa.scalar(None, pa.large_string()))
 
 
 def cell_text(values: pd.Series) -> pd.DataFrame:
-    """Identity cells to exact text: `text` (as written), `from_number` (cell held a number).
+    """Cells to exact text: `text` (trimmed, <NA> when blank), `from_number`, `inexact`.
 
     Numbers become their integer digits without float formatting (6472015508800003.0 ->
-    "6472015508800003"); numbers beyond 2**53 or with a fraction are flagged `inexact`.
+    "6472015508800003"); numbers beyond 2**53 or with a fraction are flagged `inexact`;
+    dates become dd-mm-yyyy.
     """
-    kinds = values.map(type)
-    is_number = kinds.isin([float, int, np.float64, np.int64]) & values.notna()
-    text = pd.Series(pd.NA, index=values.index, dtype="string")
-    str_mask = kinds.eq(str)
-    text[str_mask] = values[str_mask].astype("string").str.strip()
-    inexact = pd.Series(False, index=values.index)
+    n = len(values)
+    from_number = np.zeros(n, dtype=bool)
+    inexact = np.zeros(n, dtype=bool)
+    if isinstance(values.dtype, pd.StringDtype):
+        return _cells(squash(arrow_text(values)), from_number, inexact, values.index)
+    if pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype):
+        numbers = values.to_numpy(dtype="float64", na_value=np.nan)
+        present = ~np.isnan(numbers)
+        digits, inexact[present] = _number_text(numbers[present])
+        text = _scatter(n, present, digits)
+        return _cells(text, present, inexact, values.index)
+    cells = values.to_numpy(dtype=object)
+    try:  # the common case: text cells and blanks only
+        text = pa.array(cells, type=pa.large_string(), from_pandas=True)
+        return _cells(squash(text), from_number, inexact, values.index)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        pass
+    kinds = cell_types(cells)
+    is_str = of_type(kinds, str)
+    is_number = of_type(kinds, float, int)
     if is_number.any():
-        nums = pd.to_numeric(values[is_number], errors="coerce").astype("float64")
-        whole = np.isfinite(nums) & (nums == np.floor(nums))
-        as_int = nums.where(whole, 0).astype("int64").astype("string")
-        text[is_number] = as_int.where(whole, nums.astype("string"))
-        inexact[is_number] = (~whole) | (nums.abs() > FLOAT_EXACT_LIMIT)
-    other = ~(str_mask | is_number) & values.notna()
+        numbers = cells[is_number].astype("float64")
+        present = ~np.isnan(numbers)
+        is_number[np.flatnonzero(is_number)[~present]] = False
+        numbers = numbers[present]
+    other = ~(is_str | is_number | of_type(kinds, type(None), float))
+    text = pa.array(np.where(is_str, cells, None), type=pa.large_string())
+    if is_number.any():
+        digits, inexact[is_number] = _number_text(numbers)
+        text = pc.replace_with_mask(text, pa.array(is_number), digits)
+    is_date = of_type(kinds, date, datetime, pd.Timestamp)
+    if is_date.any():
+        text = pc.replace_with_mask(text, pa.array(is_date), _date_text(cells[is_date]))
+    other &= ~is_date
     if other.any():
-        text[other] = values[other].astype(str)
-    text = text.mask(text.eq(""))
-    return pd.DataFrame({"text": text, "from_number": is_number, "inexact": inexact})
+        rendered = [_other_text(v) for v in cells[other]]
+        text = pc.replace_with_mask(text, pa.array(other), pa.array(rendered, pa.large_string()))
+    return _cells(squash(text), is_number, inexact, values.index)
+
+
+def _scatter(n: int, mask: np.ndarray, values: pa.Array) -> pa.Array:
+    """A length-n string array with `values` at the True positions of `mask`, null elsewhere."""
+    empty = pa.nulls(n, type=pa.large_string())
+    return pc.replace_with_mask(empty, pa.array(mask), values) if mask.any() else empty
+
+
+def _date_text(cells: np.ndarray) -> pa.Array:
+    """date / datetime cells as dd-mm-yyyy (dates Excel cannot hold become their str())."""
+    try:
+        return format_dmy(np.array(cells.tolist(), dtype="datetime64[D]"))
+    except (ValueError, TypeError, OverflowError):
+        return pa.array([str(v) for v in cells], type=pa.large_string())
+
+
+def _other_text(value: object) -> str:
+    """Date cells as dd-mm-yyyy (how officers write them); anything else via str()."""
+    if isinstance(value, np.integer | np.floating) and float(value).is_integer():
+        return str(int(value))
+    if hasattr(value, "strftime"):
+        try:
+            return value.strftime("%d-%m-%Y")  # type: ignore[union-attr]
+        except ValueError:
+            return str(value)
+    return str(value)
+
+
+def _cells(text: pa.Array, from_number: np.ndarray, inexact: np.ndarray, index) -> pd.DataFrame:
+    return pd.DataFrame(
+        {"text": text_series(text, index), "from_number": from_number, "inexact": inexact},
+        index=index,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# NIK and KK
+# --------------------------------------------------------------------------------------------
 
 
 def clean_digits(text: pd.Series) -> pd.Series:
-    """Remove spaces, dots, dashes and a leading apostrophe; keep the rest as written."""
-    return text.astype("string").str.replace(_STRIP, "", regex=True)
+    """Remove spaces, dots, dashes, slashes, underscores and apostrophes; keep the rest."""
+    cleaned = pc.replace_substring_regex(arrow_text(text), _IDENTITY_NOISE, "")
+    return text_series(cleaned, text.index)
 
 
 def is_scientific(text: pd.Series) -> pd.Series:
     """Text like `6.47201E+15`: a number Excel displayed in scientific notation (digits lost)."""
-    return text.astype("string").str.match(_SCI).fillna(False).astype(bool)
+    compact = pc.replace_substring_regex(arrow_text(text), SPACE, "")
+    hit = pc.fill_null(pc.match_substring_regex(compact, _SCIENTIFIC), False)
+    return pd.Series(hit.to_numpy(zero_copy_only=False), index=text.index)
 
 
 def parse_identity(values: pd.Series) -> pd.DataFrame:
-    """NIK/KK cells to `raw` text, 16-digit `digits` (NA unless valid format) and damage flags."""
+    """NIK/KK cells to `raw` text, `digits`, 16-digit `value` (NA unless valid) and damage flags.
+
+    `truncation_suspect`: a 16-digit number from a numeric cell that ends in 0 (Excel keeps
+    15 significant digits) or was beyond float precision.
+    """
     cells = cell_text(values)
-    raw = cells["text"]
-    digits = clean_digits(raw)
-    sci = is_scientific(raw)
-    is16 = digits.str.fullmatch(r"\d{16}").fillna(False).astype(bool) & ~sci
-    # A 16-digit number from a numeric cell ending in 0 may be Excel's 15-digit rounding.
-    suspect = (
-        cells["from_number"] & is16 & (digits.str[-1].eq("0").fillna(False) | cells["inexact"])
-    )
+    raw = arrow_text(cells["text"])
+    clean = only_digits(raw)
+    digits = raw
+    if (~clean).any():
+        noisy = pa.array(~clean & pc.is_valid(raw).to_numpy(zero_copy_only=False))
+        stripped = pc.replace_substring_regex(pc.filter(raw, noisy), _IDENTITY_NOISE, "")
+        digits = pc.replace_with_mask(raw, noisy, stripped)
+    sci = np.zeros(len(raw), dtype=bool)
+    maybe_sci = rows_with(raw, lambda b: (b == 0x45) | (b == 0x65))  # an E or e
+    if maybe_sci.any():
+        compact = pc.replace_substring_regex(pc.filter(raw, pa.array(maybe_sci)), SPACE, "")
+        found = pc.fill_null(pc.match_substring_regex(compact, _SCIENTIFIC), False)
+        sci[maybe_sci] = found.to_numpy(zero_copy_only=False)
+    is16 = only_digits(digits, 16) & ~sci
+    ends0 = pc.fill_null(pc.ends_with(digits, "0"), False).to_numpy(zero_copy_only=False)
+    from_number = cells["from_number"].to_numpy()
+    suspect = from_number & is16 & (ends0 | cells["inexact"].to_numpy())
+    value = pc.if_else(pa.array(is16), digits, pa.scalar(None, digits.type))
+    index = values.index
     return pd.DataFrame(
         {
-            "raw": raw,
-            "digits": digits,
-            "value": digits.where(is16),
-            "missing": raw.isna(),
+            "raw": text_series(raw, index),
+            "digits": text_series(digits, index),
+            "value": text_series(value, index),
+            "missing": cells["text"].isna().to_numpy(),
             "scientific": sci,
-            "truncation_suspect": suspect.astype(bool),
-            "from_number": cells["from_number"],
+            "truncation_suspect": suspect,
+            "from_number": from_number,
         },
-        index=values.index,
+        index=index,
     )
 
 
@@ -80,53 +364,89 @@ def to_float(values: pd.Series) -> pd.Series:
     return pd.to_numeric(values, errors="coerce").astype("float64")
 
 
-def nik_birth_parts(nik: pd.Series) -> pd.DataFrame:
-    """Embedded day (women's -40 removed), month, two-digit year and sex of 16-digit NIKs."""
-    day_raw = to_float(nik.str[6:8])
-    month = to_float(nik.str[8:10])
-    yy = to_float(nik.str[10:12])
-    female = day_raw > 40
-    day = day_raw.where(~female, day_raw - 40)
-    sex = pd.Series(np.where(female, "P", "L"), index=nik.index, dtype="string").where(
-        day_raw.notna()
-    )
-    return pd.DataFrame({"day": day, "month": month, "yy": yy, "sex": sex, "day_raw": day_raw})
-
-
-def resolve_century(yy: pd.Series, month: pd.Series, day: pd.Series, as_of: date) -> pd.Series:
+def resolve_century(yy: np.ndarray, month: np.ndarray, day: np.ndarray, as_of: date) -> np.ndarray:
     """Four-digit year for a two-digit one: the latest century giving an age of 0 to 120."""
-    this_century = (as_of.year // 100) * 100
-    year = this_century + yy
+    yy, month, day = (np.asarray(a, dtype="float64") for a in (yy, month, day))
+    year = (as_of.year // 100) * 100 + yy
     later = (year > as_of.year) | (
         (year == as_of.year)
         & ((month > as_of.month) | ((month == as_of.month) & (day > as_of.day)))
     )
-    return year.where(~later, year - 100)
+    return np.where(later, year - 100, year)
 
 
-def build_dates(year: pd.Series, month: pd.Series, day: pd.Series) -> pd.Series:
-    """Vectorised date construction; impossible combinations (31 Feb) give NaT."""
-    frame = pd.DataFrame({"year": year, "month": month, "day": day})
-    return pd.to_datetime(frame, errors="coerce")
+def build_dates(year, month, day) -> np.ndarray:
+    """Vectorised date construction (datetime64[ns]); impossible combinations (31 Feb) give NaT."""
+    year, month, day = (np.asarray(a, dtype="float64") for a in (year, month, day))
+    ok = (
+        np.isfinite(year)
+        & np.isfinite(month)
+        & np.isfinite(day)
+        & (year >= 1700)
+        & (year <= 2250)
+        & (month >= 1)
+        & (month <= 12)
+        & (day >= 1)
+    )
+    y = np.where(ok, year, 1970).astype("int64")
+    m = np.where(ok, month, 1).astype("int64")
+    d = np.where(ok, day, 1).astype("int64")
+    first = (y - 1970).astype("datetime64[Y]").astype("datetime64[M]") + (m - 1).astype(
+        "timedelta64[M]"
+    )
+    month_days = (first + np.timedelta64(1, "M")).astype("datetime64[D]") - first.astype(
+        "datetime64[D]"
+    )
+    ok &= d <= month_days.astype("int64")
+    dates = first.astype("datetime64[D]") + (d - 1).astype("timedelta64[D]")
+    return np.where(ok, dates, np.datetime64("NaT")).astype("datetime64[ns]")
+
+
+def nik_birth_parts(nik: pd.Series) -> pd.DataFrame:
+    """Embedded day (women's +40 removed), month, two-digit year and sex of 16-digit NIKs."""
+    array = arrow_text(nik)
+    day_raw = to_number(pc.utf8_slice_codeunits(array, 6, 8))
+    month = to_number(pc.utf8_slice_codeunits(array, 8, 10))
+    yy = to_number(pc.utf8_slice_codeunits(array, 10, 12))
+    female = day_raw > 40
+    day = np.where(female, day_raw - 40, day_raw)
+    sex = pd.Series(np.where(female, "P", "L"), index=nik.index, dtype=TEXT_DTYPE)
+    sex = sex.where(~np.isnan(day_raw))
+    return pd.DataFrame(
+        {"day": day, "month": month, "yy": yy, "sex": sex, "day_raw": day_raw}, index=nik.index
+    )
 
 
 def decode_nik(nik: pd.Series, as_of: date) -> pd.DataFrame:
-    """Province/region checks and the embedded birth date and sex of cleaned 16-digit NIKs."""
-    present = nik.notna()
+    """Province/district checks and the embedded birth date and sex of cleaned 16-digit NIKs.
+
+    Flags are True where the NIK is absent (nothing to check); the day is 01-31 for men and
+    41-71 for women; the century is the one that gives an age of 0 to 120 at `as_of`.
+    """
+    array = arrow_text(nik)
+    present = pc.is_valid(array).to_numpy(zero_copy_only=False)
     parts = nik_birth_parts(nik)
-    day_ok = parts["day_raw"].between(1, 31) | parts["day_raw"].between(41, 71)
-    month_ok = parts["month"].between(1, 12)
-    year = resolve_century(parts["yy"], parts["month"], parts["day"], as_of)
-    dob = build_dates(year.where(day_ok & month_ok), parts["month"].where(month_ok), parts["day"])
-    province = nik.str[:2]
+    day_raw, month = parts["day_raw"].to_numpy(), parts["month"].to_numpy()
+    day_ok = ((day_raw >= 1) & (day_raw <= 31)) | ((day_raw >= 41) & (day_raw <= 71))
+    month_ok = (month >= 1) & (month <= 12)
+    year = resolve_century(parts["yy"].to_numpy(), month, parts["day"].to_numpy(), as_of)
+    dob = build_dates(np.where(day_ok & month_ok, year, np.nan), month, parts["day"].to_numpy())
+    province = pc.utf8_slice_codeunits(array, 0, 2)
+    district = pc.utf8_slice_codeunits(array, 0, 6)
+
+    def member(values: pa.Array, allowed) -> np.ndarray:
+        found = pc.is_in(values, value_set=pa.array(sorted(allowed), type=values.type))
+        return pc.fill_null(found, False).to_numpy(zero_copy_only=False)
+
+    kaltim = pc.fill_null(pc.equal(province, KALTIM_PROVINCE_CODE), False)
+    kaltim = kaltim.to_numpy(zero_copy_only=False)
+    serial_zero = pc.fill_null(pc.ends_with(array, "0000"), False).to_numpy(zero_copy_only=False)
     return pd.DataFrame(
         {
-            "province_ok": (~present) | province.isin(PROVINCE_CODES).fillna(False),
-            "date_ok": (~present) | (day_ok & month_ok & dob.notna()).fillna(False),
-            "serial_ok": (~present) | ~nik.str[-4:].eq("0000").fillna(False),
-            "district_known": (~present)
-            | ~province.eq(KALTIM_PROVINCE_CODE).fillna(False)
-            | nik.str[:6].isin(KALTIM_DISTRICT_CODES).fillna(False),
+            "province_ok": ~present | member(province, PROVINCE_CODES),
+            "date_ok": ~present | (day_ok & month_ok & ~np.isnat(dob)),
+            "serial_ok": ~present | ~serial_zero,
+            "district_known": ~present | ~kaltim | member(district, KALTIM_DISTRICT_CODES),
             "dob": dob,
             "sex": parts["sex"].where(present),
         },

@@ -1,22 +1,63 @@
-"""Indonesian names: a display form (titles kept) and a matching key (titles and spellings folded)."""
+"""Indonesian names: a display form (titles kept) and a matching key (titles and spellings folded).
+
+The key is computed once per distinct name with pyarrow kernels: upper case; academic degrees
+after the name (`, S.Pd`, `S.E.`, `, M.Si`) and titles before it (`H.`, `Hj.`, `Drs.`,
+`Ir.`, `Prof.`...) removed; apostrophes dropped (MA'RUF = MARUF), other punctuation made a
+space; common spelling variants (MUHAMAD, MOH., M.) and old spellings (OE, DJ, TJ) folded.
+"""
 
 from __future__ import annotations
 
-import re
-
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
-# Academic degrees, religious and honorific titles: kept for display, ignored for matching.
-TITLES = (
-    r"H|HJ|HAJI|HAJJAH|DR|DRS|DRA|IR|PROF|S[\s.]?PD|S[\s.]?PD[\s.]?I|S[\s.]?AG|S[\s.]?E|S[\s.]?H|S[\s.]?SOS|S[\s.]?KOM|"
-    r"S[\s.]?T|S[\s.]?IP|S[\s.]?KM|S[\s.]?KEP|S[\s.]?FARM|S[\s.]?SI|S[\s.]?PT|S[\s.]?HUT|S[\s.]?PSI|A[\s.]?MD|A[\s.]?MA|AMD|"
-    r"M[\s.]?PD|M[\s.]?SI|M[\s.]?M|M[\s.]?SC|M[\s.]?KES|M[\s.]?H|M[\s.]?T|M[\s.]?AG|SH|SE|ST|SPD|SAG|SSOS|SKOM|"
-    r"ALM|ALMH|ALMARHUM|ALMARHUMAH|USTADZ|USTADZAH|KH|TGK|NY|SDR|SDRI"
+from transforms.identity import (
+    TEXT_DTYPE,
+    arrow_text,
+    count_bytes,
+    lookup,
+    on_uniques,
+    rows_with,
+    squash,
+    text_series,
 )
-_TITLE_BEFORE = re.compile(rf"^(?:(?:{TITLES})\.\s*|(?:{TITLES})\s+(?=\S))+")
-_TITLE_AFTER = re.compile(rf"(?:\s*,\s*(?:{TITLES})\.?)+\s*$")
-_PUNCT = re.compile(r"[^A-Z ]")
-_SPACES = re.compile(r"\s+")
+
+# Titles written before a name (religious, honorific, academic); followed by a dot or a space.
+TITLES_BEFORE = (
+    "ALMARHUMAH", "ALMARHUM", "USTADZAH", "USTADZ", "HAJJAH", "HAJI", "PROF", "ALMH", "SDRI",
+    "DRS", "DRA", "DRG", "ALM", "UST", "TGK", "SDR", "HJ", "DR", "IR", "KH", "K.H", "NY", "H",
+)  # fmt: skip
+# Academic degrees written after a name, as they are spelled with dots.
+DEGREES = (
+    "S.PD.I", "S.PD.SD", "S.PD", "S.AG", "S.SOS", "S.KOM", "S.KEP", "S.FARM", "S.HUT", "S.PSI",
+    "S.IKOM", "S.KED", "S.STP", "S.TR", "S.GZ", "S.ST", "S.TH.I", "S.TH", "S.HI", "S.IP",
+    "S.KM", "S.SI", "S.PT", "S.AP", "S.E", "S.H", "S.T", "S.S", "A.MD.KEP", "A.MD.KEB",
+    "A.MA.PD", "A.MD", "A.MA", "M.PD", "M.SI", "M.SC", "M.KES", "M.KOM", "M.HUM", "M.AP",
+    "M.AG", "M.M", "M.H", "M.T", "M.E", "M.A", "PH.D", "SPD", "SAG", "SSOS", "SKOM", "AMD",
+    "MPD", "MSI", "SE", "SH", "ST", "MM", "MH", "MT", "BSC", "MBA",
+)  # fmt: skip
+
+
+def _degree_pattern(forms, dot_required: bool) -> str:
+    """RE2 alternation of degree spellings; dots optional (or the first one required)."""
+    alternatives = []
+    for form in forms:
+        parts = form.split(".")
+        if dot_required and len(parts) < 2:
+            continue
+        first_sep = r"\.[ ]?" if dot_required else r"\.?[ ]?"
+        pattern = parts[0] + first_sep + r"\.?[ ]?".join(parts[1:]) if len(parts) > 1 else form
+        alternatives.append(pattern)
+    return "(?:" + "|".join(alternatives) + r")\.?"
+
+
+_BEFORE = (
+    r"^(?:(?:" + "|".join(t.replace(".", r"\.") for t in TITLES_BEFORE) + r")(?:\.[ ]*|[ ]+))+"
+)
+_AFTER_COMMA = r"(?:[ ]*,[ ]*" + _degree_pattern(DEGREES, dot_required=False) + r")+[ ,]*$"
+_AFTER_DOTTED = r"(?:[ ]+" + _degree_pattern(DEGREES, dot_required=True) + r")+[ ,]*$"
 
 # Spelling variants folded to one form, applied word by word on the matching key.
 NAME_VARIANTS: dict[str, str] = {
@@ -56,45 +97,57 @@ _OLD_SPELLING = [("OE", "U"), ("DJ", "J"), ("TJ", "C"), ("SJ", "SY"), ("CH", "KH
 
 def clean_display_name(values: pd.Series) -> pd.Series:
     """Trim and collapse spaces; keep case, punctuation and titles as the regency wrote them."""
-    text = values.astype("string").str.strip().str.replace(_SPACES, " ", regex=True)
-    return text.mask(text.eq(""))
+    return text_series(squash(arrow_text(values)), values.index)
+
+
+def strip_titles(upper: pa.Array) -> pa.Array:
+    """Upper-case names without degrees after them and titles before them."""
+    bare = pc.replace_substring_regex(upper, _AFTER_COMMA, "")
+    bare = pc.replace_substring_regex(bare, _AFTER_DOTTED, "")
+    return pc.replace_substring_regex(bare, _BEFORE, "")
+
+
+def _fold_words(names: pa.Array) -> pa.Array:
+    """Replace whole words by their folded spelling (MUHAMAD -> MUHAMMAD)."""
+    words = pc.split_pattern(names, " ")
+    flat = pc.list_flatten(words)
+    folded = pc.coalesce(lookup(flat, NAME_VARIANTS, pa.large_string()), flat)
+    offsets = pc.list_value_length(words).fill_null(0).to_numpy(zero_copy_only=False).cumsum()
+    offsets = pa.array([0, *offsets.tolist()], type=pa.int32())
+    joined = pa.ListArray.from_arrays(offsets, folded)
+    return pc.binary_join(joined, pa.scalar(" ", pa.large_string()))
+
+
+def _keys(names: pa.Array) -> pa.Array:
+    letters = strip_titles(pc.utf8_upper(names))
+    letters = pc.replace_substring_regex(letters, r"['’‘`]", "")
+    letters = pc.replace_substring_regex(letters, r"[^A-Z]+", " ")
+    letters = pc.utf8_trim(letters, " ")
+    folded = _fold_words(letters)
+    for old, new in _OLD_SPELLING:
+        folded = pc.replace_substring(folded, old, new)
+    key = _fold_words(folded)
+    valid = pc.and_(pc.is_valid(names), pc.not_equal(key, ""))
+    return pc.if_else(valid, key, pa.scalar(None, pa.large_string()))
 
 
 def name_key(display: pd.Series) -> pd.Series:
     """Matching key: upper case, titles removed, punctuation dropped, spelling variants folded."""
-    upper = display.astype("string").str.upper()
-    bare = upper.str.replace(_TITLE_AFTER, "", regex=True).str.replace(
-        _TITLE_BEFORE, "", regex=True
-    )
-    letters = bare.str.replace(_PUNCT, " ", regex=True).str.replace(_SPACES, " ", regex=True)
-    letters = letters.str.strip()
-    folded = _fold_variants(letters)
-    for old, new in _OLD_SPELLING:
-        folded = folded.str.replace(old, new, regex=False)
-    key = _fold_variants(folded)
-    return key.mask(key.eq(""))
-
-
-def _variant_patterns() -> list[tuple[str, str]]:
-    by_target: dict[str, list[str]] = {}
-    for variant, target in NAME_VARIANTS.items():
-        if variant != target:
-            by_target.setdefault(target, []).append(variant)
-    return [(rf"\b(?:{'|'.join(sorted(vs))})\b", t) for t, vs in sorted(by_target.items())]
-
-
-_VARIANT_PATTERNS = _variant_patterns()
-
-
-def _fold_variants(names: pd.Series) -> pd.Series:
-    for pattern, target in _VARIANT_PATTERNS:
-        names = names.str.replace(pattern, target, regex=True)
-    return names
+    names = arrow_text(display)
+    return text_series(on_uniques(names, _keys), display.index)
 
 
 def name_invalid(display: pd.Series) -> pd.Series:
-    """A name is invalid when it holds digits or is a single letter (after removing punctuation)."""
-    text = display.astype("string")
-    letters = text.str.upper().str.replace(r"[^A-Z]", "", regex=True)
-    has_digit = text.str.contains(r"\d", regex=True)
-    return (has_digit | letters.str.len().lt(2)).fillna(False).astype(bool) & text.notna()
+    """A name is invalid when it holds digits or has fewer than two letters."""
+    return name_problem(display).notna()
+
+
+def name_problem(display: pd.Series) -> pd.Series:
+    """Why a present name is invalid, in Indonesian (<NA> when it is fine or absent)."""
+    names = arrow_text(display)
+    digits = rows_with(names, lambda b: (b >= 0x30) & (b <= 0x39))
+    letters = count_bytes(names, lambda b: ((b | 0x20) >= 0x61) & ((b | 0x20) <= 0x7A))
+    present = pc.is_valid(names).to_numpy(zero_copy_only=False)
+    problem = np.where(digits, "berisi angka", np.where(letters < 2, "kurang dari dua huruf", None))
+    problem = np.where(present, problem, None)
+    return pd.Series(problem, index=display.index, dtype=TEXT_DTYPE)

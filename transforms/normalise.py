@@ -1,92 +1,222 @@
-"""Raw table rows (cell values under canonical names) to typed canonical rows ready for checks."""
+"""Raw table rows (cell values under canonical names) to typed canonical rows ready for checks.
+
+Every field keeps what the regency wrote (`*_raw`, trimmed text) next to its canonical value,
+so feedback can show the cell as written and a review decision can key on the row content.
+Low-cardinality fields (sex, occupation, amounts, desil, flags) are parsed once per distinct
+spelling. Unknown spellings are kept and flagged (`*_unreadable`, occupation group
+`unknown`), never guessed.
+"""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from datetime import date
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from transforms.dates import age_at, parse_birth_dates
-from transforms.identity import cell_text, decode_nik, parse_identity
-from transforms.names import clean_display_name, name_invalid, name_key
+from transforms.identity import (
+    TEXT_DTYPE,
+    arrow_text,
+    blank_to_null,
+    cell_text,
+    cell_types,
+    decode_nik,
+    extract,
+    lookup,
+    of_type,
+    on_uniques,
+    parse_identity,
+    text_series,
+)
+from transforms.names import clean_display_name, name_key, name_problem
 from transforms.reference import OCCUPATIONS, SEX_SPELLINGS
 
 TEXT_FIELDS = ("tempat_lahir", "alamat", "rt_rw", "desa", "kecamatan", "no_hp", "fktp")
 KEY_COLUMNS = ("file_name", "sheet", "row_number")
-_YES = {"YA", "Y", "ADA", "1", "TRUE", "DISABILITAS", "IYA"}
-_NO = {"TIDAK", "T", "TDK", "TIDAKADA", "0", "FALSE", "NON", "NORMAL", "BUKAN", "-"}
+# Cells that mean "nothing written" in optional numeric fields (not flagged as unreadable).
+PLACEHOLDERS = {"-", "--", "_", ".", "?"}
+NONE_WORDS = {"TIDAK ADA", "NIHIL", "TIDAK BERPENGHASILAN", "BELUM BERPENGHASILAN", "TIDAK PUNYA"}
+
+_DISABILITY_YES = {"YA", "Y", "ADA", "IYA", "1", "TRUE", "DISABILITAS", "PENYANDANG DISABILITAS"}
+_DISABILITY_NO = {"TIDAK", "T", "TDK", "TIDAK ADA", "0", "FALSE", "N", "NO", "NON", "NORMAL",
+                  "BUKAN", "SEHAT", "TIDAK DISABILITAS", "NON DISABILITAS", "BUKAN DISABILITAS"}  # fmt: skip
+# Words naming a kind of disability: a cell holding one counts as yes.
+_DISABILITY_KINDS = (
+    "DISABILITAS", "DIFABEL", "CACAT", "TUNA", "NETRA", "RUNGU", "WICARA", "DAKSA", "GRAHITA",
+    "LARAS", "LUMPUH", "BUTA", "TULI", "BISU", "FISIK", "MENTAL", "INTELEKTUAL", "SENSORIK",
+    "AUTIS", "PSIKOSOSIAL", "AMPUTASI", "DOWN SYNDROME",
+)  # fmt: skip
 
 
 def _text(values: pd.Series) -> pd.Series:
-    """Any cell as trimmed text (numbers without a trailing .0); empty becomes NA."""
-    return cell_text(values)["text"].str.strip().str.replace(r"\s+", " ", regex=True)
+    """Any cell as trimmed text with spaces collapsed (numbers without a trailing .0); blank = NA."""
+    return cell_text(values)["text"]
 
 
 def _column(raw: pd.DataFrame, name: str) -> pd.Series:
     if name in raw:
         return raw[name]
-    return pd.Series(None, index=raw.index, dtype="object")
+    return pd.Series(pd.NA, index=raw.index, dtype=TEXT_DTYPE)
+
+
+def _per_spelling(text: pd.Series, parse: Callable[[str], object], dtype) -> pd.Series:
+    """Apply a Python parser once per distinct text (vocabularies are small) and spread it back."""
+    codes, uniques = pd.factorize(text, use_na_sentinel=True)
+    parsed = pd.array([parse(u) for u in uniques], dtype=dtype)
+    out = parsed.take(codes, allow_fill=True)
+    return pd.Series(out, index=text.index)
 
 
 def split_place_and_date(values: pd.Series) -> pd.DataFrame:
-    """`Samarinda, 12-05-1980` -> place `Samarinda`, date text `12-05-1980` (cell kept when typed)."""
-    text = values.where(values.map(type).eq(str))
-    parts = text.astype("string").str.extract(r"^\s*(.*?)\s*[,/]\s*(\d.*)$")
-    place = parts[0].mask(parts[0].eq(""))
-    when = parts[1].astype("object").where(parts[1].notna(), values.where(text.isna()))
-    when = when.where(~(text.notna() & parts[1].isna()), values)
+    """`Samarinda, 12-05-1980` -> place `Samarinda`, date text `12-05-1980` (date cells kept)."""
+    cells = values.to_numpy(dtype=object)
+    is_text = of_type(cell_types(cells), str)
+    text = pa.array(np.where(is_text, cells, None), type=pa.large_string())
+    parts = extract(text, r"^[ ]*(?P<place>.*?)[ ]*[,/][ ]*(?P<when>[0-9].*)$")
+    place = text_series(blank_to_null(parts["place"]), values.index)
+    when = pd.Series(cells, index=values.index, dtype=object)
+    split = pc.is_valid(parts["when"]).to_numpy(zero_copy_only=False)
+    when[split] = np.asarray(parts["when"].to_pylist(), dtype=object)[split]
     return pd.DataFrame({"tempat_lahir": place, "tanggal_lahir": when}, index=values.index)
 
 
+def _sex_key(spellings: pa.Array) -> pa.Array:
+    key = pc.replace_substring_regex(pc.utf8_upper(spellings), "[^A-Z0-9]", "")
+    return lookup(key, SEX_SPELLINGS, pa.large_string())
+
+
 def parse_sex(values: pd.Series) -> pd.Series:
-    """L/P from every spelling of domain.md; NA when blank or unknown."""
-    key = _text(values).str.upper().str.replace(r"[^A-Z0-9]", "", regex=True)
-    return key.map(SEX_SPELLINGS).astype("string")
+    """L/P from every spelling of domain.md (L, LK, Laki-laki, Pria, 1 / P, PR, Perempuan,
+    Wanita, 2); <NA> when blank or unknown."""
+    text = values if isinstance(values.dtype, pd.StringDtype) else _text(values)
+    return text_series(on_uniques(arrow_text(text), _sex_key), values.index)
+
+
+_AMOUNT_WORDS = re.compile(r"RP\.?|/ ?BULAN|/ ?BLN|PER ?BULAN|PER ?BLN|SEBULAN|,-$|\s")
+_THOUSANDS = re.compile(r"^\d{1,3}(?:([.,])\d{3})(?:\1\d{3})*$")
+
+
+def amount_of(text: str) -> float:
+    """One rupiah spelling to a number: 1.500.000, Rp 2.000.000,00, 1,5 jt, 500 rb; NaN if unreadable."""
+    upper = text.upper()
+    if upper.strip() in NONE_WORDS:
+        return 0.0
+    compact = _AMOUNT_WORDS.sub("", upper)
+    factor = 1.0
+    for suffix, multiplier in (("JUTA", 1e6), ("JT", 1e6), ("RIBU", 1e3), ("RB", 1e3), ("K", 1e3)):
+        if compact.endswith(suffix):
+            compact, factor = compact[: -len(suffix)], multiplier
+            break
+    compact = re.sub(r"[.,]0{2}$", "", compact) if re.search(r"\d{3}[.,]00$", compact) else compact
+    if not compact or not re.fullmatch(r"\d[\d.,]*", compact):
+        return float("nan")
+    if _THOUSANDS.match(compact):
+        number = float(re.sub(r"[.,]", "", compact))
+    elif "." in compact and "," in compact:
+        last = max(compact.rfind("."), compact.rfind(","))
+        whole = re.sub(r"[.,]", "", compact[:last])
+        number = float(f"{whole}.{compact[last + 1 :]}")
+    elif compact.count(".") + compact.count(",") == 1:
+        number = float(compact.replace(",", "."))
+    elif re.fullmatch(r"\d+", compact):
+        number = float(compact)
+    else:
+        return float("nan")
+    return number * factor
 
 
 def parse_amount(values: pd.Series) -> pd.Series:
-    """Rupiah amounts: numbers, `1.500.000`, `Rp 2.000.000,00`, `1,5 jt`; NaN when unreadable."""
-    numeric = pd.to_numeric(values.where(values.map(type).isin([int, float])), errors="coerce")
-    text = values.where(values.map(type).eq(str)).astype("string").str.upper()
-    millions = text.str.contains(r"JT|JUTA", regex=True).fillna(False)
-    digits = (
-        text.str.replace(r"RP\.?|JT|JUTA|\s", "", regex=True)
-        .str.replace(r",00$", "", regex=True)
-        .str.replace(r"(?<=\d)\.(?=\d{3}(\D|$))", "", regex=True)
-        .str.replace(",", ".", regex=False)
+    """Rupiah amounts from numeric cells or text; NaN when unreadable or blank."""
+    cells = cell_text(values)
+    text = cells["text"]
+    placeholder = text.isin(PLACEHOLDERS).fillna(False)
+    parsed = _per_spelling(text.mask(placeholder), amount_of, "Float64")
+    return parsed.astype("float64")
+
+
+def _small_int_of(low: int, high: int, words: str) -> Callable[[str], object]:
+    pattern = re.compile(
+        rf"^(?:{words})?\s*-?\s*(\d{{1,3}})(?:[.,]0+)?\s*(?:ORANG|ORG|JIWA|ANAK)?$"
     )
-    parsed = pd.to_numeric(digits, errors="coerce")
-    parsed = parsed.where(~millions, parsed * 1_000_000)
-    return numeric.fillna(parsed).astype("float64")
+
+    def parse(text: str) -> object:
+        upper = text.upper().strip()
+        if upper in NONE_WORDS:
+            return 0 if low == 0 else None
+        found = pattern.match(upper)
+        if not found:
+            return None
+        number = int(found.group(1))
+        return number if low <= number <= high else None
+
+    return parse
 
 
-def parse_small_int(values: pd.Series, low: int, high: int) -> pd.Series:
-    """Counts and deciles: integers within [low, high], else NA."""
-    num = pd.to_numeric(_text(values).str.extract(r"^(\d{1,3})")[0], errors="coerce")
-    return num.where(num.between(low, high)).astype("Int64")
+def parse_small_int(values: pd.Series, low: int, high: int, words: str = "DESIL|D") -> pd.Series:
+    """Counts and deciles: integers within [low, high] (`3`, `3.0`, `Desil 3`, `3 orang`), else NA."""
+    text = _text(values)
+    placeholder = text.isin(PLACEHOLDERS).fillna(False)
+    return _per_spelling(text.mask(placeholder), _small_int_of(low, high, words), "Int64")
+
+
+def flag_of(text: str) -> object:
+    """Ya/Tidak style flag; a named kind of disability counts as yes; None when unknown."""
+    key = " ".join(re.sub(r"[^A-Z0-9]+", " ", text.upper()).split())
+    if key in _DISABILITY_YES:
+        return True
+    if key in _DISABILITY_NO or key.startswith(("TIDAK ", "BUKAN ", "NON ", "TDK ")):
+        return False
+    if any(kind in key for kind in _DISABILITY_KINDS):
+        return True
+    return None
 
 
 def parse_flag(values: pd.Series) -> pd.Series:
-    """Ya/Tidak style flags; any named disability type counts as yes."""
-    key = _text(values).str.upper().str.replace(r"[^A-Z0-9]", "", regex=True)
-    yes = key.isin(_YES) | (key.notna() & ~key.isin(_NO) & key.str.len().gt(2))
-    return yes.where(key.notna()).astype("boolean")
+    """Ya/Tidak disability flags (named disability kinds count as yes); NA when blank or unknown."""
+    text = _text(values)
+    placeholder = text.isin(PLACEHOLDERS).fillna(False)
+    return _per_spelling(text.mask(placeholder), flag_of, "boolean")
+
+
+def _occupation_key(text: str) -> str:
+    return " ".join(re.sub(r"[^A-Z]+", " ", text.upper()).split())
+
+
+def occupation_of(text: str) -> tuple[str, str] | None:
+    """A written occupation to (Dukcapil label, group); also `PEGAWAI NEGERI SIPIL (PNS)` forms."""
+    found = OCCUPATIONS.get(_occupation_key(text))
+    if found is None and "(" in text:
+        outside = _occupation_key(re.sub(r"\([^)]*\)", " ", text))
+        inside = " ".join(re.findall(r"\(([^)]*)\)", text))
+        found = OCCUPATIONS.get(outside) or OCCUPATIONS.get(_occupation_key(inside))
+    return found
 
 
 def normalise_occupation(values: pd.Series) -> pd.DataFrame:
     """Occupation spellings to Dukcapil labels and a group; unknown spellings kept and flagged."""
     raw = _text(values)
-    key = raw.str.upper().str.replace(r"[^A-Z]+", " ", regex=True).str.strip()
-    label = key.map({k: v[0] for k, v in OCCUPATIONS.items()})
-    group = key.map({k: v[1] for k, v in OCCUPATIONS.items()})
+    codes, uniques = pd.factorize(raw, use_na_sentinel=True)
+    found = [occupation_of(u) for u in uniques]
+    labels = pd.array([f[0] if f else u for f, u in zip(found, uniques, strict=True)], TEXT_DTYPE)
+    groups = pd.array([f[1] if f else "unknown" for f in found], dtype=TEXT_DTYPE)
     return pd.DataFrame(
         {
-            "pekerjaan": label.fillna(raw).astype("string"),
-            "occupation_group": group.fillna("unknown").where(raw.notna()).astype("string"),
+            "pekerjaan": labels.take(codes, allow_fill=True),
+            "occupation_group": groups.take(codes, allow_fill=True),
         },
         index=values.index,
     )
+
+
+def _unreadable(text: pd.Series, parsed: pd.Series) -> np.ndarray:
+    """Written (not blank, not a placeholder) but not understood."""
+    written = text.notna() & ~text.isin(PLACEHOLDERS).fillna(False)
+    return (written & parsed.isna()).to_numpy(dtype=bool)
 
 
 def canonicalise(raw: pd.DataFrame, as_of: date) -> pd.DataFrame:
@@ -114,57 +244,69 @@ def canonicalise(raw: pd.DataFrame, as_of: date) -> pd.DataFrame:
     kk = parse_identity(_column(raw, "no_kk"))
     out["kk_raw"] = kk["raw"]
     out["kk_digits"] = kk["digits"]
-    out["no_kk"] = kk["value"].where(~kk["scientific"])
+    out["kk_scientific"] = kk["scientific"]
+    out["kk_truncation_suspect"] = kk["truncation_suspect"]
+    out["no_kk"] = kk["value"]
 
     out["nama"] = clean_display_name(_text(_column(raw, "nama")))
     out["nama_key"] = name_key(out["nama"])
-    out["nama_invalid"] = name_invalid(out["nama"])
+    out["nama_problem"] = name_problem(out["nama"])
+    out["nama_invalid"] = out["nama_problem"].notna().to_numpy()
 
     birth = _column(raw, "tanggal_lahir")
     place = _column(raw, "tempat_lahir")
     if "tempat_tanggal_lahir" in raw:
         combined = split_place_and_date(raw["tempat_tanggal_lahir"])
-        birth = birth.where(birth.notna(), combined["tanggal_lahir"])
-        place = place.where(place.notna(), combined["tempat_lahir"])
-    out["tanggal_lahir_raw"] = _text(birth).str.replace(r" 00:00:00$", "", regex=True)
+        birth = birth.astype(object).where(birth.notna(), combined["tanggal_lahir"])
+        place = place.astype(object).where(place.notna(), combined["tempat_lahir"])
+    out["tanggal_lahir_raw"] = _text(birth)
     out["tanggal_lahir"] = parse_birth_dates(birth, as_of)
     out["age"] = age_at(out["tanggal_lahir"], as_of)
     out["tempat_lahir"] = _text(place)
 
     sex_raw = _text(_column(raw, "jenis_kelamin"))
     out["jenis_kelamin_raw"] = sex_raw
-    stated = parse_sex(_column(raw, "jenis_kelamin"))
+    stated = parse_sex(sex_raw)
     out["jenis_kelamin_stated"] = stated
-    out["jenis_kelamin"] = stated.fillna(out["nik_sex"].where(out["nik_date_ok"]))
+    derived = out["nik_sex"].where(out["nik_date_ok"])
+    out["jenis_kelamin"] = stated.fillna(derived)
 
     for name in TEXT_FIELDS:
-        out[name] = (
-            _text(_column(raw, name))
-            if name in raw
-            else pd.Series(pd.NA, index=raw.index, dtype="string")
-        )
+        out[name] = _text(raw[name]) if name in raw else _column(raw, name)
     if "rt" in raw and "rt_rw" not in raw:
         rt, rw = _text(raw["rt"]), _text(_column(raw, "rw"))
         out["rt_rw"] = (rt.fillna("") + "/" + rw.fillna("")).where(rt.notna() | rw.notna())
 
-    occupation = normalise_occupation(_column(raw, "pekerjaan"))
+    occupation_raw = _column(raw, "pekerjaan")
+    out["pekerjaan_raw"] = _text(occupation_raw)
+    occupation = normalise_occupation(occupation_raw)
     out["pekerjaan"] = occupation["pekerjaan"]
     out["occupation_group"] = occupation["occupation_group"]
+
     income_raw = _column(raw, "penghasilan")
-    out["penghasilan"] = parse_amount(income_raw)
-    out["penghasilan_unreadable"] = (income_raw.notna() & _text(income_raw).notna()) & out[
-        "penghasilan"
-    ].isna()
     out["penghasilan_raw"] = _text(income_raw)
-    out["desil"] = parse_small_int(_column(raw, "desil"), 1, 10)
-    out["disabilitas"] = parse_flag(_column(raw, "disabilitas"))
-    out["jumlah_tanggungan"] = parse_small_int(_column(raw, "jumlah_tanggungan"), 0, 30)
-    out["row_hash"] = _row_hash(out)
+    out["penghasilan"] = parse_amount(income_raw)
+    out["penghasilan_unreadable"] = _unreadable(out["penghasilan_raw"], out["penghasilan"])
+    for name, parse in (
+        ("desil", lambda v: parse_small_int(v, 1, 10)),
+        ("jumlah_tanggungan", lambda v: parse_small_int(v, 0, 30, words="")),
+        ("disabilitas", parse_flag),
+    ):
+        values = _column(raw, name)
+        out[f"{name}_raw"] = _text(values)
+        out[name] = parse(values)
+        out[f"{name}_unreadable"] = _unreadable(out[f"{name}_raw"], out[name])
+    out["row_hash"] = row_hash(out)
     return out
 
 
-def _row_hash(frame: pd.DataFrame) -> pd.Series:
-    """Content hash of a row's identity fields: a review decision applies to the same content."""
-    cols = ["nik_raw", "kk_raw", "nama", "tanggal_lahir_raw", "jenis_kelamin_raw"]
-    hashed = pd.util.hash_pandas_object(frame[cols].astype("string"), index=False)
-    return hashed.astype(np.uint64).astype("string")
+HASH_COLUMNS = ("nik_raw", "kk_raw", "nama", "tanggal_lahir_raw", "jenis_kelamin_raw")
+
+
+def row_hash(frame: pd.DataFrame) -> pd.Series:
+    """Content hash of a row's identity cells as written: a review decision applies to the same
+    content in any later file, and a corrected row (different content) gets a new hash."""
+    parts = [pc.fill_null(arrow_text(frame[c].astype(TEXT_DTYPE)), "\x00") for c in HASH_COLUMNS]
+    joined = pc.binary_join_element_wise(*parts, pa.scalar("\x1f", pa.large_string()))
+    hashed = pd.util.hash_array(joined.to_numpy(zero_copy_only=False), categorize=False)
+    return pd.Series(hashed.astype("uint64"), index=frame.index).astype("string[pyarrow]")

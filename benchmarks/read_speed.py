@@ -1,0 +1,122 @@
+"""How fast the ingest stage reads xlsx submissions, against python-calamine alone (run by hand).
+
+    /work/venv/bin/python benchmarks/read_speed.py [--rows 1000000] [--dir /tmp/tepat_read_bench]
+
+Writes the demo workload once (xlsx only, ~20 files of ~50,000 rows) unless it is there, warms
+the page cache, then times, in the same run and on the same files:
+
+- calamine alone, one process: open each workbook, `to_python` every sheet;
+- calamine alone, one process per core (the same spawn pool as the ingest stage);
+- the ingest stage: `reading_pool` + `ingest_with` from threads, as the flow's tasks call it
+  (read, header search, blank/footer rows, regency/program), pool start-up included;
+- the same ingest on one core, for reference.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from python_calamine import CalamineWorkbook  # noqa: E402
+
+from flows.ingest import ingest_file, ingest_with, reading_pool  # noqa: E402
+from flows.read import list_submissions  # noqa: E402
+from flows.settings import Settings  # noqa: E402
+
+
+def calamine_rows(path: Path) -> int:
+    """Rows calamine hands over for every sheet of one workbook."""
+    workbook = CalamineWorkbook.from_path(str(path))
+    try:
+        return sum(
+            len(workbook.get_sheet_by_name(name).to_python(skip_empty_area=False))
+            for name in workbook.sheet_names
+        )
+    finally:
+        workbook.close()
+
+
+def time_calamine(paths: list[Path], workers: int) -> tuple[float, int]:
+    start = time.perf_counter()
+    if workers == 1:
+        rows = sum(calamine_rows(p) for p in paths)
+    else:
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            rows = sum(pool.map(calamine_rows, paths))
+    return time.perf_counter() - start, rows
+
+
+def time_ingest(paths: list[Path], raw_dir: Path, settings: Settings) -> tuple[float, int]:
+    start = time.perf_counter()
+    if settings.read_workers == 1:
+        results = [ingest_file(p, raw_dir, "-", settings) for p in paths]
+    else:
+        with (
+            reading_pool(settings, paths) as pool,
+            ThreadPoolExecutor(max_workers=len(paths)) as threads,
+        ):
+            results = list(
+                threads.map(lambda p: ingest_with(pool, p, raw_dir, "-", settings), paths)
+            )
+    elapsed = time.perf_counter() - start
+    bad = [r.record for r in results if r.record["status"] != "loaded"]
+    if bad:
+        raise SystemExit(f"files not loaded: {bad}")
+    return elapsed, sum(int(r.record["n_rows"]) for r in results)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--dir", type=Path, default=Path("/tmp/tepat_read_bench"))
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+
+    if not args.dir.is_dir():
+        from flows.demo_data import generate_demo_data
+
+        print(f"writing {args.rows:,} rows of xlsx under {args.dir} ...", flush=True)
+        generate_demo_data(rows=args.rows, out_dir=args.dir, seed=1, formats="xlsx")
+    paths = [p for p in list_submissions(args.dir) if p.suffix == ".xlsx"]
+    size = sum(p.stat().st_size for p in paths)
+    for p in paths:
+        p.read_bytes()  # page cache warm for every measurement alike
+    print(f"{len(paths)} xlsx files, {size / 1e6:.0f} MB, {args.workers} workers")
+
+    settings = Settings(read_workers=args.workers, parallel_read_min_bytes=0)
+    one_core = replace_settings(settings, read_workers=1)
+    t_cal1, cells_rows = time_calamine(paths, 1)
+    t_ing, rows = time_ingest(paths, args.dir, settings)
+    t_calN, _ = time_calamine(paths, args.workers)
+    t_ing1, _ = time_ingest(paths, args.dir, one_core)
+
+    def line(label: str, seconds: float) -> str:
+        return f"  {label:<44} {seconds:7.2f} s  {rows / seconds:>9,.0f} rows/s"
+
+    print(f"{rows:,} data rows ({cells_rows:,} sheet rows incl. titles, headers, footers)")
+    print(line("calamine alone, 1 process", t_cal1))
+    print(line(f"calamine alone, {args.workers} processes", t_calN))
+    print(line(f"ingest stage, {args.workers} processes (pool start incl.)", t_ing))
+    print(line("ingest, 1 process", t_ing1))
+    print(f"  ratio ingest ({args.workers} proc) / calamine alone (1 proc): {t_ing / t_cal1:.2f}")
+    print(
+        f"  ratio ingest ({args.workers} proc) / calamine alone ({args.workers} proc): "
+        f"{t_ing / t_calN:.2f}"
+    )
+    print(f"  ratio ingest (1 proc) / calamine alone (1 proc): {t_ing1 / t_cal1:.2f}")
+
+
+def replace_settings(settings: Settings, **changes: object) -> Settings:
+    """A copy of the settings with some fields changed."""
+    return settings.model_copy(update=changes)
+
+
+if __name__ == "__main__":
+    main()

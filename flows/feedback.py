@@ -1,0 +1,475 @@
+"""Feedback workbooks for regencies: every row of a submitted file back, with its status and reasons.
+
+One xlsx per loaded source file under `<export_dir>/umpan_balik/<regency code>_<regency>/`:
+
+- `Ringkasan`: the file, its regency and program, rows per status and per reason code (with
+  an Indonesian description), what the colours mean and what to do.
+- one sheet per sheet of the source file: the regency's rows in their order with their row
+  numbers, `Status` (Diterima / Ditinjau / Ditolak), the reason codes, the reasons in Bahasa
+  Indonesia, and the identity cells as written. Rejected and review rows are filled (light
+  red / light yellow); the cell a reason blames (`row_issues.column_name`) is marked in a
+  stronger colour (red = rejected, orange = review, blue = note).
+
+Written like the BPJS exports: under a temporary name, moved into place after the warehouse
+commit, owner-only, the same bytes for the same input. A workbook is written for every file
+loaded this run and for every earlier file whose rows changed status this run (a review
+decision applied, a NIK conflict found), so the regency always has the current verdict.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import xlsxwriter
+
+from flows.publish import FORMULA_START, PendingFile
+from flows.warehouse import read_frame, table_columns
+from schemas.codes import CODE_DESCRIPTIONS, SEVERITY_LABELS
+from transforms.reference import REGENCIES
+
+FEEDBACK_DIR = "umpan_balik"
+ROW_KEYS = ["file_name", "sheet", "row_number"]
+STATUS_LABELS = {"accepted": "Diterima", "review": "Ditinjau", "rejected": "Ditolak"}
+SEVERITY_RANK = {"warning": 0, "review": 1, "error": 2}
+PROGRAM_LABELS = {
+    "kesehatan": "BPJS Kesehatan (PBI Pemda)",
+    "ketenagakerjaan": "BPJS Ketenagakerjaan (BPU)",
+}
+
+# (header, source column(s) in order of preference, `row_issues.column_name` it stands for)
+DATA_COLUMNS: list[tuple[str, tuple[str, ...], str]] = [
+    ("NIK", ("nik_raw", "nik"), "nik"),
+    ("No KK", ("kk_raw", "no_kk"), "no_kk"),
+    ("Nama", ("nama",), "nama"),
+    ("Tanggal Lahir", ("tanggal_lahir_raw", "tanggal_lahir"), "tanggal_lahir"),
+    ("Jenis Kelamin", ("jenis_kelamin_raw", "jenis_kelamin"), "jenis_kelamin"),
+    ("Pekerjaan", ("pekerjaan_raw", "pekerjaan"), "pekerjaan"),
+    ("Penghasilan", ("penghasilan_raw",), "penghasilan"),
+    ("Desil", ("desil_raw",), "desil"),
+    ("Disabilitas", ("disabilitas_raw",), "disabilitas"),
+    ("Jumlah Tanggungan", ("jumlah_tanggungan_raw",), "jumlah_tanggungan"),
+]
+ALWAYS_SHOWN = 5  # NIK .. Jenis Kelamin appear even when the file left them empty
+LEAD_COLUMNS = ["Baris", "Status", "Kode", "Alasan"]
+STATUS_COLUMN = "status"  # `column_name` of review decisions: the Status cell is marked
+
+ROW_FILL = {"rejected": "#FCE4D6", "review": "#FFF2CC"}
+CELL_FILL = {2: "#FF7C80", 1: "#FFC000", 0: "#BDD7EE"}
+LEGEND = [
+    (ROW_FILL["rejected"], "Baris ditolak: perbaiki sesuai alasan lalu kirim ulang."),
+    (ROW_FILL["review"], "Baris ditinjau petugas provinsi: cocokkan dengan KTP/KK."),
+    (CELL_FILL[2], "Sel yang menyebabkan penolakan."),
+    (CELL_FILL[1], "Sel yang perlu ditinjau."),
+    (CELL_FILL[0], "Sel dengan catatan (baris tetap diterima)."),
+]
+INSTRUCTIONS = [
+    "Kolom Baris menunjuk nomor baris pada berkas yang Anda kirim; Alasan menjelaskan "
+    "masalahnya dan cara memperbaikinya.",
+    "Baris berstatus Ditolak tidak diusulkan ke BPJS. Perbaiki datanya, lalu kirim ulang "
+    "berkas (boleh seluruh berkas dengan nama yang sama).",
+    "Baris berstatus Ditinjau menunggu keputusan petugas provinsi; hasilnya muncul pada "
+    "umpan balik berikutnya.",
+    "Baris berstatus Diterima dengan catatan tidak perlu diubah kecuali catatannya keliru.",
+]
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """A loaded submission file: where it came from and what the regency sent it for."""
+
+    file_name: str
+    regency_code: str
+    program: str
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")[:80] or "berkas"
+
+
+def feedback_path(export_dir: Path, source: SourceFile) -> Path:
+    """`<export_dir>/umpan_balik/<code>_<regency>/umpan_balik_<file>_<hash>.xlsx` (stable)."""
+    regency = REGENCIES.get(source.regency_code)
+    folder = f"{source.regency_code}_{_slug(regency.name) if regency else 'wilayah'}"
+    tag = hashlib.sha256(source.file_name.encode("utf-8")).hexdigest()[:6]
+    return export_dir / FEEDBACK_DIR / folder / f"umpan_balik_{_slug(source.file_name)}_{tag}.xlsx"
+
+
+def _sheet_title(name: str, taken: set[str]) -> str:
+    """A valid, unique worksheet name for a source sheet (CSV files have none: `Data`)."""
+    base = re.sub(r"[\[\]:*?/\\]", "_", name).strip("'") or "Data"
+    base = base[:31]
+    title, n = base, 2
+    while title.lower() in taken:
+        suffix = f" ({n})"
+        title, n = base[: 31 - len(suffix)] + suffix, n + 1
+    taken.add(title.lower())
+    return title
+
+
+def _first(frame: pd.DataFrame, sources: tuple[str, ...]) -> pd.Series | None:
+    """The first source column present, as display text (dates as dd-mm-yyyy)."""
+    for column in sources:
+        if column in frame:
+            values = frame[column]
+            if pd.api.types.is_datetime64_any_dtype(values):
+                return values.dt.strftime("%d-%m-%Y").astype(object)
+            return values.astype("string").astype(object)
+    return None
+
+
+def _reasons(issues: pd.DataFrame) -> pd.DataFrame:
+    """Per row: codes and messages (worst first) and, per blamed column, the worst severity."""
+    ordered = issues.assign(rank=issues["severity"].map(SEVERITY_RANK)).sort_values(
+        ["sheet", "row_number", "rank", "code"], ascending=[True, True, False, True]
+    )
+    grouped = ordered.groupby(["sheet", "row_number"], sort=False)
+    return pd.DataFrame(
+        {
+            "codes": grouped["code"].agg(lambda s: ", ".join(dict.fromkeys(s))),
+            "reasons": grouped["message"].agg(lambda s: "\n".join(dict.fromkeys(s))),
+        }
+    )
+
+
+def _marks(issues: pd.DataFrame) -> dict[tuple[str, int], dict[str, int]]:
+    """(sheet, row) -> {blamed column: worst severity rank}."""
+    worst = (
+        issues.assign(rank=issues["severity"].map(SEVERITY_RANK))
+        .groupby(["sheet", "row_number", "column_name"])["rank"]
+        .max()
+    )
+    marks: dict[tuple[str, int], dict[str, int]] = {}
+    for (sheet, row, column), rank in worst.items():
+        marks.setdefault((sheet, int(row)), {})[column] = int(rank)
+    return marks
+
+
+class _Formats:
+    """xlsxwriter formats made once per workbook and combination (fill, bold, wrap, quote)."""
+
+    def __init__(self, workbook: xlsxwriter.Workbook) -> None:
+        self.workbook = workbook
+        self.cache: dict[tuple, object] = {}
+
+    def get(self, fill: str | None = None, bold: bool = False, quoted: bool = False, wrap=False):
+        key = (fill, bold, quoted, wrap)
+        if key not in self.cache:
+            spec: dict[str, object] = {"valign": "top"}
+            if fill:
+                spec.update(bg_color=fill, pattern=1)
+            if bold:
+                spec["bold"] = True
+            if quoted:
+                spec["quote_prefix"] = True
+            if wrap:
+                spec["text_wrap"] = True
+            self.cache[key] = self.workbook.add_format(spec)
+        return self.cache[key]
+
+
+def _write_summary(
+    ws, formats: _Formats, source: SourceFile, rows: pd.DataFrame, issues: pd.DataFrame, as_of
+) -> None:
+    bold = formats.get(bold=True)
+    header = formats.get(fill="#DDEBF7", bold=True)
+    regency = REGENCIES.get(source.regency_code)
+    ws.set_column(0, 0, 28)
+    ws.set_column(1, 1, 14)
+    ws.set_column(2, 2, 70)
+    ws.set_column(3, 3, 14)
+    ws.write_string(0, 0, "Umpan balik verifikasi calon peserta BPJS", bold)
+    facts = [
+        ("Berkas", source.file_name),
+        ("Kabupaten/Kota", f"{regency.full_name if regency else ''} ({source.regency_code})"),
+        ("Program", PROGRAM_LABELS.get(source.program, source.program or "")),
+        ("Tanggal acuan", as_of.strftime("%d-%m-%Y")),
+        ("Jumlah baris data", str(len(rows))),
+    ]
+    r = 2
+    for label, value in facts:
+        ws.write_string(r, 0, label, bold)
+        ws.write_string(r, 1, value)
+        r += 1
+
+    r += 1
+    ws.write_string(r, 0, "Status", header)
+    ws.write_string(r, 1, "Jumlah baris", header)
+    counts = rows["status"].value_counts()
+    for status, label in STATUS_LABELS.items():
+        r += 1
+        ws.write_string(r, 0, label, formats.get(fill=ROW_FILL.get(status)))
+        ws.write_number(r, 1, int(counts.get(status, 0)))
+
+    r += 2
+    for col, title in enumerate(["Kode", "Tingkat", "Keterangan", "Jumlah baris"]):
+        ws.write_string(r, col, title, header)
+    if len(issues):
+        per_code = (
+            issues.drop_duplicates(["sheet", "row_number", "code"])
+            .groupby(["code", "severity"])
+            .size()
+            .reset_index(name="n")
+        )
+        per_code["rank"] = per_code["severity"].map(SEVERITY_RANK)
+        per_code = per_code.sort_values(["rank", "n", "code"], ascending=[False, False, True])
+        for code, severity, n in per_code[["code", "severity", "n"]].itertuples(index=False):
+            r += 1
+            ws.write_string(r, 0, code)
+            ws.write_string(r, 1, SEVERITY_LABELS.get(severity, severity))
+            ws.write_string(r, 2, CODE_DESCRIPTIONS.get(code, code))
+            ws.write_number(r, 3, int(n))
+    else:
+        r += 1
+        ws.write_string(r, 0, "Tidak ada temuan.")
+
+    r += 2
+    ws.write_string(r, 0, "Arti warna", header)
+    for fill, meaning in LEGEND:
+        r += 1
+        ws.write_blank(r, 0, None, formats.get(fill=fill))
+        ws.write_string(r, 1, meaning)
+    r += 2
+    ws.write_string(r, 0, "Yang perlu dilakukan", header)
+    for line in INSTRUCTIONS:
+        r += 1
+        ws.write_string(r, 0, "•")
+        ws.write_string(r, 1, line)
+
+
+def _write_rows(ws, formats: _Formats, rows: pd.DataFrame, marks, columns) -> None:
+    """One source sheet: header, then every row with its status, reasons and marked cells."""
+    header = formats.get(fill="#DDEBF7", bold=True, wrap=True)
+    titles = LEAD_COLUMNS + [title for title, _, _ in columns]
+    for col, title in enumerate(titles):
+        ws.write_string(0, col, title, header)
+    widths = [8, 11, 24, 70] + [
+        22 if title in ("Nama", "NIK", "No KK") else 16 for title in titles[4:]
+    ]
+    for col, width in enumerate(widths):
+        ws.set_column(col, col, width)
+    ws.freeze_panes(1, 2)
+    ws.autofilter(0, 0, max(len(rows), 1), len(titles) - 1)
+
+    blamed = [column for _, _, column in columns]
+    data = [values for _, values, _ in columns]
+    sheet = rows["sheet"].iloc[0] if len(rows) else ""
+    statuses = rows["status"].tolist()
+    numbers = rows["row_number"].astype(int).tolist()
+    codes = rows["codes"].tolist()
+    reasons = rows["reasons"].tolist()
+    for i, (status, number) in enumerate(zip(statuses, numbers, strict=True)):
+        r = i + 1
+        fill = ROW_FILL.get(status)
+        row_marks = marks.get((sheet, number), {})
+        base = formats.get(fill=fill)
+        ws.write_number(r, 0, number, base)
+        status_rank = row_marks.get(STATUS_COLUMN)
+        status_fill = CELL_FILL[status_rank] if status_rank is not None else fill
+        ws.write_string(r, 1, STATUS_LABELS.get(status, status), formats.get(fill=status_fill))
+        code, reason = codes[i], reasons[i]
+        if isinstance(code, str):
+            ws.write_string(r, 2, code, base)
+            ws.write_string(r, 3, reason, formats.get(fill=fill, wrap=True))
+        elif fill:
+            ws.write_blank(r, 2, None, base)
+            ws.write_blank(r, 3, None, base)
+        for j, column in enumerate(blamed):
+            value = data[j][i]
+            rank = row_marks.get(column)
+            cell_fill = CELL_FILL[rank] if rank is not None else fill
+            if isinstance(value, str):
+                quoted = value.startswith(FORMULA_START)
+                fmt = formats.get(fill=cell_fill, bold=rank is not None, quoted=quoted)
+                ws.write_string(r, 4 + j, value, fmt)
+            elif cell_fill:
+                ws.write_blank(r, 4 + j, None, formats.get(fill=cell_fill))
+
+
+def write_feedback_workbook(
+    path: Path, source: SourceFile, rows: pd.DataFrame, issues: pd.DataFrame, as_of: date
+) -> None:
+    """The feedback workbook of one source file (rows of that file only)."""
+    workbook = xlsxwriter.Workbook(
+        str(path),
+        {
+            "constant_memory": True,
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+            "strings_to_numbers": False,
+        },
+    )
+    workbook.set_properties(
+        {
+            "created": datetime(as_of.year, as_of.month, as_of.day),
+            "author": "tepat",
+            "title": f"Umpan balik {source.file_name}",
+        }
+    )
+    formats = _Formats(workbook)
+    _write_summary(workbook.add_worksheet("Ringkasan"), formats, source, rows, issues, as_of)
+
+    columns = []
+    for position, (title, sources, blamed) in enumerate(DATA_COLUMNS):
+        values = _first(rows, sources)
+        if values is None:
+            if position >= ALWAYS_SHOWN:
+                continue
+            values = pd.Series(None, index=rows.index, dtype=object)
+        if position >= ALWAYS_SHOWN and values.isna().all():
+            continue
+        values = values.where(values.notna(), None)
+        columns.append((title, values, blamed))
+
+    reasons = _reasons(issues)
+    marks = _marks(issues)
+    table = rows.join(reasons, on=["sheet", "row_number"])
+    order = ["sheet_order", "sheet"] if "sheet_order" in table else ["sheet"]
+    table = table.sort_values([*order, "row_number"], kind="stable")
+    taken = {"ringkasan"}
+    for sheet, part in table.groupby("sheet", sort=False):
+        ws = workbook.add_worksheet(_sheet_title(str(sheet), taken))
+        part_columns = [(t, v.loc[part.index].tolist(), b) for t, v, b in columns]
+        _write_rows(ws, formats, part, marks, part_columns)
+    workbook.close()
+    os.chmod(path, 0o600)
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def write_feedback(
+    export_dir: Path,
+    sources: list[SourceFile],
+    rows: pd.DataFrame,
+    issues: pd.DataFrame,
+    as_of: date,
+    run_id: str,
+) -> tuple[pd.DataFrame, list[PendingFile]]:
+    """One workbook per source file under temporary names; `exports` records for them."""
+    records, pending = [], []
+    rows_by_file = dict(tuple(rows.groupby("file_name", sort=False))) if len(rows) else {}
+    issues_by_file = dict(tuple(issues.groupby("file_name", sort=False))) if len(issues) else {}
+    empty_issues = issues.iloc[0:0]
+    for source in sorted(sources, key=lambda s: s.file_name):
+        file_rows = rows_by_file.get(source.file_name)
+        if file_rows is None or file_rows.empty:
+            continue
+        final = feedback_path(export_dir, source)
+        final.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        temp = final.with_name("." + final.name + ".tmp")
+        try:
+            write_feedback_workbook(
+                temp, source, file_rows, issues_by_file.get(source.file_name, empty_issues), as_of
+            )
+        except BaseException:
+            temp.unlink(missing_ok=True)
+            for file in pending:
+                file.discard()
+            raise
+        pending.append(PendingFile(temp=temp, final=final))
+        records.append(
+            {
+                "run_id": run_id,
+                "program": source.program,
+                "regency_code": source.regency_code,
+                "kind": "umpan_balik",
+                "path": final.as_posix(),
+                "n_rows": len(file_rows),
+                "sha256": _sha256(temp),
+            }
+        )
+    return pd.DataFrame(records), pending
+
+
+# Columns a feedback workbook reads from `submission_rows` when it regenerates an earlier file.
+STORED_COLUMNS = ["file_name", "sheet", "row_number", "status", "regency_code", "program"] + [
+    source for _, sources, _ in DATA_COLUMNS for source in sources
+]
+
+
+def stored_rows(
+    con: duckdb.DuckDBPyConnection, file_names: list[str]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Rows and issues of earlier-loaded files, as the warehouse holds them before this run."""
+    if not file_names:
+        return pd.DataFrame(), pd.DataFrame()
+    present = set(table_columns(con, "submission_rows"))
+    columns = ", ".join(dict.fromkeys(c for c in STORED_COLUMNS if c in present))
+    con.register("_feedback_files", pd.DataFrame({"file_name": file_names}))
+    try:
+        rows = read_frame(
+            con,
+            f"SELECT {columns} FROM submission_rows "
+            "WHERE file_name IN (SELECT file_name FROM _feedback_files)",
+        )
+        issues = read_frame(
+            con,
+            "SELECT file_name, sheet, row_number, code, severity, column_name, value, message "
+            "FROM row_issues WHERE file_name IN (SELECT file_name FROM _feedback_files)",
+        )
+    finally:
+        con.unregister("_feedback_files")
+    return rows, issues
+
+
+def feedback_inputs(
+    db: Path,
+    new_rows: pd.DataFrame,
+    issues: pd.DataFrame,
+    row_updates: pd.DataFrame,
+    replaced: list[str],
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Rows and issues for the feedback of this run: the files loaded now, plus earlier files
+    whose rows changed status (their stored rows with the new statuses and this run's issues)."""
+    new_files = set(new_rows["file_name"]) if len(new_rows) else set()
+    changed = set(row_updates["file_name"]) if len(row_updates) else set()
+    earlier = sorted(changed - new_files - set(replaced))
+    frames, issue_frames = [new_rows], [issues]
+    if earlier and db.exists():
+        from flows.warehouse import connect
+
+        with connect(db, read_only=True) as con:
+            old_rows, old_issues = stored_rows(con, earlier)
+        if len(old_rows):
+            updates = row_updates.drop_duplicates(ROW_KEYS, keep="last").set_index(ROW_KEYS)
+            keyed = old_rows.set_index(ROW_KEYS)
+            hit = keyed.index.isin(updates.index)
+            keyed.loc[hit, "status"] = updates.loc[keyed.index[hit], "status"].to_numpy()
+            frames.append(keyed.reset_index())
+            issue_frames.append(old_issues)
+    rows = (
+        pd.concat([f for f in frames if len(f)], ignore_index=True)
+        if any(len(f) for f in frames)
+        else pd.DataFrame()
+    )
+    all_issues = (
+        pd.concat([f for f in issue_frames if len(f)], ignore_index=True)
+        if any(len(f) for f in issue_frames)
+        else pd.DataFrame(
+            columns=[*ROW_KEYS, "code", "severity", "column_name", "value", "message"]
+        )
+    )
+    if len(all_issues):
+        all_issues = all_issues.drop_duplicates(
+            [*ROW_KEYS, "code", "column_name", "message"], ignore_index=True
+        )
+    return rows, all_issues
+
+
+def sources_of(rows: pd.DataFrame) -> list[SourceFile]:
+    """The source files present in `rows`, with their regency and program."""
+    if rows.empty:
+        return []
+    first = rows.drop_duplicates("file_name")[["file_name", "regency_code", "program"]]
+    return [
+        SourceFile(str(f), str(r), str(p) if isinstance(p, str) else "")
+        for f, r, p in first.itertuples(index=False)
+    ]

@@ -1,0 +1,145 @@
+"""`tepat serve`: the deployment's schedule and parameters (built, never served), and transient retries."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from prefect.states import Failed
+from typer.testing import CliRunner
+
+from flows.cli import app
+from flows.serve import ServeOptions, build_deployment, next_runs
+from flows.settings import Settings
+
+
+def _options(tmp_path: Path, **overrides: object) -> ServeOptions:
+    settings = Settings(
+        raw_dir=tmp_path / "raw", reference_dir=tmp_path / "ref", db=tmp_path / "w.duckdb",
+        export_dir=tmp_path / "exports",
+    )  # fmt: skip
+    return ServeOptions.from_settings(settings, **overrides)
+
+
+def test_default_schedule_is_daily_at_six_in_makassar_time(tmp_path: Path) -> None:
+    deployment = build_deployment(_options(tmp_path))
+    assert deployment.name == "tepat-harian"
+    assert len(deployment.schedules) == 1
+    schedule = deployment.schedules[0].schedule
+    assert schedule.cron == "0 6 * * *"
+    assert schedule.timezone == "Asia/Makassar"
+    assert deployment.concurrency_limit == 1
+    assert deployment.entrypoint == "flows.pipeline.pipeline"  # importable from any folder
+
+
+def test_run_options_become_absolute_parameters_without_as_of(tmp_path: Path) -> None:
+    options = _options(tmp_path, programs_file=tmp_path / "rules.toml")
+    params = build_deployment(options).parameters
+    assert params == {
+        "raw_dir": str((tmp_path / "raw").resolve()),
+        "reference_dir": str((tmp_path / "ref").resolve()),
+        "db": str((tmp_path / "w.duckdb").resolve()),
+        "export_dir": str((tmp_path / "exports").resolve()),
+        "programs_file": str((tmp_path / "rules.toml").resolve()),
+    }
+    assert "as_of" not in params  # each scheduled run verifies as of its own day
+
+
+def test_schedule_comes_from_settings_and_options_override_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TEPAT_SCHEDULE_CRON", "30 7 * * 1-5")
+    monkeypatch.setenv("TEPAT_SCHEDULE_TIMEZONE", "Asia/Jakarta")
+    from_env = ServeOptions.from_settings(Settings())
+    assert (from_env.cron, from_env.timezone) == ("30 7 * * 1-5", "Asia/Jakarta")
+    overridden = ServeOptions.from_settings(Settings(), cron="0 22 * * *", name="malam")
+    assert (overridden.cron, overridden.timezone, overridden.name) == (
+        "0 22 * * *",
+        "Asia/Jakarta",
+        "malam",
+    )
+
+
+def test_next_runs_are_at_six_wita(tmp_path: Path) -> None:
+    start = datetime(2026, 1, 1, 0, 0, tzinfo=UTC)  # 08:00 WITA: today's 06:00 has passed
+    runs = next_runs(_options(tmp_path), n=2, start=start)
+    assert [r.isoformat() for r in runs] == [
+        "2026-01-02T06:00:00+08:00",
+        "2026-01-03T06:00:00+08:00",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [({"cron": "99 * * *"}, "cron tidak valid"), ({"timezone": "Mars/Olympus"}, "zona waktu")],
+)
+def test_a_bad_schedule_is_refused_with_a_clear_message(
+    tmp_path: Path, override: dict[str, str], message: str
+) -> None:
+    with pytest.raises(ValueError, match=message):
+        _options(tmp_path, **override)
+
+
+def test_serve_dry_run_shows_the_schedule_and_does_not_block(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        app, ["serve", "--dry-run", "--cron", "15 5 * * *", "--db", str(tmp_path / "w.duckdb")]
+    )
+    assert result.exit_code == 0, result.output
+    assert "15 5 * * * (Asia/Makassar)" in result.output
+    assert str((tmp_path / "w.duckdb").resolve()) in result.output
+    bad = CliRunner().invoke(app, ["serve", "--dry-run", "--timezone", "Nowhere/Land"])
+    assert bad.exit_code == 1
+
+
+# --- retries only for transient failures --------------------------------------------------------
+
+
+def test_retry_condition_accepts_only_locked_file_errors() -> None:
+    from flows.pipeline import ingest_file_task
+
+    condition = ingest_file_task.retry_condition_fn
+    assert ingest_file_task.retries == 2
+    # Prefect 3.9 calls it as (task, task_run, state) with the exception as the state's data.
+    assert condition(ingest_file_task, None, Failed(data=PermissionError("locked")))
+    assert condition(ingest_file_task, None, Failed(data=BlockingIOError("busy")))
+    assert not condition(ingest_file_task, None, Failed(data=ValueError("bad file")))
+    assert not condition(ingest_file_task, None, Failed(data=FileNotFoundError("gone")))
+
+
+@pytest.mark.parametrize(
+    ("error", "expected_calls", "succeeds"),
+    [(PermissionError("file is being copied"), 2, True), (ValueError("corrupt"), 1, False)],
+)
+def test_ingest_task_retries_a_locked_file_and_not_a_broken_one(
+    prefect_harness: None,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    error: Exception,
+    expected_calls: int,
+    succeeds: bool,
+) -> None:
+    from prefect import flow
+
+    import flows.pipeline as pipeline_module
+
+    calls: list[int] = []
+
+    def flaky(*args: object, **kwargs: object) -> str:
+        calls.append(1)
+        if len(calls) == 1:
+            raise error
+        return "read"
+
+    monkeypatch.setattr(pipeline_module, "ingest_with", flaky)
+    monkeypatch.setattr(pipeline_module.ingest_file_task, "retry_delay_seconds", 0)
+
+    @flow
+    def read_one() -> bool:
+        state = pipeline_module.ingest_file_task(
+            tmp_path / "f.xlsx", tmp_path, "sha", Settings(), return_state=True
+        )
+        return state.is_completed()
+
+    assert read_one() is succeeds
+    assert len(calls) == expected_calls
