@@ -366,8 +366,13 @@ def _raw_dir(raw: Path) -> None:
     _encrypted_xlsx(raw / "Bontang" / "usulan kis.xlsx")
     (raw / "Bontang" / "kosong jkn.xlsx").write_bytes(b"")
     _write_xlsx(raw / "Berau" / "kode kecamatan jkn.xlsx", [["KODE", "KECAMATAN"], ["01", "X"]])
-    _write_xlsx(raw / "lain" / "data jkn.xlsx", PEOPLE)
-    _write_xlsx(raw / "Paser" / "usulan.xlsx", PEOPLE)
+    # Three byte-identical files: the name decides regency and program, so each is read.
+    unnamed = _write_xlsx(
+        raw / "Paser" / "usulan.xlsx", [PEOPLE[0], [1, "6401015508800003", "Sari", "P", "-"]]
+    )
+    (raw / "lain").mkdir()
+    shutil.copy(unnamed, raw / "lain" / "data jkn.xlsx")
+    shutil.copy(unnamed, samarinda / "salinan jkn.xlsx")
     (raw / "PPU").mkdir()
     (raw / "PPU" / "surat jkn.pdf").write_bytes(b"%PDF-1.7")
     (raw / "KUKAR").mkdir()
@@ -402,6 +407,7 @@ def test_pipeline_accounts_for_every_file_reruns_and_revisions(prefect_harness, 
         "KUKAR/rusak bpjs tk.xlsx": "rejected",
         "Kota Samarinda/Usulan PBI Samarinda (1).xls": "duplicate",
         "Kota Samarinda/Usulan PBI Samarinda.xls": "loaded",
+        "Kota Samarinda/salinan jkn.xlsx": "loaded",
         "Kutai Barat/export BPU.xls": "loaded",
         "PPU/surat jkn.pdf": "rejected",
         "Paser/usulan.xlsx": "rejected",
@@ -424,7 +430,7 @@ def test_pipeline_accounts_for_every_file_reruns_and_revisions(prefect_harness, 
     rows = _query(
         db, "SELECT file_name, sheet, row_number, status, nik, person_id FROM submission_rows"
     )
-    assert len(rows) == 8
+    assert len(rows) == 9
     csv_row = rows.loc[rows["file_name"].eq("Balikpapan/usulan jkn.csv")].iloc[0]
     assert (csv_row["sheet"], csv_row["row_number"], csv_row["nik"]) == ("", 2, "6471015508800003")
     html_row = rows.loc[rows["file_name"].eq("Kutai Barat/export BPU.xls")].iloc[0]
@@ -432,7 +438,7 @@ def test_pipeline_accounts_for_every_file_reruns_and_revisions(prefect_harness, 
 
     # The same raw dir again: nothing is loaded twice.
     run()
-    assert _query(db, "SELECT count(*) AS n FROM submission_rows")["n"].item() == 8
+    assert _query(db, "SELECT count(*) AS n FROM submission_rows")["n"].item() == 9
     again = _query(db, "SELECT file_name, run_id FROM source_files").set_index("file_name")
     assert again["run_id"].nunique() == 1
     assert _query(db, "SELECT count(*) AS n FROM runs")["n"].item() == 2
@@ -441,7 +447,7 @@ def test_pipeline_accounts_for_every_file_reruns_and_revisions(prefect_harness, 
     _write_xlsx(raw / "Kota Samarinda" / "Usulan PBI Samarinda revisi 2.xlsx", REVISED)
     run()
     rows = _query(db, "SELECT file_name, nik, person_id, status FROM submission_rows")
-    assert len(rows) == 10
+    assert len(rows) == 11
     budi = rows.loc[rows["nik"].eq("6472011508800004")]
     assert len(budi) == 2 and budi["person_id"].nunique() == 1
     assert set(budi["file_name"]) == {
