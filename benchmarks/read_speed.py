@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing
+import resource
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
@@ -40,6 +41,14 @@ def calamine_rows(path: Path) -> int:
         )
     finally:
         workbook.close()
+
+
+def cpu_seconds() -> float:
+    """CPU time of this process and of its finished children (the worker processes)."""
+    own, children = (
+        resource.getrusage(w) for w in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
+    )
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def time_calamine(paths: list[Path], workers: int) -> tuple[float, int]:
@@ -92,25 +101,31 @@ def main() -> None:
 
     settings = Settings(read_workers=args.workers, parallel_read_min_bytes=0)
     one_core = replace_settings(settings, read_workers=1)
-    t_cal1, cells_rows = time_calamine(paths, 1)
-    t_ing, rows = time_ingest(paths, args.dir, settings)
-    t_calN, _ = time_calamine(paths, args.workers)
-    t_ing1, _ = time_ingest(paths, args.dir, one_core)
-
-    def line(label: str, seconds: float) -> str:
-        return f"  {label:<44} {seconds:7.2f} s  {rows / seconds:>9,.0f} rows/s"
-
-    print(f"{rows:,} data rows ({cells_rows:,} sheet rows incl. titles, headers, footers)")
-    print(line("calamine alone, 1 process", t_cal1))
-    print(line(f"calamine alone, {args.workers} processes", t_calN))
-    print(line(f"ingest stage, {args.workers} processes (pool start incl.)", t_ing))
-    print(line("ingest, 1 process", t_ing1))
-    print(f"  ratio ingest ({args.workers} proc) / calamine alone (1 proc): {t_ing / t_cal1:.2f}")
-    print(
-        f"  ratio ingest ({args.workers} proc) / calamine alone ({args.workers} proc): "
-        f"{t_ing / t_calN:.2f}"
+    measured = {}
+    for label, measure in [
+        ("calamine alone, 1 process", lambda: time_calamine(paths, 1)),
+        (f"ingest stage, {args.workers} processes", lambda: time_ingest(paths, args.dir, settings)),
+        (f"calamine alone, {args.workers} processes", lambda: time_calamine(paths, args.workers)),
+        ("ingest, 1 process", lambda: time_ingest(paths, args.dir, one_core)),
+    ]:
+        cpu = cpu_seconds()
+        wall, count = measure()
+        measured[label] = (wall, cpu_seconds() - cpu, count)
+    rows = measured["ingest, 1 process"][2]
+    print(f"{rows:,} data rows ({measured['calamine alone, 1 process'][2]:,} sheet rows in all)")
+    for label, (wall, cpu, _) in measured.items():
+        print(f"  {label:<32} {wall:7.2f} s wall {rows / wall:>9,.0f} rows/s  {cpu:7.2f} s CPU")
+    cal1, calN = (
+        measured["calamine alone, 1 process"],
+        measured[f"calamine alone, {args.workers} processes"],
     )
-    print(f"  ratio ingest (1 proc) / calamine alone (1 proc): {t_ing1 / t_cal1:.2f}")
+    ing, ing1 = measured[f"ingest stage, {args.workers} processes"], measured["ingest, 1 process"]
+    print(f"  wall ratio, ingest ({args.workers} proc) / calamine (1 proc): {ing[0] / cal1[0]:.2f}")
+    print(
+        f"  wall ratio, ingest ({args.workers} proc) / calamine ({args.workers} proc): {ing[0] / calN[0]:.2f}"
+    )
+    print(f"  CPU ratio, ingest ({args.workers} proc) / calamine (1 proc): {ing[1] / cal1[1]:.2f}")
+    print(f"  CPU ratio, ingest (1 proc) / calamine (1 proc): {ing1[1] / cal1[1]:.2f}")
 
 
 def replace_settings(settings: Settings, **changes: object) -> Settings:

@@ -278,11 +278,18 @@ def load_or_create_key(path: Path) -> bytes:
     return key
 
 
+# Hex digits spelled as letters: a pseudonym never holds a run of digits that looks like a NIK.
+_LETTERS = str.maketrans("0123456789abcdef", "abcdefghijklmnop")
+
+
 def pseudonyms(key: bytes, kind: str, values: list[str]) -> list[str]:
-    """`kind_` + the first 20 hex digits of HMAC-SHA256(key, kind:value), per value."""
+    """`kind_` + 20 letters (80 bits of HMAC-SHA256(key, kind:value)), per value."""
     prefix = f"{kind}:".encode()
     return [
-        f"{kind}_" + hmac.new(key, prefix + v.encode("utf-8"), hashlib.sha256).hexdigest()[:20]
+        f"{kind}_"
+        + hmac.new(key, prefix + v.encode("utf-8"), hashlib.sha256)
+        .hexdigest()[:20]
+        .translate(_LETTERS)
         for v in values
     ]
 

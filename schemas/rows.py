@@ -55,11 +55,12 @@ def _eq_or_absent(a: pd.Series, b: pd.Series) -> pd.Series:
 
 
 class CanonicalRows(pa.DataFrameModel):
-    """Typed rows; each dataframe check is a row rule named by its code (True = fine)."""
+    """Typed rows; each dataframe check is a row rule named by its code (True = fine).
 
-    file_name: Series[str]
-    sheet: Series[str]
-    row_number: Series[int] = pa.Field(ge=1)
+    `*_written` flags say a cell held something (before any parsing); the rules read them,
+    the typed fields and the decoded NIK flags made by `transforms.normalise.canonicalise`.
+    """
+
     regency_code: Series[str] = pa.Field(str_matches=r"^[0-9]{4}$")
     nik: Series[TEXT] = pa.Field(nullable=True, str_matches=r"^[0-9]{16}$")
     no_kk: Series[TEXT] = pa.Field(nullable=True, str_matches=r"^[0-9]{16}$")
@@ -73,7 +74,7 @@ class CanonicalRows(pa.DataFrameModel):
 
     @pa.dataframe_check(name="NIK_MISSING", **RULE)
     def nik_present(cls, df: pd.DataFrame) -> pd.Series:
-        return df["nik_raw"].notna()
+        return df["nik_written"]
 
     @pa.dataframe_check(name="NIK_TRUNCATED", **RULE)
     def nik_not_scientific(cls, df: pd.DataFrame) -> pd.Series:
@@ -81,7 +82,7 @@ class CanonicalRows(pa.DataFrameModel):
 
     @pa.dataframe_check(name="NIK_FORMAT", **RULE)
     def nik_sixteen_digits(cls, df: pd.DataFrame) -> pd.Series:
-        return df["nik_raw"].isna() | df["nik_scientific"] | df["nik"].notna()
+        return ~df["nik_written"] | df["nik_scientific"] | df["nik"].notna()
 
     @pa.dataframe_check(name="NIK_TRUNCATED_SUSPECT", **RULE)
     def nik_not_rounded(cls, df: pd.DataFrame) -> pd.Series:
@@ -121,11 +122,11 @@ class CanonicalRows(pa.DataFrameModel):
 
     @pa.dataframe_check(name="KK_MISSING", **RULE)
     def kk_present(cls, df: pd.DataFrame) -> pd.Series:
-        return df["kk_raw"].notna()
+        return df["kk_written"]
 
     @pa.dataframe_check(name="KK_FORMAT", **RULE)
     def kk_sixteen_digits(cls, df: pd.DataFrame) -> pd.Series:
-        return df["kk_raw"].isna() | df["no_kk"].notna()
+        return ~df["kk_written"] | df["no_kk"].notna()
 
     @pa.dataframe_check(name="KK_TRUNCATED", **RULE)
     def kk_not_rounded(cls, df: pd.DataFrame) -> pd.Series:
@@ -137,7 +138,7 @@ class CanonicalRows(pa.DataFrameModel):
 
     @pa.dataframe_check(name="NAME_MISSING", **RULE)
     def name_present(cls, df: pd.DataFrame) -> pd.Series:
-        return df["nama"].notna()
+        return df["nama_written"]
 
     @pa.dataframe_check(name="NAME_INVALID", **RULE)
     def name_readable(cls, df: pd.DataFrame) -> pd.Series:
@@ -145,13 +146,13 @@ class CanonicalRows(pa.DataFrameModel):
 
     @pa.dataframe_check(name="DOB_MISSING", **RULE)
     def dob_present(cls, df: pd.DataFrame) -> pd.Series:
-        return df["tanggal_lahir_raw"].notna()
+        return df["tanggal_lahir_written"]
 
     @pa.dataframe_check(name="DOB_INVALID", **RULE)
     def dob_plausible(cls, df: pd.DataFrame) -> pd.Series:
         age = df["age"]
         ok = df["tanggal_lahir"].notna() & age.between(0, 120).fillna(False)
-        return (df["tanggal_lahir_raw"].isna() | ok).astype(bool)
+        return (~df["tanggal_lahir_written"] | ok).astype(bool)
 
     @pa.dataframe_check(name="SEX_INVALID", **RULE)
     def sex_known(cls, df: pd.DataFrame) -> pd.Series:
@@ -227,15 +228,15 @@ class VerifiedCandidates(pa.DataFrameModel):
         return (df["within_quota"] | ~(df["rank"] < last_in)).fillna(True).astype(bool)
 
 
-# Columns the rules read; validating only these keeps pandera's per-check copies small.
+# Columns the rules read. pandera copies every column of a failing row once per failed check,
+# so the frame validated holds only these (presence flags instead of the written text).
 CHECK_COLUMNS = [
-    "file_name", "sheet", "row_number", "regency_code", "nik", "nik_raw", "nik_scientific",
-    "nik_truncation_suspect", "nik_province_ok", "nik_date_ok", "nik_serial_ok",
-    "nik_district_known", "nik_dob", "nik_sex", "no_kk", "kk_raw", "kk_truncation_suspect",
-    "nama", "nama_invalid", "tanggal_lahir", "tanggal_lahir_raw", "age", "jenis_kelamin",
-    "jenis_kelamin_stated", "occupation_group", "penghasilan_unreadable", "desil",
-    "desil_unreadable", "disabilitas_unreadable", "jumlah_tanggungan",
-    "jumlah_tanggungan_unreadable",
+    "regency_code", "nik", "nik_written", "nik_scientific", "nik_truncation_suspect",
+    "nik_province_ok", "nik_date_ok", "nik_serial_ok", "nik_district_known", "nik_dob",
+    "nik_sex", "no_kk", "kk_written", "kk_truncation_suspect", "nama_written", "nama_invalid",
+    "tanggal_lahir", "tanggal_lahir_written", "age", "jenis_kelamin", "jenis_kelamin_stated",
+    "occupation_group", "penghasilan_unreadable", "desil", "desil_unreadable",
+    "disabilitas_unreadable", "jumlah_tanggungan", "jumlah_tanggungan_unreadable",
 ]  # fmt: skip
 RULE_NAMES = [c.name for c in CanonicalRows.to_schema().checks]
 
@@ -252,7 +253,7 @@ def failing_checks(canonical: pd.DataFrame) -> pd.DataFrame:
     Raises ValueError when the canonical frame breaks the schema itself (a wrong type, a
     malformed NIK that passed cleaning): that is a bug in `canonicalise`, not a row finding.
     """
-    frame = canonical.loc[:, [c for c in CHECK_COLUMNS if c in canonical]]
+    frame = canonical[[c for c in CHECK_COLUMNS if c in canonical]]
     found = [_empty_failures()]
     try:
         CanonicalRows.validate(frame, lazy=True)
@@ -357,18 +358,44 @@ def _value(code: str, rows: pd.DataFrame) -> pd.Series:
     return rows[source].astype(TEXT)
 
 
+# Columns `issues_from_checks` reads per code besides the row keys and the value shown.
+DETAIL_COLUMNS = {
+    "NIK_FORMAT": ["nik_digits"],
+    "KK_FORMAT": ["kk_digits", "kk_scientific"],
+    "NIK_TRUNCATED_SUSPECT": ["nik"],
+    "KK_TRUNCATED": ["no_kk"],
+    "NIK_PROVINCE": ["nik"],
+    "NIK_DATE": ["nik"],
+    "NIK_KECAMATAN_UNKNOWN": ["nik"],
+    "NIK_DOB_MISMATCH": ["nik_dob"],
+    "NIK_SEX_MISMATCH": ["nik_sex"],
+    "SEX_DERIVED": ["jenis_kelamin"],
+    "KK_REGION": ["no_kk"],
+    "NAME_INVALID": ["nama_problem"],
+    "DOB_INVALID": ["tanggal_lahir", "age"],
+}
+
+
 def issues_from_checks(canonical: pd.DataFrame, failed: pd.DataFrame) -> pd.DataFrame:
-    """Failure cases to `row_issues` records with severities and Indonesian messages."""
+    """Failure cases to `row_issues` records with severities and Indonesian messages.
+
+    The result is indexed like the canonical rows it describes (one label per issue), in
+    row order, then code.
+    """
     frames = []
-    for check, group in failed.groupby("check", sort=True):
+    positions = failed.assign(position=canonical.index.get_indexer(failed["index"]))
+    for check, group in positions.groupby("check", sort=True):
         idx = group["index"]
         superseders = _SUPERSEDED_BY.get(check, [])
         if superseders:
             idx = idx[~idx.isin(failed.loc[failed["check"].isin(superseders), "index"])]
         if not len(idx):
             continue
-        rows = canonical.loc[idx.to_numpy()]
         spec = ROW_CODES[check]
+        source = RAW_SOURCE.get(spec.column, spec.column)
+        wanted = [*ROW_KEYS, source, *DETAIL_COLUMNS.get(check, [])]
+        wanted = list(dict.fromkeys(c for c in wanted if c in canonical))
+        rows = canonical[wanted].take(group.loc[idx.index, "position"].to_numpy())
         value = _value(check, rows)
         frames.append(
             issue_records(
@@ -378,8 +405,9 @@ def issues_from_checks(canonical: pd.DataFrame, failed: pd.DataFrame) -> pd.Data
         )  # fmt: skip
     if not frames:
         return empty_issues()
-    issues = pd.concat(frames, ignore_index=True)
-    return issues.sort_values(["file_name", "sheet", "row_number", "code"], ignore_index=True)
+    issues = pd.concat(frames)
+    order = np.lexsort((issues["code"].to_numpy(), canonical.index.get_indexer(issues.index)))
+    return issues.take(order)
 
 
 def issue_records(
@@ -390,7 +418,7 @@ def issue_records(
     value: pd.Series,
     message: pd.Series,
 ) -> pd.DataFrame:
-    """`row_issues` records for `rows` (which carry the row keys) with one code."""
+    """`row_issues` records for `rows` (which carry the row keys) with one code, on their index."""
     return pd.DataFrame(
         {
             "file_name": rows["file_name"].astype(str).to_numpy(),
@@ -401,7 +429,8 @@ def issue_records(
             "column_name": column,
             "value": value.astype(TEXT).array,
             "message": message.astype(str).to_numpy(),
-        }
+        },
+        index=rows.index,
     )
 
 
@@ -445,11 +474,19 @@ def empty_issues() -> pd.DataFrame:
 
 def row_status(canonical: pd.DataFrame, issues: pd.DataFrame) -> pd.Series:
     """accepted / review / rejected per canonical row from the severities of its issues."""
-    rank = issues["severity"].map(SEVERITY_RANK)
-    worst = issues.assign(rank=rank).groupby(ROW_KEYS)["rank"].max()
-    joined = canonical[ROW_KEYS].merge(
-        worst.rename("rank").reset_index(), on=ROW_KEYS, how="left", validate="one_to_one"
-    )
-    status = joined["rank"].map({2: "rejected", 1: "review"}).fillna("accepted")
-    status.index = canonical.index
-    return status.astype(str)
+    rank = issues["severity"].map(SEVERITY_RANK).to_numpy(dtype="int64")
+    worst = np.full(len(canonical), -1, dtype="int64")
+    positions = canonical.index.get_indexer(issues.index)
+    aligned = (positions >= 0).all() and (
+        canonical["row_number"].to_numpy()[positions] == issues["row_number"].to_numpy()
+    ).all()
+    if aligned:  # issues from `issues_from_checks` carry their canonical row's index label
+        np.maximum.at(worst, positions, rank)
+    else:
+        keyed = canonical[ROW_KEYS].merge(
+            issues[ROW_KEYS].assign(rank=rank).groupby(ROW_KEYS)["rank"].max().reset_index(),
+            on=ROW_KEYS, how="left", validate="one_to_one",
+        )  # fmt: skip
+        worst = keyed["rank"].fillna(-1).to_numpy(dtype="int64")
+    labels = np.array(["accepted", "accepted", "review", "rejected"], dtype=object)
+    return pd.Series(labels[worst + 1], index=canonical.index, dtype=str)

@@ -246,11 +246,13 @@ def test_merged_persons_keep_the_smallest_existing_id():
     second_rows = rows(nik=["6472019999990001"], nama_key=["BUDI"], order_key=[5])
     both = pd.concat([person_pair("6472015508800008"), second_rows], ignore_index=True)
     second = deduplicate(both, first.registry_changes)
-    assert second.rows["person_id"].tolist() == [1, 1, 2]
-    assert dict(zip(second.registry_changes["person_key"], second.registry_changes["person_id"], strict=True)) == {
-        "N:6472015508800003": 1,
-        "N:6472019999990001": 2,
-    }  # fmt: skip
+    # every key owns an id (the true NIK's, 2, is kept for it should the two be split)
+    assert second.rows["person_id"].tolist() == [1, 1, 3]
+    changes = second.registry_changes.set_index("person_key")
+    assert changes.to_dict("index") == {
+        "N:6472015508800003": {"person_id": 1, "first_person_id": 2},
+        "N:6472019999990001": {"person_id": 3, "first_person_id": 3},
+    }
 
 
 def test_automatic_links_never_chain_clearly_different_names():
@@ -264,7 +266,9 @@ def test_automatic_links_never_chain_clearly_different_names():
     result = deduplicate(frame, EMPTY_REGISTRY, decided)
     ids = result.rows["person_id"].tolist()
     assert ids[1] == ids[2] and ids[0] != ids[1]
-    statuses = dict(zip(result.match_candidates["person_key_a"], result.match_candidates["status"], strict=True))
+    statuses = dict(
+        zip(result.match_candidates["person_key_a"], result.match_candidates["status"], strict=True)
+    )
     assert statuses == {"N:6472015508800003": "open", "N:6472015508800008": "merged"}
 
 
@@ -311,3 +315,13 @@ def test_nik_edits_counts_a_substitution_and_a_swap_as_one():
 def test_components_join_chains():
     labels = matching.components(6, np.array([4, 2, 1]), np.array([5, 1, 0]))
     assert labels.tolist() == [0, 0, 0, 3, 4, 4]
+
+
+def test_splitting_an_automatic_merge_gives_each_key_its_own_id():
+    frame = person_pair("6472015508800008")
+    first = deduplicate(frame, EMPTY_REGISTRY)
+    assert first.rows["person_id"].tolist() == [1, 1]
+    keys = ("N:6472015508800008", "N:6472015508800003", "distinct")
+    split = deduplicate(frame, first.registry_changes, reviews(keys))
+    assert split.rows["person_id"].tolist() == [1, 2]
+    assert split.match_candidates["status"].tolist() == ["distinct"]

@@ -434,7 +434,7 @@ def test_pipeline_accounts_for_every_file_reruns_and_revisions(prefect_harness, 
     csv_row = rows.loc[rows["file_name"].eq("Balikpapan/usulan jkn.csv")].iloc[0]
     assert (csv_row["sheet"], csv_row["row_number"], csv_row["nik"]) == ("", 2, "6471015508800003")
     html_row = rows.loc[rows["file_name"].eq("Kutai Barat/export BPU.xls")].iloc[0]
-    assert (html_row["sheet"], html_row["row_number"]) == ("export BPU", 2)
+    assert (html_row["sheet"], html_row["row_number"]) == ("export BPU", 3)  # h3 title: row 1
 
     # The same raw dir again: nothing is loaded twice.
     run()

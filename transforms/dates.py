@@ -16,13 +16,16 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from transforms.identity import (
-    NUMBER_TYPES,
+    DATE,
+    FLOAT,
+    INT,
     SPACE,
+    TEXT,
+    arrow_text,
     build_dates,
-    cell_types,
+    cell_kinds,
     extract,
     lookup,
-    of_type,
     resolve_century,
     to_number,
 )
@@ -99,47 +102,54 @@ def parse_date_text(texts: pa.Array, as_of: date) -> np.ndarray:
 
 
 def parse_birth_dates(values: pd.Series, as_of: date) -> pd.Series:
-    """Parse mixed birth-date cells to datetime64[ns]; NaT where unreadable (checked elsewhere)."""
-    cells = values.to_numpy(dtype=object)
-    n = len(cells)
+    """Parse mixed birth-date cells to datetime64[ns]; NaT where unreadable (checked elsewhere).
+
+    Date cells are taken as they are, numbers as Excel serials, text is parsed once per
+    distinct spelling.
+    """
+    n = len(values)
     result = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
     if n == 0:
         return pd.Series(result, index=values.index)
-    codes, uniques = pd.factorize(cells, use_na_sentinel=True)
-    parsed = _parse_distinct(np.asarray(uniques, dtype=object), as_of)
-    present = codes >= 0
-    result[present] = parsed[codes[present]]
+    if isinstance(values.dtype, pd.StringDtype):
+        result[:] = _parse_text(arrow_text(values), as_of)
+        return pd.Series(result, index=values.index)
+    cells = values.to_numpy(dtype=object)
+    kinds = cell_kinds(cells)
+    is_date = kinds == DATE
+    if is_date.any():
+        result[is_date] = _date_cells(cells[is_date])
+    is_number = (kinds == FLOAT) | (kinds == INT)
+    if is_number.any():
+        result[is_number] = _from_serial(cells[is_number].astype("float64"))
+    is_text = kinds == TEXT
+    if is_text.any():
+        texts = pa.array(cells[is_text], type=pa.large_string())
+        result[is_text] = _parse_text(texts, as_of)
     return pd.Series(result, index=values.index)
 
 
-def _parse_distinct(cells: np.ndarray, as_of: date) -> np.ndarray:
-    """Distinct cells (date, datetime, number or text) to datetime64[ns]."""
-    out = np.full(len(cells), np.datetime64("NaT"), dtype="datetime64[ns]")
-    kinds = cell_types(cells)
-    is_text = of_type(kinds, str)
-    is_number = of_type(kinds, *NUMBER_TYPES)
-    is_date = np.array([hasattr(v, "year") and hasattr(v, "month") for v in cells], dtype=bool)
-    is_date &= ~is_text & ~is_number
-    if is_date.any():
-        out[is_date] = _date_cells(cells[is_date])
-    if is_number.any():
-        out[is_number] = _from_serial(cells[is_number].astype("float64"))
-    if is_text.any():
-        out[is_text] = parse_date_text(pa.array(cells[is_text], type=pa.large_string()), as_of)
+def _parse_text(texts: pa.Array, as_of: date) -> np.ndarray:
+    """Text cells to datetime64[ns], parsing each distinct spelling once."""
+    encoded = pc.dictionary_encode(texts)
+    parsed = parse_date_text(encoded.dictionary, as_of)
+    indices = encoded.indices.to_numpy(zero_copy_only=False)
+    out = np.full(len(texts), np.datetime64("NaT"), dtype="datetime64[ns]")
+    valid = pc.is_valid(encoded.indices).to_numpy(zero_copy_only=False)
+    out[valid] = parsed[indices[valid].astype(np.int64)]
     return out
 
 
 def _date_cells(cells: np.ndarray) -> np.ndarray:
     """date/datetime/Timestamp cells to datetime64[ns] at day precision (NaT when out of range)."""
-    days = []
-    for value in cells:
-        try:
-            days.append(np.datetime64(date(value.year, value.month, value.day), "D"))
-        except (TypeError, ValueError):
-            days.append(np.datetime64("NaT"))
-    array = np.array(days, dtype="datetime64[D]")
-    in_range = (array >= np.datetime64("1700-01-01")) & (array <= np.datetime64("2250-12-31"))
-    return np.where(in_range, array, np.datetime64("NaT")).astype("datetime64[ns]")
+    try:
+        days = np.array(cells.tolist(), dtype="datetime64[D]")
+    except (TypeError, ValueError, OverflowError):
+        days = np.array(
+            [np.datetime64(date(v.year, v.month, v.day), "D") for v in cells], dtype="datetime64[D]"
+        )
+    in_range = (days >= np.datetime64("1700-01-01")) & (days <= np.datetime64("2250-12-31"))
+    return np.where(in_range, days, np.datetime64("NaT")).astype("datetime64[ns]")
 
 
 def age_at(birth: pd.Series, as_of: date) -> pd.Series:

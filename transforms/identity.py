@@ -8,6 +8,7 @@ million rows. Text columns come out as `string[pyarrow]` (missing = <NA>).
 
 from __future__ import annotations
 
+import collections
 from collections.abc import Callable, Mapping
 from datetime import date, datetime
 
@@ -104,12 +105,11 @@ def count_bytes(array: pa.Array, predicate: Callable[[np.ndarray], np.ndarray]) 
     return counts
 
 
-def _odd_spacing(data: np.ndarray) -> np.ndarray:
-    """Bytes that start a run to squash: control characters, a space before a space, and the
-    lead byte of a no-break space (C2 A0) or of other Unicode spaces (E2 80/81 ..)."""
-    odd = (data < 0x20) | (data == 0xC2) | (data == 0xE2) | (data == 0xE3)
-    odd[:-1] |= (data[:-1] == 0x20) & (data[1:] == 0x20)
-    return odd
+# Bytes that make a row need squashing: control characters and the lead byte of a no-break
+# space (C2 A0) or another Unicode space (E2 80 .., E3 80 80). Double spaces are found apart.
+_ODD_SPACE_BYTE = np.zeros(256, dtype=bool)
+_ODD_SPACE_BYTE[:0x20] = True
+_ODD_SPACE_BYTE[[0xC2, 0xE2, 0xE3]] = True
 
 
 def squash(array: pa.Array) -> pa.Array:
@@ -119,12 +119,39 @@ def squash(array: pa.Array) -> pa.Array:
     the regex; the rest are only trimmed.
     """
     trimmed = pc.utf8_trim_whitespace(array)
-    suspect = rows_with(trimmed, _odd_spacing)
+    suspect = rows_with(trimmed, _ODD_SPACE_BYTE.__getitem__)
+    doubled = pc.fill_null(pc.match_substring(trimmed, "  "), False)
+    suspect |= doubled.to_numpy(zero_copy_only=False)
     if suspect.any():
         mask = pa.array(suspect)
         fixed = pc.replace_substring_regex(pc.filter(trimmed, mask), SPACE + "+", " ")
         trimmed = pc.replace_with_mask(trimmed, mask, pc.utf8_trim(fixed, " "))
     return blank_to_null(trimmed)
+
+
+_HASH_BASE = np.uint64(1099511628211)  # the 64-bit FNV prime, as the polynomial's base
+
+
+def polynomial_hash(array: pa.Array) -> np.ndarray:
+    """A 64-bit hash of each string: sum of byte * base**position (mod 2**64), vectorised.
+
+    Stable across runs and library versions (unlike Python's or pandas' hashing); the
+    string's length is mixed in so that trailing NUL bytes count. Null strings hash as "".
+    """
+    data, starts, ends = _utf8_bytes(array)
+    lengths = (ends - starts).astype(np.int64)
+    hashed = lengths.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+    if len(data) == 0:
+        return hashed
+    position = np.arange(len(data), dtype=np.int64) - np.repeat(starts, lengths)
+    powers = np.ones(int(position.max()) + 1, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for i in range(1, len(powers)):
+            powers[i] = powers[i - 1] * _HASH_BASE
+        terms = np.append((data.astype(np.uint64) + np.uint64(1)) * powers[position], np.uint64(0))
+        nonempty = lengths > 0
+        hashed[nonempty] += np.add.reduceat(terms, starts[nonempty], dtype=np.uint64)
+    return hashed
 
 
 def only_digits(array: pa.Array, length: int | None = None) -> np.ndarray:
@@ -170,18 +197,17 @@ def to_number(array: pa.Array) -> np.ndarray:
 
 NUMBER_TYPES = (float, int)  # what spreadsheet readers give; numpy scalars are rendered as text
 
+# Cell kinds, one int8 code per cell (`cell_kinds`).
+OTHER, TEXT, FLOAT, INT, NONE, DATE = 0, 1, 2, 3, 4, 5
+_KIND_CODES = {str: TEXT, float: FLOAT, int: INT, type(None): NONE}
+_KIND_CODES.update({kind: DATE for kind in (date, datetime, pd.Timestamp)})
 
-def cell_types(cells: np.ndarray) -> np.ndarray:
-    """The Python type of every cell of an object array (one C-level pass)."""
-    return np.fromiter(map(type, cells), dtype=object, count=len(cells))
 
-
-def of_type(kinds: np.ndarray, *types: type) -> np.ndarray:
-    """Which cells have exactly one of `types` (bool is not a number here)."""
-    found = np.zeros(len(kinds), dtype=bool)
-    for kind in types:
-        found |= kinds == kind  # noqa: E721 - exact type, elementwise over an object array
-    return found
+def cell_kinds(cells: np.ndarray) -> np.ndarray:
+    """The kind of every cell of an object array (TEXT, FLOAT, INT, NONE, DATE or OTHER),
+    in one C-level pass (a dict lookup per cell type)."""
+    codes = collections.defaultdict(int, _KIND_CODES)
+    return np.fromiter(map(codes.__getitem__, map(type, cells)), dtype=np.int8, count=len(cells))
 
 
 def _number_text(numbers: np.ndarray) -> tuple[pa.Array, np.ndarray]:
@@ -245,23 +271,22 @@ def cell_text(values: pd.Series) -> pd.DataFrame:
         return _cells(squash(text), from_number, inexact, values.index)
     except (pa.ArrowInvalid, pa.ArrowTypeError):
         pass
-    kinds = cell_types(cells)
-    is_str = of_type(kinds, str)
-    is_number = of_type(kinds, float, int)
+    kinds = cell_kinds(cells)
+    is_str = kinds == TEXT
+    is_number = (kinds == FLOAT) | (kinds == INT)
     if is_number.any():
         numbers = cells[is_number].astype("float64")
         present = ~np.isnan(numbers)
         is_number[np.flatnonzero(is_number)[~present]] = False
         numbers = numbers[present]
-    other = ~(is_str | is_number | of_type(kinds, type(None), float))
     text = pa.array(np.where(is_str, cells, None), type=pa.large_string())
     if is_number.any():
         digits, inexact[is_number] = _number_text(numbers)
         text = pc.replace_with_mask(text, pa.array(is_number), digits)
-    is_date = of_type(kinds, date, datetime, pd.Timestamp)
+    is_date = kinds == DATE
     if is_date.any():
         text = pc.replace_with_mask(text, pa.array(is_date), _date_text(cells[is_date]))
-    other &= ~is_date
+    other = kinds == OTHER
     if other.any():
         rendered = [_other_text(v) for v in cells[other]]
         text = pc.replace_with_mask(text, pa.array(other), pa.array(rendered, pa.large_string()))

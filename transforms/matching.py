@@ -454,35 +454,34 @@ def cluster_keys(
 def assign_ids(
     keys: np.ndarray, first_order: np.ndarray, labels: np.ndarray, registry: pd.DataFrame
 ) -> tuple[np.ndarray, pd.DataFrame]:
-    """Person id per key: a cluster keeps the smallest id its keys already have; when two
-    clusters hold one id (an officer split them) the one holding that id's own key keeps it,
-    the other gets back one of its keys' own first ids when free, else a new id; new
-    clusters are numbered in order of first sight.
+    """Person id per key, stable across runs.
 
-    `registry`: person_key, person_id, optional first_person_id. Returns (id per key; registry
-    rows to upsert: person_key, person_id, first_person_id).
+    Every key owns one id, given when it is first seen (in order of first sight). A cluster
+    keeps the smallest id its keys already have (merged persons keep the smallest); a new
+    cluster takes its first key's own id. When two clusters hold one id (an officer split
+    them), the one holding the key that owns it keeps it and the other takes back one of its
+    keys' own ids.
+
+    `registry`: person_key, person_id, optional first_person_id (the key's own id). Returns
+    (id per key; registry rows to upsert: person_key, person_id, first_person_id).
     """
-    reg_keys = pd.Index(registry["person_key"].astype(object))
     reg_ids = registry["person_id"].to_numpy(dtype="float64")
-    reg_own = (
-        registry["first_person_id"]
-        .astype("float64")
-        .fillna(registry["person_id"].astype("float64"))
-        if "first_person_id" in registry
-        else registry["person_id"].astype("float64")
-    ).to_numpy()
-    where = reg_keys.get_indexer(pd.Index(keys, dtype=object))
+    reg_own = reg_ids.copy()
+    if "first_person_id" in registry:
+        stored = registry["first_person_id"].to_numpy(dtype="float64")
+        reg_own = np.where(np.isnan(stored), reg_ids, stored)
+    where = pd.Index(registry["person_key"].astype(object)).get_indexer(
+        pd.Index(keys, dtype=object)
+    )
     known = where >= 0
-    current = (
-        np.where(known, reg_ids[np.maximum(where, 0)], np.nan)
-        if len(reg_ids)
-        else np.full(len(keys), np.nan)
-    )
-    own = (
-        np.where(known, reg_own[np.maximum(where, 0)], np.nan)
-        if len(reg_ids)
-        else np.full(len(keys), np.nan)
-    )
+    current = np.full(len(keys), np.nan)
+    own = np.full(len(keys), np.nan)
+    current[known], own[known] = reg_ids[where[known]], reg_own[where[known]]
+    start = int(np.nanmax(np.r_[reg_ids, reg_own, 0.0])) + 1
+    new = np.flatnonzero(~known)
+    new = new[np.argsort(first_order[new], kind="stable")]
+    own[new] = np.arange(start, start + len(new))
+
     frame = pd.DataFrame({"cluster": labels, "order": first_order, "current": current, "own": own})
     per = frame.groupby("cluster").agg(claim=("current", "min"), order=("order", "min"))
     owners = frame.loc[frame["own"].to_numpy() == frame["cluster"].map(per["claim"]).to_numpy()]
@@ -490,26 +489,25 @@ def assign_ids(
     per = per.reset_index().sort_values(["claim", "owner", "order"], ascending=[True, False, True])
     lost = per["claim"].notna() & per.duplicated("claim", keep="first")
     per["final"] = per["claim"].where(~lost)
-    # clusters without an id: one of their keys' own ids if nobody holds it, else a new one
-    absent = np.ones(len(reg_keys), dtype=bool)
+    # clusters without an id (new, or split off): their smallest own id nobody holds
+    absent = np.ones(len(registry), dtype=bool)
     absent[where[known]] = False
-    taken = set(per["final"].dropna().tolist()) | set(reg_ids[absent].tolist())
+    taken = set(per["final"].dropna().tolist()) | set(current[known].tolist())
+    taken |= set(reg_ids[absent].tolist())
     need = per.loc[per["final"].isna(), "cluster"]
-    spare = frame.loc[frame["cluster"].isin(need) & frame["own"].notna()]
-    spare = spare.loc[~spare["own"].isin(taken)].sort_values("own")
-    spare = spare.drop_duplicates("cluster").drop_duplicates("own")
+    spare = frame.loc[frame["cluster"].isin(need) & ~frame["own"].isin(taken)]
+    spare = spare.sort_values("own").drop_duplicates("cluster")
     per["final"] = per["final"].fillna(per["cluster"].map(spare.set_index("cluster")["own"]))
-    highest = np.nanmax(np.r_[reg_ids, reg_own, 0.0])
-    start = int(highest) + 1
-    fresh = per.loc[per["final"].isna()].sort_values("order", kind="stable").index
-    per.loc[fresh, "final"] = np.arange(start, start + len(fresh), dtype="float64")
+    left = per.loc[per["final"].isna()].sort_values("order", kind="stable").index
+    after = start + len(new)
+    per.loc[left, "final"] = np.arange(after, after + len(left), dtype="float64")
     ids = frame["cluster"].map(per.set_index("cluster")["final"]).to_numpy().astype("int64")
-    changed = np.isnan(current) | (current != ids)
+    changed = ~known | (current != ids)
     upsert = pd.DataFrame(
         {
             "person_key": np.asarray(keys, dtype=object)[changed],
             "person_id": ids[changed],
-            "first_person_id": np.where(np.isnan(own), ids, own).astype("int64")[changed],
+            "first_person_id": own.astype("int64")[changed],
         }
     )
     return ids, upsert

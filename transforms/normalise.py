@@ -20,17 +20,18 @@ import pyarrow.compute as pc
 
 from transforms.dates import age_at, parse_birth_dates
 from transforms.identity import (
+    TEXT,
     TEXT_DTYPE,
     arrow_text,
     blank_to_null,
+    cell_kinds,
     cell_text,
-    cell_types,
     decode_nik,
     extract,
     lookup,
-    of_type,
     on_uniques,
     parse_identity,
+    polynomial_hash,
     text_series,
 )
 from transforms.names import clean_display_name, name_key, name_problem
@@ -75,7 +76,7 @@ def _per_spelling(text: pd.Series, parse: Callable[[str], object], dtype) -> pd.
 def split_place_and_date(values: pd.Series) -> pd.DataFrame:
     """`Samarinda, 12-05-1980` -> place `Samarinda`, date text `12-05-1980` (date cells kept)."""
     cells = values.to_numpy(dtype=object)
-    is_text = of_type(cell_types(cells), str)
+    is_text = cell_kinds(cells) == TEXT
     text = pa.array(np.where(is_text, cells, None), type=pa.large_string())
     parts = extract(text, r"^[ ]*(?P<place>.*?)[ ]*[,/][ ]*(?P<when>[0-9].*)$")
     place = text_series(blank_to_null(parts["place"]), values.index)
@@ -226,9 +227,12 @@ def canonicalise(raw: pd.DataFrame, as_of: date) -> pd.DataFrame:
     raw cell values (any may be absent). Nothing is rejected here; checks come after.
     """
     out = raw.loc[:, [c for c in (*KEY_COLUMNS, "regency_code", "program") if c in raw]].copy()
+    if "file_name" in raw and "sheet" in raw:  # sheets in the order they were read
+        out["sheet_order"] = raw.groupby(["file_name", "sheet"], sort=False).ngroup().to_numpy()
 
     nik = parse_identity(_column(raw, "nik"))
     out["nik_raw"] = nik["raw"]
+    out["nik_written"] = ~nik["missing"].to_numpy()
     out["nik_digits"] = nik["digits"]
     out["nik"] = nik["value"]
     out["nik_scientific"] = nik["scientific"]
@@ -243,12 +247,14 @@ def canonicalise(raw: pd.DataFrame, as_of: date) -> pd.DataFrame:
 
     kk = parse_identity(_column(raw, "no_kk"))
     out["kk_raw"] = kk["raw"]
+    out["kk_written"] = ~kk["missing"].to_numpy()
     out["kk_digits"] = kk["digits"]
     out["kk_scientific"] = kk["scientific"]
     out["kk_truncation_suspect"] = kk["truncation_suspect"]
     out["no_kk"] = kk["value"]
 
     out["nama"] = clean_display_name(_text(_column(raw, "nama")))
+    out["nama_written"] = out["nama"].notna().to_numpy()
     out["nama_key"] = name_key(out["nama"])
     out["nama_problem"] = name_problem(out["nama"])
     out["nama_invalid"] = out["nama_problem"].notna().to_numpy()
@@ -260,6 +266,7 @@ def canonicalise(raw: pd.DataFrame, as_of: date) -> pd.DataFrame:
         birth = birth.astype(object).where(birth.notna(), combined["tanggal_lahir"])
         place = place.astype(object).where(place.notna(), combined["tempat_lahir"])
     out["tanggal_lahir_raw"] = _text(birth)
+    out["tanggal_lahir_written"] = out["tanggal_lahir_raw"].notna().to_numpy()
     out["tanggal_lahir"] = parse_birth_dates(birth, as_of)
     out["age"] = age_at(out["tanggal_lahir"], as_of)
     out["tempat_lahir"] = _text(place)
@@ -305,8 +312,12 @@ HASH_COLUMNS = ("nik_raw", "kk_raw", "nama", "tanggal_lahir_raw", "jenis_kelamin
 
 def row_hash(frame: pd.DataFrame) -> pd.Series:
     """Content hash of a row's identity cells as written: a review decision applies to the same
-    content in any later file, and a corrected row (different content) gets a new hash."""
+    content in any later file, and a corrected row (different content) gets a new hash.
+
+    A 64-bit polynomial hash of the UTF-8 bytes of the cells joined with a separator
+    (missing cells marked apart from empty ones): the same on every run, machine and library
+    version.
+    """
     parts = [pc.fill_null(arrow_text(frame[c].astype(TEXT_DTYPE)), "\x00") for c in HASH_COLUMNS]
     joined = pc.binary_join_element_wise(*parts, pa.scalar("\x1f", pa.large_string()))
-    hashed = pd.util.hash_array(joined.to_numpy(zero_copy_only=False), categorize=False)
-    return pd.Series(hashed.astype("uint64"), index=frame.index).astype("string[pyarrow]")
+    return pd.Series(polynomial_hash(joined), index=frame.index).astype("string[pyarrow]")
