@@ -30,7 +30,8 @@ import pandas as pd
 import xlsxwriter
 
 from flows.publish import FORMULA_START, PendingFile
-from flows.warehouse import read_frame, table_columns
+from flows.settings import Settings
+from flows.warehouse import connect, read_frame, table_columns
 from schemas.codes import CODE_DESCRIPTIONS, SEVERITY_LABELS
 from transforms.reference import REGENCIES
 
@@ -56,7 +57,7 @@ DATA_COLUMNS: list[tuple[str, tuple[str, ...], str]] = [
     ("Disabilitas", ("disabilitas_raw",), "disabilitas"),
     ("Jumlah Tanggungan", ("jumlah_tanggungan_raw",), "jumlah_tanggungan"),
 ]
-ALWAYS_SHOWN = 5  # NIK .. Jenis Kelamin appear even when the file left them empty
+ALWAYS_SHOWN = 5  # NIK .. Jenis Kelamin always; the rest only when a finding blames them
 LEAD_COLUMNS = ["Baris", "Status", "Kode", "Alasan"]
 STATUS_COLUMN = "status"  # `column_name` of review decisions: the Status cell is marked
 
@@ -190,13 +191,15 @@ def _write_summary(
         ("Kabupaten/Kota", f"{regency.full_name if regency else ''} ({source.regency_code})"),
         ("Program", PROGRAM_LABELS.get(source.program, source.program or "")),
         ("Tanggal acuan", as_of.strftime("%d-%m-%Y")),
-        ("Jumlah baris data", str(len(rows))),
     ]
     r = 2
     for label, value in facts:
         ws.write_string(r, 0, label, bold)
         ws.write_string(r, 1, value)
         r += 1
+    ws.write_string(r, 0, "Jumlah baris data", bold)
+    ws.write_number(r, 1, len(rows))
+    r += 1
 
     r += 1
     ws.write_string(r, 0, "Status", header)
@@ -244,7 +247,11 @@ def _write_summary(
 
 
 def _write_rows(ws, formats: _Formats, rows: pd.DataFrame, marks, columns) -> None:
-    """One source sheet: header, then every row with its status, reasons and marked cells."""
+    """One source sheet: header, then every row with its status, reasons and marked cells.
+
+    The per-cell loop is xlsxwriter's cost floor; a clean accepted row writes only its
+    cells with no format lookups.
+    """
     header = formats.get(fill="#DDEBF7", bold=True, wrap=True)
     titles = LEAD_COLUMNS + [title for title, _, _ in columns]
     for col, title in enumerate(titles):
@@ -258,38 +265,48 @@ def _write_rows(ws, formats: _Formats, rows: pd.DataFrame, marks, columns) -> No
     ws.autofilter(0, 0, max(len(rows), 1), len(titles) - 1)
 
     blamed = [column for _, _, column in columns]
-    data = [values for _, values, _ in columns]
+    data = list(zip(*[values for _, values, _ in columns], strict=True)) if columns else []
     sheet = rows["sheet"].iloc[0] if len(rows) else ""
     statuses = rows["status"].tolist()
     numbers = rows["row_number"].astype(int).tolist()
     codes = rows["codes"].tolist()
     reasons = rows["reasons"].tolist()
-    for i, (status, number) in enumerate(zip(statuses, numbers, strict=True)):
-        r = i + 1
+    write_string, write_number, write_blank = ws.write_string, ws.write_number, ws.write_blank
+    labels = {status: label for status, label in STATUS_LABELS.items()}
+    for r, (status, number, code, reason, values) in enumerate(
+        zip(statuses, numbers, codes, reasons, data or [()] * len(numbers), strict=True), start=1
+    ):
         fill = ROW_FILL.get(status)
-        row_marks = marks.get((sheet, number), {})
+        row_marks = marks.get((sheet, number))
+        if fill is None and row_marks is None:  # a clean accepted row
+            write_number(r, 0, number)
+            write_string(r, 1, labels.get(status, status))
+            for j, value in enumerate(values):
+                if value is not None:
+                    quoted = value.startswith(FORMULA_START)
+                    write_string(r, 4 + j, value, formats.get(quoted=True) if quoted else None)
+            continue
+        row_marks = row_marks or {}
         base = formats.get(fill=fill)
-        ws.write_number(r, 0, number, base)
+        write_number(r, 0, number, base)
         status_rank = row_marks.get(STATUS_COLUMN)
         status_fill = CELL_FILL[status_rank] if status_rank is not None else fill
-        ws.write_string(r, 1, STATUS_LABELS.get(status, status), formats.get(fill=status_fill))
-        code, reason = codes[i], reasons[i]
+        write_string(r, 1, labels.get(status, status), formats.get(fill=status_fill))
         if isinstance(code, str):
-            ws.write_string(r, 2, code, base)
-            ws.write_string(r, 3, reason, formats.get(fill=fill, wrap=True))
+            write_string(r, 2, code, base)
+            write_string(r, 3, reason, formats.get(fill=fill, wrap=True))
         elif fill:
-            ws.write_blank(r, 2, None, base)
-            ws.write_blank(r, 3, None, base)
-        for j, column in enumerate(blamed):
-            value = data[j][i]
-            rank = row_marks.get(column)
+            write_blank(r, 2, None, base)
+            write_blank(r, 3, None, base)
+        for j, value in enumerate(values):
+            rank = row_marks.get(blamed[j])
             cell_fill = CELL_FILL[rank] if rank is not None else fill
-            if isinstance(value, str):
+            if value is not None:
                 quoted = value.startswith(FORMULA_START)
                 fmt = formats.get(fill=cell_fill, bold=rank is not None, quoted=quoted)
-                ws.write_string(r, 4 + j, value, fmt)
+                write_string(r, 4 + j, value, fmt)
             elif cell_fill:
-                ws.write_blank(r, 4 + j, None, formats.get(fill=cell_fill))
+                write_blank(r, 4 + j, None, formats.get(fill=cell_fill))
 
 
 def write_feedback_workbook(
@@ -299,7 +316,7 @@ def write_feedback_workbook(
     workbook = xlsxwriter.Workbook(
         str(path),
         {
-            "constant_memory": True,
+            "in_memory": True,  # faster than constant_memory; a file's rows fit easily
             "strings_to_formulas": False,
             "strings_to_urls": False,
             "strings_to_numbers": False,
@@ -315,15 +332,15 @@ def write_feedback_workbook(
     formats = _Formats(workbook)
     _write_summary(workbook.add_worksheet("Ringkasan"), formats, source, rows, issues, as_of)
 
+    # Identity columns always; other columns only when a finding in this file blames them.
+    blamed_here = set(issues["column_name"]) if len(issues) else set()
     columns = []
     for position, (title, sources, blamed) in enumerate(DATA_COLUMNS):
+        if position >= ALWAYS_SHOWN and blamed not in blamed_here:
+            continue
         values = _first(rows, sources)
         if values is None:
-            if position >= ALWAYS_SHOWN:
-                continue
             values = pd.Series(None, index=rows.index, dtype=object)
-        if position >= ALWAYS_SHOWN and values.isna().all():
-            continue
         values = values.where(values.notna(), None)
         columns.append((title, values, blamed))
 
@@ -434,8 +451,6 @@ def feedback_inputs(
     earlier = sorted(changed - new_files - set(replaced))
     frames, issue_frames = [new_rows], [issues]
     if earlier and db.exists():
-        from flows.warehouse import connect
-
         with connect(db, read_only=True) as con:
             old_rows, old_issues = stored_rows(con, earlier)
         if len(old_rows):
@@ -473,3 +488,28 @@ def sources_of(rows: pd.DataFrame) -> list[SourceFile]:
         SourceFile(str(f), str(r), str(p) if isinstance(p, str) else "")
         for f, r, p in first.itertuples(index=False)
     ]
+
+
+def write_feedback_for_run(
+    settings: Settings,
+    new_rows: pd.DataFrame,
+    issues: pd.DataFrame,
+    row_updates: pd.DataFrame,
+    replaced: list[str],
+    run_id: str,
+    pending: list[PendingFile],
+) -> pd.DataFrame:
+    """The publish step's feedback: workbooks for this run's files and for earlier files whose
+    rows changed status, appended to `pending` (all discarded if writing fails); `exports`
+    records for them."""
+    try:
+        rows, all_issues = feedback_inputs(settings.db, new_rows, issues, row_updates, replaced)
+        records, written = write_feedback(
+            settings.export_dir, sources_of(rows), rows, all_issues, settings.as_of, run_id
+        )
+    except BaseException:
+        for file in pending:
+            file.discard()
+        raise
+    pending.extend(written)
+    return records

@@ -13,7 +13,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+from pandas.arrays import ArrowStringArray
 
 from flows.read import FileRejected, ReadLimits, Sheet, read_sheets
 from flows.settings import Settings
@@ -21,6 +24,7 @@ from schemas.codes import FILE_REASONS, file_reason
 from transforms.headers import find_header, grid_to_table
 from transforms.sources import attribute_file
 
+TEXT_DTYPE = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas' default `str`
 # Worth a retry: the file is open in another program or its share is busy.
 TRANSIENT_ERRORS = (PermissionError, BlockingIOError)
 
@@ -126,8 +130,11 @@ def compact_text_columns(rows: pd.DataFrame) -> pd.DataFrame:
     times cheaper to hand from a reading process back to the flow. Mixed columns (a NIK column
     with numbers and text) stay `object`, so a number is still known to have been a number."""
     for column in rows.columns[rows.dtypes.eq(object)]:
-        if pd.api.types.infer_dtype(rows[column], skipna=True) == "string":
-            rows[column] = rows[column].astype("str")
+        try:  # Arrow refuses anything but text (and missing values): that is the type check
+            text = pa.array(rows[column].to_numpy(), type=pa.large_string(), from_pandas=True)
+        except (pa.ArrowTypeError, pa.ArrowInvalid):
+            continue
+        rows[column] = pd.Series(ArrowStringArray(text, dtype=TEXT_DTYPE), index=rows.index)
     return rows
 
 

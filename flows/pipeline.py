@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from concurrent.futures import Executor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 
@@ -13,6 +13,7 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from flows.analyst import program_table
+from flows.feedback import write_feedback_for_run
 from flows.fingerprint import PreviousRun, fingerprint_task, nothing_new, record_unchanged_run
 from flows.ingest import (
     IngestedFile,
@@ -27,11 +28,24 @@ from flows.publish import PendingFile, write_bpjs_exports
 from flows.read import list_submissions, sha256_of
 from flows.reference import load_reference_lists
 from flows.report import publish_run_report
+from flows.review_rows import (
+    apply_row_decisions,
+    combine_updates,
+    decide_stored_rows,
+    honour_accepted_conflicts,
+    read_row_decisions,
+)
 from flows.settings import Settings
 from flows.warehouse import RunWrite, connect, read_frame, write_run
 from schemas.codes import ROW_CODES, file_reason
 from schemas.programs import ProgramRules, load_rules
-from schemas.rows import failing_checks, issues_from_checks, row_status
+from schemas.rows import (
+    RawRows,
+    VerifiedCandidates,
+    failing_checks,
+    issues_from_checks,
+    row_status,
+)
 from transforms.dedup import deduplicate, enrolment_by_person, probable_persons
 from transforms.normalise import canonicalise
 from transforms.scoring import decide_program, person_features, rank_verified
@@ -191,13 +205,20 @@ def ingest_file_task(
 
 
 @task(name="validate", cache_policy=NO_CACHE)
-def validate_rows(raw_rows: pd.DataFrame, as_of: date) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Canonical rows with their status, and their row issues (pandera, lazily)."""
+def validate_rows(
+    raw_rows: pd.DataFrame, as_of: date, row_decisions: pd.DataFrame | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Canonical rows with their status, and their row issues (pandera, lazily); officers'
+    review decisions applied to rows with the same content."""
     if raw_rows.empty:
         return pd.DataFrame(columns=ROW_COLUMNS), pd.DataFrame()
+    RawRows.validate(raw_rows[[*ROW_KEYS, "regency_code", "program"]], lazy=True)
     canonical = canonicalise(raw_rows, as_of)
     issues = issues_from_checks(canonical, failing_checks(canonical))
     canonical["status"] = row_status(canonical, issues)
+    if row_decisions is not None and len(row_decisions):
+        canonical["status"], decided = apply_row_decisions(canonical, row_decisions)
+        issues = pd.concat([issues, decided], ignore_index=True)
     return canonical, issues
 
 
@@ -220,7 +241,9 @@ def score_task(
         decided = decide_program(name, program, features, as_of)
         decisions.append(decided)
         verified.append(rank_verified(decided, program))
-    return pd.concat(decisions, ignore_index=True), pd.concat(verified, ignore_index=True)
+    verified = pd.concat(verified, ignore_index=True)
+    VerifiedCandidates.validate(verified, lazy=True)
+    return pd.concat(decisions, ignore_index=True), verified
 
 
 def _conflict_issues(rows: pd.DataFrame) -> pd.DataFrame:
@@ -273,6 +296,7 @@ class WarehouseState:
     registry: pd.DataFrame
     conflicts: pd.DataFrame
     pair_reviews: pd.DataFrame = field(default_factory=pd.DataFrame)
+    row_decisions: pd.DataFrame = field(default_factory=pd.DataFrame)  # officers' row reviews
 
 
 @task(name="read-warehouse", cache_policy=NO_CACHE)
@@ -295,6 +319,7 @@ def read_state_task(db: Path) -> WarehouseState:
                 "WHERE code = 'NIK_CONFLICT'",
             ),
             pair_reviews=read_frame(con, "SELECT * FROM pair_reviews"),
+            row_decisions=read_row_decisions(con),
         )
 
 
@@ -348,7 +373,7 @@ def deduplicate_task(
             enrolled=enrolled,
         )  # fmt: skip
     result = deduplicate(candidates, state.registry, state.pair_reviews)
-    linked, persons = result.rows, result.persons
+    linked, persons = honour_accepted_conflicts(result.rows, result.persons, state.row_decisions)
     rejected = new_rows["status"].eq("rejected")
     new_rows["probable_person_id"] = probable_persons(new_rows.loc[rejected], linked)
 
@@ -395,6 +420,12 @@ def publish_task(
         export_records, pending = write_bpjs_exports(
             verified, linked.persons, settings.export_dir, settings.as_of, run_id, rules
         )
+    all_issues = pd.concat([issues, linked.issues], ignore_index=True)
+    feedback = write_feedback_for_run(
+        settings, new_rows, all_issues, linked.old_row_updates, ingested.plan.replaced, run_id,
+        pending,
+    )  # fmt: skip
+    export_records = pd.concat([export_records, feedback], ignore_index=True)
     summary = _summarise(
         run_id, ingested, new_rows, linked.persons, verified, settings, notes, len(pending)
     )
@@ -409,7 +440,7 @@ def publish_task(
         source_files=files,
         replaced_files=ingested.plan.replaced,
         submission_rows=new_rows.assign(run_id=run_id),
-        row_issues=pd.concat([issues, linked.issues], ignore_index=True).assign(run_id=run_id),
+        row_issues=all_issues.assign(run_id=run_id),
         registry_added=linked.registry_added.assign(run_id=run_id),
         persons=linked.persons.assign(run_id=run_id),
         candidate_decisions=decisions.assign(run_id=run_id),
@@ -497,10 +528,18 @@ def pipeline(
             stage("Membaca berkas baru")
             ingested = ingest(settings, state, plan)
             stage("Validasi baris")
-            canonical, issues = validate_rows(ingested.raw_rows, settings.as_of)
+            canonical, issues = validate_rows(
+                ingested.raw_rows, settings.as_of, state.row_decisions
+            )
+            stored_rows, stored_updates, stored_issues = decide_stored_rows(
+                state.rows, state.row_decisions, ingested.plan.replaced
+            )
+            state = replace(state, rows=stored_rows)
+            issues = pd.concat([issues, stored_issues], ignore_index=True)
             enrolled, notes = reference_task(settings.reference_dir)
             stage("Deduplikasi orang")
             linked = deduplicate_task(canonical, state, ingested.plan.replaced, enrolled)
+            linked.old_row_updates = combine_updates(stored_updates, linked.old_row_updates)
             stage("Keputusan dan peringkat")
             decisions, verified = score_task(linked.persons, linked.enrolled, rules, settings.as_of)
             stage("Menulis gudang data dan ekspor")
@@ -524,10 +563,9 @@ NOTHING_NEW = (
 
 
 def _unchanged_run(
-    settings: Settings, run: dict[str, object], plan: FilePlan, previous: PreviousRun | None
+    settings: Settings, run: dict[str, object], plan: FilePlan, previous: PreviousRun
 ) -> RunSummary:
     """A run with nothing new: only its `runs` row is written; the previous results stand."""
-    assert previous is not None
     summary = RunSummary(
         run_id=str(run["run_id"]), files_seen=plan.unchanged, files_loaded=0, files_rejected=0,
         files_duplicate=0, files_unchanged=plan.unchanged, rows={}, persons=previous.n_persons,

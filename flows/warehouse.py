@@ -157,6 +157,21 @@ CREATE TABLE IF NOT EXISTS exports (
     n_rows INTEGER,
     sha256 VARCHAR
 );
+-- officers' decisions on rows held for review (flows/review_rows.py), keyed by row content
+CREATE TABLE IF NOT EXISTS row_reviews (
+    row_hash VARCHAR NOT NULL, regency_code VARCHAR, file_name VARCHAR NOT NULL,
+    sheet VARCHAR NOT NULL, row_number INTEGER NOT NULL, decision VARCHAR NOT NULL,
+    officer VARCHAR NOT NULL, note VARCHAR, codes VARCHAR, decided_at TIMESTAMP NOT NULL
+);
+-- cells as the regency wrote them, for the feedback workbooks (flows/feedback.py)
+ALTER TABLE submission_rows ADD COLUMN IF NOT EXISTS kk_raw VARCHAR;
+ALTER TABLE submission_rows ADD COLUMN IF NOT EXISTS tanggal_lahir_raw VARCHAR;
+ALTER TABLE submission_rows ADD COLUMN IF NOT EXISTS jenis_kelamin_raw VARCHAR;
+ALTER TABLE submission_rows ADD COLUMN IF NOT EXISTS pekerjaan_raw VARCHAR;
+ALTER TABLE submission_rows ADD COLUMN IF NOT EXISTS penghasilan_raw VARCHAR;
+ALTER TABLE submission_rows ADD COLUMN IF NOT EXISTS desil_raw VARCHAR;
+ALTER TABLE submission_rows ADD COLUMN IF NOT EXISTS disabilitas_raw VARCHAR;
+ALTER TABLE submission_rows ADD COLUMN IF NOT EXISTS jumlah_tanggungan_raw VARCHAR;
 -- deduplication (transforms/dedup.py): pairs of person keys, officers' decisions, lineage
 CREATE TABLE IF NOT EXISTS match_candidates (
     person_key_a VARCHAR, person_key_b VARCHAR, person_id_a BIGINT, person_id_b BIGINT,

@@ -72,14 +72,16 @@ def nik_conflicts(rows: pd.DataFrame) -> pd.Series:
     date: a twin given the sibling's NIK).
     """
     codes, _ = pd.factorize(rows["nik"].astype(object))
-    order = rows["order_key"].to_numpy(dtype=np.int64)
-    by_order = np.lexsort((order, codes))
-    first_pos = np.full(codes.max() + 1 if len(codes) else 0, -1, dtype=np.int64)
-    first_pos[codes[by_order[::-1]]] = by_order[::-1]  # the earliest row of each NIK wins
-    first = first_pos[codes]
-    names = matching._text(rows["nama_key"])
-    candidates = np.flatnonzero((names != names[first]) & (codes >= 0))
     detail = np.full(len(rows), "", dtype=object)
+    if not (codes >= 0).any():
+        return pd.Series(pd.NA, index=rows.index, dtype="string")
+    by_order = np.lexsort((rows["order_key"].to_numpy(dtype=np.int64), codes))
+    present, start = np.unique(codes[by_order], return_index=True)
+    first_of_code = np.zeros(present.max() + 1, dtype=np.int64)
+    first_of_code[present] = by_order[start]  # the earliest row of each NIK
+    first = np.where(codes >= 0, first_of_code[np.maximum(codes, 0)], np.arange(len(rows)))
+    names = matching._text(rows["nama_key"])
+    candidates = np.flatnonzero(names != names[first])
     if len(candidates):
         mine, theirs = candidates, first[candidates]
         level, _ = name_levels(rows["nama_key"].iloc[mine], rows["nama_key"].iloc[theirs])
@@ -111,33 +113,49 @@ def person_keys(rows: pd.DataFrame, conflict: pd.Series) -> pd.Series:
     return normal.where(~conflict, other)
 
 
-def _program_list(rows: pd.DataFrame) -> pd.Series:
-    """Comma-separated sorted programs per person (vectorised over the few program names)."""
-    present = rows.groupby(["person_id", "program"]).size().unstack(fill_value=0) > 0
-    joined = pd.Series("", index=present.index, dtype=object)
-    for program in sorted(present.columns):
-        joined = joined.where(~present[program], joined + "," + program)
-    return joined.str.lstrip(",")
+def _program_list(person_id: pd.Series, program: pd.Series) -> pd.Series:
+    """Comma-separated sorted programs per person: a bit per program, one label per bit set."""
+    codes, names = pd.factorize(program.astype(object), sort=True)
+    people, index = pd.factorize(person_id)
+    bits = np.zeros(len(index), dtype=np.int64)
+    present = codes >= 0
+    np.bitwise_or.at(bits, people[present], 1 << codes[present])
+    labels = [
+        ",".join(name for i, name in enumerate(names) if mask & (1 << i))
+        for mask in range(1 << len(names))
+    ]
+    return pd.Series(np.asarray(labels, dtype=object)[bits], index=index)
 
 
-def _embedded_date_agrees(nik: pd.Series, dob: pd.Series, sex: pd.Series) -> pd.Series:
+def _embedded_date_agrees(nik: pd.Series, dob: pd.Series, sex: pd.Series) -> np.ndarray:
     """The NIK's embedded DDMMYY (day + 40 for women) equals the birth date and sex columns."""
     dob = pd.to_datetime(dob)
     day = dob.dt.day + np.where(sex.astype("string").eq("P").fillna(False), 40, 0)
-    expected = (
-        day.astype("Int64").astype("string").str.zfill(2)
-        + dob.dt.month.astype("Int64").astype("string").str.zfill(2)
-        + (dob.dt.year % 100).astype("Int64").astype("string").str.zfill(2)
-    )
-    return nik.astype("string").str[6:12].eq(expected).fillna(False)
+    expected = day * 10000 + dob.dt.month * 100 + dob.dt.year % 100
+    embedded = pd.to_numeric(nik.astype("string").str[6:12], errors="coerce")
+    return embedded.to_numpy(dtype="float64") == expected.to_numpy(dtype="float64")
 
 
 def golden_niks(rows: pd.DataFrame) -> pd.DataFrame:
     """Per person: the NIK most of their accepted rows carry (then the one whose embedded date
     matches, then the latest), and the other NIKs they were submitted with."""
-    frame = rows[["person_id", "nik", "status", "order_key"]].assign(
-        accepted=rows["status"].eq("accepted"),
-        agrees=_embedded_date_agrees(rows["nik"], rows["tanggal_lahir"], rows["jenis_kelamin"]),
+    nik_code, niks = pd.factorize(rows["nik"].astype(object))
+    frame = pd.DataFrame(
+        {
+            "person_id": rows["person_id"].to_numpy(),
+            "nik": nik_code,
+            "order_key": rows["order_key"].to_numpy(),
+        }
+    )
+    spread = frame.groupby("person_id")["nik"].nunique()
+    several = frame["person_id"].isin(spread.index[spread > 1]).to_numpy()
+    single = frame.loc[~several].drop_duplicates("person_id").set_index("person_id")["nik"]
+    voting = rows.loc[several, ["nik", "status", "tanggal_lahir", "jenis_kelamin"]]
+    frame = frame.loc[several].assign(
+        accepted=voting["status"].eq("accepted").fillna(False).to_numpy(dtype=bool),
+        agrees=_embedded_date_agrees(
+            voting["nik"], voting["tanggal_lahir"], voting["jenis_kelamin"]
+        ),
     )
     votes = frame.groupby(["person_id", "nik"], sort=False).agg(
         accepted=("accepted", "sum"), agrees=("agrees", "max"), latest=("order_key", "max")
@@ -145,10 +163,18 @@ def golden_niks(rows: pd.DataFrame) -> pd.DataFrame:
     votes = votes.reset_index().sort_values(
         ["person_id", "accepted", "agrees", "latest"], ascending=[True, False, False, False]
     )
-    golden = votes.drop_duplicates("person_id").set_index("person_id")["nik"]
-    others = votes.loc[votes.duplicated("person_id")].sort_values(["person_id", "nik"])
-    variants = others.groupby("person_id")["nik"].agg(",".join)
-    return pd.DataFrame({"nik": golden, "nik_variants": variants.reindex(golden.index)})
+    golden = pd.concat([single, votes.drop_duplicates("person_id").set_index("person_id")["nik"]])
+    others = votes.loc[votes.duplicated("person_id")].assign(
+        nik=lambda v: np.asarray(niks, dtype=object)[v["nik"].to_numpy()]
+    )
+    variants = others.sort_values(["person_id", "nik"]).groupby("person_id")["nik"].agg(",".join)
+    return pd.DataFrame(
+        {
+            "nik": np.asarray(niks, dtype=object)[golden.to_numpy()],
+            "nik_variants": variants.reindex(golden.index).to_numpy(),
+        },
+        index=golden.index,
+    )
 
 
 def golden_records(rows: pd.DataFrame) -> pd.DataFrame:
@@ -172,20 +198,28 @@ def golden_records(rows: pd.DataFrame) -> pd.DataFrame:
     golden = golden.rename(
         columns={"file_name": "source_file", "sheet": "source_sheet", "row_number": "source_row"}
     )
-    counts = (
-        rows.groupby(["person_id", "status"])
-        .size()
-        .unstack(fill_value=0)
-        .reindex(columns=["accepted", "review"], fill_value=0)
-        .rename(columns={"accepted": "n_rows_accepted", "review": "n_rows_review"})
+    people, index = pd.factorize(rows["person_id"])
+    status = rows["status"].astype("string")
+    counts = pd.DataFrame(
+        {
+            f"n_rows_{name}": np.bincount(
+                people,
+                weights=status.eq(name).fillna(False).to_numpy(dtype=bool),
+                minlength=len(index),
+            ).astype("int64")
+            for name in ("accepted", "review")
+        },
+        index=index,
     )
     golden = golden.set_index("person_id").join(counts)
     niks = golden_niks(rows)
     golden["nik"] = niks["nik"].reindex(golden.index)
     golden["nik_variants"] = niks["nik_variants"].reindex(golden.index)
-    golden["programs_accepted"] = _program_list(rows.loc[rows["status"].eq("accepted")])
-    golden["programs_accepted"] = golden["programs_accepted"].fillna("")
-    golden["programs_submitted"] = _program_list(rows)
+    accepted = rows["status"].eq("accepted").fillna(False).to_numpy(dtype=bool)
+    golden["programs_accepted"] = _program_list(
+        rows.loc[accepted, "person_id"], rows.loc[accepted, "program"]
+    ).reindex(golden.index, fill_value="")
+    golden["programs_submitted"] = _program_list(rows["person_id"], rows["program"])
     internal = ["status", "order_key", "person_key", "nik_conflict", "conflict_detail"]
     return golden.reset_index().drop(columns=internal, errors="ignore")
 
@@ -230,7 +264,8 @@ def _candidates_frame(
     node_a = pairs["node_a"].to_numpy(dtype=np.int64)
     node_b = pairs["node_b"].to_numpy(dtype=np.int64)
     first_profile = np.zeros(len(keys), dtype=np.int64)
-    first_profile[profiles["node"].to_numpy()[::-1]] = np.arange(len(profiles))[::-1]
+    nodes, first_index = np.unique(profiles["node"].to_numpy(), return_index=True)
+    first_profile[nodes] = first_index  # profiles are in order of first sight
     out = pd.DataFrame(
         {
             "person_key_a": keys[node_a],

@@ -384,6 +384,7 @@ def grid_to_table(grid: pd.DataFrame, header: HeaderMatch) -> Table:
     data = pd.DataFrame(
         {fld: values[kept, pos] for fld, pos in header.columns.items() if fld != "row_no"},
         dtype=object,  # raw cells as read (text, numbers, dates); no costly type inference
+        copy=False,
     )
     data.insert(0, "row_number", row_numbers[kept])
     return Table(

@@ -129,31 +129,6 @@ def squash(array: pa.Array) -> pa.Array:
     return blank_to_null(trimmed)
 
 
-_HASH_BASE = np.uint64(1099511628211)  # the 64-bit FNV prime, as the polynomial's base
-
-
-def polynomial_hash(array: pa.Array) -> np.ndarray:
-    """A 64-bit hash of each string: sum of byte * base**position (mod 2**64), vectorised.
-
-    Stable across runs and library versions (unlike Python's or pandas' hashing); the
-    string's length is mixed in so that trailing NUL bytes count. Null strings hash as "".
-    """
-    data, starts, ends = _utf8_bytes(array)
-    lengths = (ends - starts).astype(np.int64)
-    hashed = lengths.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
-    if len(data) == 0:
-        return hashed
-    position = np.arange(len(data), dtype=np.int64) - np.repeat(starts, lengths)
-    powers = np.ones(int(position.max()) + 1, dtype=np.uint64)
-    with np.errstate(over="ignore"):
-        for i in range(1, len(powers)):
-            powers[i] = powers[i - 1] * _HASH_BASE
-        terms = np.append((data.astype(np.uint64) + np.uint64(1)) * powers[position], np.uint64(0))
-        nonempty = lengths > 0
-        hashed[nonempty] += np.add.reduceat(terms, starts[nonempty], dtype=np.uint64)
-    return hashed
-
-
 def only_digits(array: pa.Array, length: int | None = None) -> np.ndarray:
     """Rows made of ASCII digits only (and of exactly `length` bytes when given); null -> False."""
     ok = ~rows_with(array, lambda b: (b < 0x30) | (b > 0x39))
@@ -427,53 +402,62 @@ def build_dates(year, month, day) -> np.ndarray:
     return np.where(ok, dates, np.datetime64("NaT")).astype("datetime64[ns]")
 
 
+_PROVINCE_OK = np.zeros(100, dtype=bool)
+_PROVINCE_OK[[int(code) for code in PROVINCE_CODES]] = True
+_KALTIM_DISTRICTS = np.array(sorted(int(code) for code in KALTIM_DISTRICT_CODES), dtype=np.int64)
+
+
+def nik_numbers(nik: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """16-digit NIKs as int64 (0 elsewhere) and which rows hold one."""
+    array = arrow_text(nik)
+    present = only_digits(array, 16)
+    values = np.zeros(len(array), dtype=np.int64)
+    if present.any():
+        digits = pc.filter(array, pa.array(present))
+        values[present] = pc.cast(digits, pa.int64()).to_numpy(zero_copy_only=False)
+    return values, present
+
+
 def nik_birth_parts(nik: pd.Series) -> pd.DataFrame:
     """Embedded day (women's +40 removed), month, two-digit year and sex of 16-digit NIKs."""
-    array = arrow_text(nik)
-    day_raw = to_number(pc.utf8_slice_codeunits(array, 6, 8))
-    month = to_number(pc.utf8_slice_codeunits(array, 8, 10))
-    yy = to_number(pc.utf8_slice_codeunits(array, 10, 12))
+    values, present = nik_numbers(nik)
+    day_raw = np.where(present, (values // 10**8) % 100, np.nan)
+    month = np.where(present, (values // 10**6) % 100, np.nan)
+    yy = np.where(present, (values // 10**4) % 100, np.nan)
     female = day_raw > 40
     day = np.where(female, day_raw - 40, day_raw)
     sex = pd.Series(np.where(female, "P", "L"), index=nik.index, dtype=TEXT_DTYPE)
-    sex = sex.where(~np.isnan(day_raw))
     return pd.DataFrame(
-        {"day": day, "month": month, "yy": yy, "sex": sex, "day_raw": day_raw}, index=nik.index
+        {"day": day, "month": month, "yy": yy, "sex": sex.where(present), "day_raw": day_raw},
+        index=nik.index,
     )
 
 
 def decode_nik(nik: pd.Series, as_of: date) -> pd.DataFrame:
     """Province/district checks and the embedded birth date and sex of cleaned 16-digit NIKs.
 
-    Flags are True where the NIK is absent (nothing to check); the day is 01-31 for men and
+    Flags are True where there is no NIK (nothing to check); the day is 01-31 for men and
     41-71 for women; the century is the one that gives an age of 0 to 120 at `as_of`.
+    Decoded arithmetically from the NIK as an integer (PP KK CC DD MM YY SSSS).
     """
-    array = arrow_text(nik)
-    present = pc.is_valid(array).to_numpy(zero_copy_only=False)
+    values, present = nik_numbers(nik)
     parts = nik_birth_parts(nik)
-    day_raw, month = parts["day_raw"].to_numpy(), parts["month"].to_numpy()
+    day_raw, month, day = (parts[c].to_numpy() for c in ("day_raw", "month", "day"))
     day_ok = ((day_raw >= 1) & (day_raw <= 31)) | ((day_raw >= 41) & (day_raw <= 71))
     month_ok = (month >= 1) & (month <= 12)
-    year = resolve_century(parts["yy"].to_numpy(), month, parts["day"].to_numpy(), as_of)
-    dob = build_dates(np.where(day_ok & month_ok, year, np.nan), month, parts["day"].to_numpy())
-    province = pc.utf8_slice_codeunits(array, 0, 2)
-    district = pc.utf8_slice_codeunits(array, 0, 6)
-
-    def member(values: pa.Array, allowed) -> np.ndarray:
-        found = pc.is_in(values, value_set=pa.array(sorted(allowed), type=values.type))
-        return pc.fill_null(found, False).to_numpy(zero_copy_only=False)
-
-    kaltim = pc.fill_null(pc.equal(province, KALTIM_PROVINCE_CODE), False)
-    kaltim = kaltim.to_numpy(zero_copy_only=False)
-    serial_zero = pc.fill_null(pc.ends_with(array, "0000"), False).to_numpy(zero_copy_only=False)
+    year = resolve_century(parts["yy"].to_numpy(), month, day, as_of)
+    dob = build_dates(np.where(day_ok & month_ok, year, np.nan), month, day)
+    province = values // 10**14
+    kaltim = province == int(KALTIM_PROVINCE_CODE)
+    known_district = np.isin(values // 10**10, _KALTIM_DISTRICTS)
     return pd.DataFrame(
         {
-            "province_ok": ~present | member(province, PROVINCE_CODES),
+            "province_ok": ~present | _PROVINCE_OK[province % 100],
             "date_ok": ~present | (day_ok & month_ok & ~np.isnat(dob)),
-            "serial_ok": ~present | ~serial_zero,
-            "district_known": ~present | ~kaltim | member(district, KALTIM_DISTRICT_CODES),
+            "serial_ok": ~present | (values % 10**4 != 0),
+            "district_known": ~present | ~kaltim | known_district,
             "dob": dob,
-            "sex": parts["sex"].where(present),
+            "sex": parts["sex"],
         },
         index=nik.index,
     )

@@ -151,11 +151,11 @@ def nik_edits(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return _edits(_digits(a, 16), _digits(b, 16), valid)
 
 
-def dob_levels(a: pd.Series, b: pd.Series) -> np.ndarray:
-    """Birth dates: same, a typo of each other (one digit of YYYYMMDD, or day and month swapped),
-    or different (also when either is missing)."""
-    da = pd.to_datetime(a).to_numpy(dtype="datetime64[D]")
-    db = pd.to_datetime(b).to_numpy(dtype="datetime64[D]")
+def _days(values: pd.Series) -> np.ndarray:
+    return pd.to_datetime(values).to_numpy(dtype="datetime64[D]")
+
+
+def _dob_levels(da: np.ndarray, db: np.ndarray) -> np.ndarray:
     present = ~(np.isnat(da) | np.isnat(db))
 
     def ymd(d: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -175,6 +175,12 @@ def dob_levels(a: pd.Series, b: pd.Series) -> np.ndarray:
     same = present & (da == db)
     typo = present & ~same & ((digits_differ == 1) | swapped)
     return np.select([same, typo], [DOB_SAME, DOB_TYPO], DOB_DIFFERENT)
+
+
+def dob_levels(a: pd.Series, b: pd.Series) -> np.ndarray:
+    """Birth dates: same, a typo of each other (one digit of YYYYMMDD, or day and month swapped),
+    or different (also when either is missing)."""
+    return _dob_levels(_days(a), _days(b))
 
 
 def _words_covered(short: np.ndarray, long: np.ndarray) -> np.ndarray:
@@ -244,15 +250,20 @@ def name_levels(a: pd.Series, b: pd.Series) -> tuple[np.ndarray, np.ndarray]:
 
 def compare_pairs(profiles: pd.DataFrame, pairs: pd.DataFrame) -> pd.DataFrame:
     """Field-by-field evidence, score and rule decision of each candidate profile pair."""
-    a, b = pairs["a"].to_numpy(), pairs["b"].to_numpy()
-    nik = _text(profiles["nik"])
+    a_all, b_all = pairs["a"].to_numpy(), pairs["b"].to_numpy()
+    # work on the profiles that are in some pair, each prepared once
+    used, local = np.unique(np.r_[a_all, b_all], return_inverse=True)
+    a, b = local[: len(a_all)], local[len(a_all) :]
+    shown = profiles.iloc[used]
+    nik = _text(shown["nik"])
     digits, valid = _digits(nik, 16), _lengths(nik) == 16
     edits = _edits(digits[a], digits[b], valid[a] & valid[b])
-    name, jw = _name_levels(_Names.of(profiles["nama_key"]), a, b)
-    dob = dob_levels(profiles["tanggal_lahir"].iloc[a], profiles["tanggal_lahir"].iloc[b])
+    name, jw = _name_levels(_Names.of(shown["nama_key"]), a, b)
+    days = _days(shown["tanggal_lahir"])
+    dob = _dob_levels(days[a], days[b])
 
     def same(column: str) -> np.ndarray:
-        values = _text(profiles[column])
+        values = _text(shown[column])
         return (values[a] == values[b]) & (values[a] != "")
 
     kk, sex, kecamatan = same("no_kk"), same("jenis_kelamin"), same("kecamatan_key")
@@ -274,10 +285,10 @@ def compare_pairs(profiles: pd.DataFrame, pairs: pd.DataFrame) -> pd.DataFrame:
     node = profiles["node"].to_numpy()
     return pd.DataFrame(
         {
-            "node_a": node[a],
-            "node_b": node[b],
-            "profile_a": a,
-            "profile_b": b,
+            "node_a": node[a_all],
+            "node_b": node[b_all],
+            "profile_a": a_all,
+            "profile_b": b_all,
             "nik_edits": edits,
             "name_level": name,
             "name_similarity": np.round(jw, 4),
@@ -407,9 +418,11 @@ def _violating_components(
         pa_, pb_ = joined["profile_x"].to_numpy(), joined["profile_y"].to_numpy()
         other = node[pa_] != node[pb_]
         pa_, pb_, label = pa_[other], pb_[other], joined["label"].to_numpy()[other]
-        nik = _text(profiles["nik"])
-        level, _ = _name_levels(_Names.of(profiles["nama_key"]), pa_, pb_)
-        split = nik[pa_] == nik[pb_]  # a NIK conflict `dedup` split off stays split
+        used, local = np.unique(np.r_[pa_, pb_], return_inverse=True)
+        la, lb = local[: len(pa_)], local[len(pa_) :]
+        nik = _text(profiles["nik"].iloc[used])
+        level, _ = _name_levels(_Names.of(profiles["nama_key"].iloc[used]), la, lb)
+        split = nik[la] == nik[lb]  # a NIK conflict `dedup` split off stays split
         bad.update(label[(level == NAME_DIFFERENT) | split].tolist())
     return np.array(sorted(bad), dtype=np.int64)
 

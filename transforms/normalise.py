@@ -31,7 +31,6 @@ from transforms.identity import (
     lookup,
     on_uniques,
     parse_identity,
-    polynomial_hash,
     text_series,
 )
 from transforms.names import clean_display_name, name_key, name_problem
@@ -314,10 +313,10 @@ def row_hash(frame: pd.DataFrame) -> pd.Series:
     """Content hash of a row's identity cells as written: a review decision applies to the same
     content in any later file, and a corrected row (different content) gets a new hash.
 
-    A 64-bit polynomial hash of the UTF-8 bytes of the cells joined with a separator
-    (missing cells marked apart from empty ones): the same on every run, machine and library
-    version.
+    SipHash (pandas' `hash_array` with its fixed key) of the cells joined with a separator,
+    missing cells marked apart from empty ones: the same on every run and machine.
     """
     parts = [pc.fill_null(arrow_text(frame[c].astype(TEXT_DTYPE)), "\x00") for c in HASH_COLUMNS]
     joined = pc.binary_join_element_wise(*parts, pa.scalar("\x1f", pa.large_string()))
-    return pd.Series(polynomial_hash(joined), index=frame.index).astype("string[pyarrow]")
+    hashed = pd.util.hash_array(joined.to_numpy(zero_copy_only=False), categorize=False)
+    return pd.Series(hashed, index=frame.index).astype("string[pyarrow]")
