@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from datetime import date, datetime
 from pathlib import Path
@@ -10,6 +11,10 @@ from typing import Annotated
 import typer
 
 from flows.settings import Settings
+
+# Prefect's ephemeral API (no PREFECT_API_URL set) can take long to start on a busy 2-core host.
+os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
 DEFAULTS = Settings()
 review_app = typer.Typer(no_args_is_help=True, help="Rows and person pairs waiting for an officer.")

@@ -19,14 +19,19 @@ from transforms.identity import (
     DATE,
     FLOAT,
     INT,
+    OTHER,
     SPACE,
     TEXT,
     arrow_text,
+    blank_to_null,
     build_dates,
     cell_kinds,
     extract,
+    format_dmy,
     lookup,
     resolve_century,
+    squash,
+    text_series,
     to_number,
 )
 from transforms.reference import INDONESIAN_MONTHS
@@ -101,43 +106,73 @@ def parse_date_text(texts: pa.Array, as_of: date) -> np.ndarray:
     return result
 
 
-def parse_birth_dates(values: pd.Series, as_of: date) -> pd.Series:
-    """Parse mixed birth-date cells to datetime64[ns]; NaT where unreadable (checked elsewhere).
+def read_birth_dates(values: pd.Series, as_of: date) -> pd.DataFrame:
+    """Birth-date cells to `text` (as the regency wrote it; date cells and valid Excel serials
+    as dd-mm-yyyy, which is what the officer sees in the cell) and `date` (datetime64[ns],
+    NaT where unreadable; the row checks report it).
 
-    Date cells are taken as they are, numbers as Excel serials, text is parsed once per
-    distinct spelling.
+    Date cells are taken as they are, numbers as Excel serials, text is trimmed and parsed
+    once per distinct spelling.
     """
     n = len(values)
-    result = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
+    parsed = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
+    text = pa.nulls(n, type=pa.large_string())
     if n == 0:
-        return pd.Series(result, index=values.index)
+        return _birth_frame(text, parsed, values.index)
     if isinstance(values.dtype, pd.StringDtype):
-        result[:] = _parse_text(arrow_text(values), as_of)
-        return pd.Series(result, index=values.index)
+        text, parsed[:] = _parse_text(arrow_text(values), as_of)
+        return _birth_frame(text, parsed, values.index)
     cells = values.to_numpy(dtype=object)
     kinds = cell_kinds(cells)
-    is_date = kinds == DATE
-    if is_date.any():
-        result[is_date] = _date_cells(cells[is_date])
-    is_number = (kinds == FLOAT) | (kinds == INT)
-    if is_number.any():
-        result[is_number] = _from_serial(cells[is_number].astype("float64"))
     is_text = kinds == TEXT
     if is_text.any():
-        texts = pa.array(cells[is_text], type=pa.large_string())
-        result[is_text] = _parse_text(texts, as_of)
-    return pd.Series(result, index=values.index)
+        written, parsed[is_text] = _parse_text(
+            pa.array(cells[is_text], type=pa.large_string()), as_of
+        )
+        text = pc.replace_with_mask(text, pa.array(is_text), written)
+    is_number = (kinds == FLOAT) | (kinds == INT)
+    if is_number.any():
+        numbers = cells[is_number].astype("float64")
+        parsed[is_number] = _from_serial(numbers)
+        shown = pc.coalesce(
+            format_dmy(parsed[is_number]),
+            pa.array(np.where(np.isnan(numbers), None, numbers.astype(str)), pa.large_string()),
+        )
+        text = pc.replace_with_mask(text, pa.array(is_number), shown)
+    is_date = kinds == DATE
+    if is_date.any():
+        parsed[is_date] = _date_cells(cells[is_date])
+        shown = format_dmy(parsed[is_date])
+        if shown.null_count:
+            written = pa.array([str(v) for v in cells[is_date]], type=pa.large_string())
+            shown = pc.coalesce(shown, written)
+        text = pc.replace_with_mask(text, pa.array(is_date), shown)
+    other = kinds == OTHER
+    if other.any():
+        written = pa.array([str(v) for v in cells[other]], type=pa.large_string())
+        text = pc.replace_with_mask(text, pa.array(other), written)
+    return _birth_frame(blank_to_null(text), parsed, values.index)
 
 
-def _parse_text(texts: pa.Array, as_of: date) -> np.ndarray:
-    """Text cells to datetime64[ns], parsing each distinct spelling once."""
+def _birth_frame(text: pa.Array, parsed: np.ndarray, index: pd.Index) -> pd.DataFrame:
+    return pd.DataFrame({"text": text_series(text, index), "date": parsed}, index=index)
+
+
+def parse_birth_dates(values: pd.Series, as_of: date) -> pd.Series:
+    """Parse mixed birth-date cells to datetime64[ns]; NaT where unreadable (checked elsewhere)."""
+    return read_birth_dates(values, as_of)["date"]
+
+
+def _parse_text(texts: pa.Array, as_of: date) -> tuple[pa.Array, np.ndarray]:
+    """Text cells to (trimmed text, datetime64[ns]), working once per distinct spelling."""
     encoded = pc.dictionary_encode(texts)
-    parsed = parse_date_text(encoded.dictionary, as_of)
+    distinct = squash(encoded.dictionary)
+    parsed = parse_date_text(distinct, as_of)
     indices = encoded.indices.to_numpy(zero_copy_only=False)
-    out = np.full(len(texts), np.datetime64("NaT"), dtype="datetime64[ns]")
     valid = pc.is_valid(encoded.indices).to_numpy(zero_copy_only=False)
+    out = np.full(len(texts), np.datetime64("NaT"), dtype="datetime64[ns]")
     out[valid] = parsed[indices[valid].astype(np.int64)]
-    return out
+    return pc.take(distinct, encoded.indices), out
 
 
 def _date_cells(cells: np.ndarray) -> np.ndarray:

@@ -201,25 +201,25 @@ def _number_text(numbers: np.ndarray) -> tuple[pa.Array, np.ndarray]:
 
 
 def format_dmy(days: np.ndarray) -> pa.Array:
-    """datetime64 values as dd-mm-yyyy text (how officers write dates); NaT -> null."""
+    """datetime64 values as dd-mm-yyyy text (how officers write dates); NaT -> null.
+
+    Formatted once per distinct day (a column of birth dates repeats days a lot).
+    """
     days = np.asarray(days).astype("datetime64[D]")
-    valid = ~np.isnat(days)
-    safe = np.where(valid, days, np.datetime64("2000-01-01"))
+    codes, distinct = pd.factorize(days.view(np.int64), use_na_sentinel=False)
+    distinct = distinct.astype(np.int64).view("datetime64[D]")
+    valid = ~np.isnat(distinct)
+    safe = np.where(valid, distinct, np.datetime64("2000-01-01"))
     months = safe.astype("datetime64[M]")
     year = safe.astype("datetime64[Y]").astype(np.int64) + 1970
     month = months.astype(np.int64) % 12 + 1
     day = (safe - months.astype("datetime64[D]")).astype(np.int64) + 1
-
-    def two(values: np.ndarray) -> pa.Array:
-        return pc.utf8_lpad(pa.array(values).cast(pa.large_string()), 2, "0")
-
-    text = pc.binary_join_element_wise(
-        two(day),
-        two(month),
-        pa.array(year).cast(pa.large_string()),
-        pa.scalar("-", pa.large_string()),
+    text = np.char.add(
+        np.char.add(np.char.zfill(day.astype(str), 2), "-"),
+        np.char.add(np.char.add(np.char.zfill(month.astype(str), 2), "-"), year.astype(str)),
     )
-    return pc.if_else(pa.array(valid), text, pa.scalar(None, pa.large_string()))
+    formatted = pa.array(np.where(valid, text, None), type=pa.large_string())
+    return pc.take(formatted, pa.array(codes))
 
 
 def cell_text(values: pd.Series) -> pd.DataFrame:
@@ -275,7 +275,7 @@ def _scatter(n: int, mask: np.ndarray, values: pa.Array) -> pa.Array:
 
 
 def _date_text(cells: np.ndarray) -> pa.Array:
-    """date / datetime cells as dd-mm-yyyy (dates Excel cannot hold become their str())."""
+    """date / datetime cells as dd-mm-yyyy (dates numpy cannot hold become their str())."""
     try:
         return format_dmy(np.array(cells.tolist(), dtype="datetime64[D]"))
     except (ValueError, TypeError, OverflowError):

@@ -14,11 +14,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from transforms.identity import (
-    TEXT_DTYPE,
     arrow_text,
     count_bytes,
     lookup,
-    on_uniques,
     rows_with,
     squash,
     text_series,
@@ -133,8 +131,7 @@ def _keys(names: pa.Array) -> pa.Array:
 
 def name_key(display: pd.Series) -> pd.Series:
     """Matching key: upper case, titles removed, punctuation dropped, spelling variants folded."""
-    names = arrow_text(display)
-    return text_series(on_uniques(names, _keys), display.index)
+    return name_fields(display)["key"]
 
 
 def name_invalid(display: pd.Series) -> pd.Series:
@@ -144,10 +141,25 @@ def name_invalid(display: pd.Series) -> pd.Series:
 
 def name_problem(display: pd.Series) -> pd.Series:
     """Why a present name is invalid, in Indonesian (<NA> when it is fine or absent)."""
-    names = arrow_text(display)
+    return name_fields(display)["problem"]
+
+
+def _problems(names: pa.Array) -> pa.Array:
     digits = rows_with(names, lambda b: (b >= 0x30) & (b <= 0x39))
     letters = count_bytes(names, lambda b: ((b | 0x20) >= 0x61) & ((b | 0x20) <= 0x7A))
     present = pc.is_valid(names).to_numpy(zero_copy_only=False)
     problem = np.where(digits, "berisi angka", np.where(letters < 2, "kurang dari dua huruf", None))
-    problem = np.where(present, problem, None)
-    return pd.Series(problem, index=display.index, dtype=TEXT_DTYPE)
+    return pa.array(np.where(present, problem, None), type=pa.large_string())
+
+
+def name_fields(display: pd.Series) -> pd.DataFrame:
+    """`key` (for matching) and `problem` (why the name is invalid, or <NA>) of display names,
+    computed once per distinct name."""
+    encoded = pc.dictionary_encode(arrow_text(display))
+    distinct = encoded.dictionary
+    key = pc.take(_keys(distinct), encoded.indices)
+    problem = pc.take(_problems(distinct), encoded.indices)
+    return pd.DataFrame(
+        {"key": text_series(key, display.index), "problem": text_series(problem, display.index)},
+        index=display.index,
+    )

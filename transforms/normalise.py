@@ -18,7 +18,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from transforms.dates import age_at, parse_birth_dates
+from transforms.dates import age_at, read_birth_dates
 from transforms.identity import (
     TEXT,
     TEXT_DTYPE,
@@ -33,7 +33,7 @@ from transforms.identity import (
     parse_identity,
     text_series,
 )
-from transforms.names import clean_display_name, name_key, name_problem
+from transforms.names import name_fields
 from transforms.reference import OCCUPATIONS, SEX_SPELLINGS
 
 TEXT_FIELDS = ("tempat_lahir", "alamat", "rt_rw", "desa", "kecamatan", "no_hp", "fktp")
@@ -252,11 +252,12 @@ def canonicalise(raw: pd.DataFrame, as_of: date) -> pd.DataFrame:
     out["kk_truncation_suspect"] = kk["truncation_suspect"]
     out["no_kk"] = kk["value"]
 
-    out["nama"] = clean_display_name(_text(_column(raw, "nama")))
+    out["nama"] = _text(_column(raw, "nama"))  # trimmed, spaces collapsed, titles kept
     out["nama_written"] = out["nama"].notna().to_numpy()
-    out["nama_key"] = name_key(out["nama"])
-    out["nama_problem"] = name_problem(out["nama"])
-    out["nama_invalid"] = out["nama_problem"].notna().to_numpy()
+    name = name_fields(out["nama"])
+    out["nama_key"] = name["key"]
+    out["nama_problem"] = name["problem"]
+    out["nama_invalid"] = name["problem"].notna().to_numpy()
 
     birth = _column(raw, "tanggal_lahir")
     place = _column(raw, "tempat_lahir")
@@ -264,9 +265,10 @@ def canonicalise(raw: pd.DataFrame, as_of: date) -> pd.DataFrame:
         combined = split_place_and_date(raw["tempat_tanggal_lahir"])
         birth = birth.astype(object).where(birth.notna(), combined["tanggal_lahir"])
         place = place.astype(object).where(place.notna(), combined["tempat_lahir"])
-    out["tanggal_lahir_raw"] = _text(birth)
+    birth_cells = read_birth_dates(birth, as_of)
+    out["tanggal_lahir_raw"] = birth_cells["text"]
     out["tanggal_lahir_written"] = out["tanggal_lahir_raw"].notna().to_numpy()
-    out["tanggal_lahir"] = parse_birth_dates(birth, as_of)
+    out["tanggal_lahir"] = birth_cells["date"]
     out["age"] = age_at(out["tanggal_lahir"], as_of)
     out["tempat_lahir"] = _text(place)
 
