@@ -19,14 +19,18 @@ decision applied, a NIK conflict found), so the regency always has the current v
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
 import os
 import re
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import xlsxwriter
 
 from flows.publish import FORMULA_START, PendingFile
@@ -126,17 +130,27 @@ def _first(frame: pd.DataFrame, sources: tuple[str, ...]) -> pd.Series | None:
 
 
 def _reasons(issues: pd.DataFrame) -> pd.DataFrame:
-    """Per row: codes and messages (worst first) and, per blamed column, the worst severity."""
+    """Per row (sheet, row_number): its codes and its messages, worst severity first."""
     ordered = issues.assign(rank=issues["severity"].map(SEVERITY_RANK)).sort_values(
-        ["sheet", "row_number", "rank", "code"], ascending=[True, True, False, True]
+        ["sheet", "row_number", "rank", "code"], ascending=[True, True, False, True], kind="stable"
     )
-    grouped = ordered.groupby(["sheet", "row_number"], sort=False)
-    return pd.DataFrame(
-        {
-            "codes": grouped["code"].agg(lambda s: ", ".join(dict.fromkeys(s))),
-            "reasons": grouped["message"].agg(lambda s: "\n".join(dict.fromkeys(s))),
-        }
-    )
+    keys = ["sheet", "row_number"]
+
+    def joined(frame: pd.DataFrame, column: str, separator: str) -> pd.Series:
+        table = pa.Table.from_pandas(
+            frame[[*keys, column]].astype({column: str}), preserve_index=False
+        )
+        grouped = table.group_by(keys, use_threads=False).aggregate([(column, "list")])
+        lists = grouped[f"{column}_list"]
+        text = pc.binary_join(lists, pa.scalar(separator, lists.type.value_type))
+        index = pd.MultiIndex.from_arrays(
+            [grouped["sheet"].to_pandas(), grouped["row_number"].to_pandas()]
+        )
+        return pd.Series(text.to_pandas().to_numpy(), index=index)
+
+    codes = joined(ordered.drop_duplicates([*keys, "code"]), "code", ", ")
+    reasons = joined(ordered.drop_duplicates([*keys, "message"]), "message", "\n")
+    return pd.DataFrame({"codes": codes, "reasons": reasons.reindex(codes.index)})
 
 
 def _marks(issues: pd.DataFrame) -> dict[tuple[str, int], dict[str, int]]:
@@ -362,6 +376,21 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+# Rows above which the workbooks are written by worker processes (starting them costs ~1 s).
+PARALLEL_MIN_ROWS = 50_000
+# Columns a workbook needs from the rows (the rest is not sent to worker processes).
+WORKBOOK_COLUMNS = ["sheet", "sheet_order", "row_number", "status"] + [
+    source for _, sources, _ in DATA_COLUMNS for source in sources
+]
+
+
+def _write_one(job: tuple[Path, SourceFile, pd.DataFrame, pd.DataFrame, date]) -> str:
+    """Write one workbook (in this or a worker process); its sha256."""
+    temp, source, rows, issues, as_of = job
+    write_feedback_workbook(temp, source, rows, issues, as_of)
+    return _sha256(temp)
+
+
 def write_feedback(
     export_dir: Path,
     sources: list[SourceFile],
@@ -369,12 +398,17 @@ def write_feedback(
     issues: pd.DataFrame,
     as_of: date,
     run_id: str,
+    workers: int = 1,
 ) -> tuple[pd.DataFrame, list[PendingFile]]:
-    """One workbook per source file under temporary names; `exports` records for them."""
-    records, pending = [], []
+    """One workbook per source file under temporary names; `exports` records for them.
+
+    xlsxwriter costs ~8 us of CPU per cell, so with many rows the files are written by
+    `workers` processes at once.
+    """
     rows_by_file = dict(tuple(rows.groupby("file_name", sort=False))) if len(rows) else {}
     issues_by_file = dict(tuple(issues.groupby("file_name", sort=False))) if len(issues) else {}
     empty_issues = issues.iloc[0:0]
+    jobs, finals = [], []
     for source in sorted(sources, key=lambda s: s.file_name):
         file_rows = rows_by_file.get(source.file_name)
         if file_rows is None or file_rows.empty:
@@ -382,27 +416,37 @@ def write_feedback(
         final = feedback_path(export_dir, source)
         final.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         temp = final.with_name("." + final.name + ".tmp")
-        try:
-            write_feedback_workbook(
-                temp, source, file_rows, issues_by_file.get(source.file_name, empty_issues), as_of
-            )
-        except BaseException:
-            temp.unlink(missing_ok=True)
-            for file in pending:
-                file.discard()
-            raise
-        pending.append(PendingFile(temp=temp, final=final))
-        records.append(
-            {
-                "run_id": run_id,
-                "program": source.program,
-                "regency_code": source.regency_code,
-                "kind": "umpan_balik",
-                "path": final.as_posix(),
-                "n_rows": len(file_rows),
-                "sha256": _sha256(temp),
-            }
-        )
+        narrow = file_rows[[c for c in WORKBOOK_COLUMNS if c in file_rows]]
+        file_issues = issues_by_file.get(source.file_name, empty_issues)
+        jobs.append((temp, source, narrow, file_issues, as_of))
+        finals.append(final)
+    try:
+        if workers > 1 and len(jobs) > 1 and len(rows) >= PARALLEL_MIN_ROWS:
+            # spawn, not fork: the flow process runs threads (Prefect)
+            context = multiprocessing.get_context("spawn")
+            with ProcessPoolExecutor(min(workers, len(jobs)), mp_context=context) as pool:
+                digests = list(pool.map(_write_one, jobs))
+        else:
+            digests = [_write_one(job) for job in jobs]
+    except BaseException:
+        for job in jobs:
+            job[0].unlink(missing_ok=True)
+        raise
+    pending = [
+        PendingFile(temp=job[0], final=final) for job, final in zip(jobs, finals, strict=True)
+    ]
+    records = [
+        {
+            "run_id": run_id,
+            "program": source.program,
+            "regency_code": source.regency_code,
+            "kind": "umpan_balik",
+            "path": final.as_posix(),
+            "n_rows": len(job_rows),
+            "sha256": digest,
+        }
+        for (_, source, job_rows, _, _), final, digest in zip(jobs, finals, digests, strict=True)
+    ]
     return pd.DataFrame(records), pending
 
 
@@ -505,8 +549,9 @@ def write_feedback_for_run(
     try:
         rows, all_issues = feedback_inputs(settings.db, new_rows, issues, row_updates, replaced)
         records, written = write_feedback(
-            settings.export_dir, sources_of(rows), rows, all_issues, settings.as_of, run_id
-        )
+            settings.export_dir, sources_of(rows), rows, all_issues, settings.as_of, run_id,
+            workers=settings.read_workers,
+        )  # fmt: skip
     except BaseException:
         for file in pending:
             file.discard()

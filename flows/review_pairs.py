@@ -14,6 +14,7 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 
 from flows.locking import run_lock
@@ -56,8 +57,13 @@ def list_pairs(db: Path, status: str = "open", limit: int | None = 50) -> pd.Dat
     """
     if limit is not None:
         sql += f" LIMIT {int(limit)}"
-    with connect(db, read_only=True) as con:
-        pairs = read_frame(con, sql, params)
+    try:
+        with connect(db, read_only=True) as con:
+            pairs = read_frame(con, sql, params)
+    except duckdb.CatalogException as exc:
+        raise PairReviewError("belum ada pasangan: jalankan `tepat run` dulu") from exc
+    except duckdb.IOException as exc:
+        raise PairReviewError(f"gudang data {db} sedang dipakai run lain; coba lagi") from exc
     return pairs[LIST_COLUMNS + ["person_key_a", "person_key_b"]]
 
 

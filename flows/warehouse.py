@@ -192,8 +192,9 @@ ALTER TABLE person_registry ADD COLUMN IF NOT EXISTS first_person_id BIGINT;
 ALTER TABLE persons ADD COLUMN IF NOT EXISTS nik_variants VARCHAR;
 ALTER TABLE submission_rows ADD COLUMN IF NOT EXISTS probable_person_id BIGINT;
 CREATE OR REPLACE VIEW person_rows AS
-SELECT person_id, file_name, sheet, row_number, status, program, regency_code, nik, run_id
+SELECT person_id, file_name, sheet, row_number, status, program, regency_code, run_id
 FROM submission_rows WHERE person_id IS NOT NULL;
+COMMENT ON VIEW person_rows IS 'Lineage: every submission row (file, sheet, row) of each person.';
 """
 
 # Tables a run replaces whole (the current state), and tables it appends to per file.

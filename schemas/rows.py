@@ -23,6 +23,7 @@ import pyarrow.compute as pc
 from pandera.typing import Series
 
 from schemas.codes import ROW_CODES, Severity, issue_code
+from transforms.identity import arrow_text, only_digits
 from transforms.reference import REGENCIES
 
 STATUS_ORDER = {"accepted": 0, "review": 1, "rejected": 2}
@@ -61,9 +62,9 @@ class CanonicalRows(pa.DataFrameModel):
     the typed fields and the decoded NIK flags made by `transforms.normalise.canonicalise`.
     """
 
-    regency_code: Series[str] = pa.Field(str_matches=r"^[0-9]{4}$")
-    nik: Series[TEXT] = pa.Field(nullable=True, str_matches=r"^[0-9]{16}$")
-    no_kk: Series[TEXT] = pa.Field(nullable=True, str_matches=r"^[0-9]{16}$")
+    regency_code: Series[str]
+    nik: Series[TEXT] = pa.Field(nullable=True)
+    no_kk: Series[TEXT] = pa.Field(nullable=True)
     jenis_kelamin: Series[TEXT] = pa.Field(nullable=True, isin=["L", "P"])
     tanggal_lahir: Series[pa.DateTime] = pa.Field(nullable=True)
     desil: Series[pd.Int64Dtype] = pa.Field(nullable=True, ge=1, le=10)
@@ -71,6 +72,13 @@ class CanonicalRows(pa.DataFrameModel):
 
     class Config:
         strict = False
+
+    @pa.check("nik", "no_kk", name="sixteen_digits")
+    def sixteen_digits(cls, values: pd.Series) -> pd.Series:
+        """A cleaned NIK/KK is 16 ASCII digits (or absent): a canonicalise bug otherwise."""
+        text = arrow_text(values)
+        ok = only_digits(text, 16) | ~pc.is_valid(text).to_numpy(zero_copy_only=False)
+        return pd.Series(ok, index=values.index)
 
     @pa.dataframe_check(name="NIK_MISSING", **RULE)
     def nik_present(cls, df: pd.DataFrame) -> pd.Series:
@@ -106,6 +114,7 @@ class CanonicalRows(pa.DataFrameModel):
 
     @pa.dataframe_check(name="NIK_DOB_MISMATCH", **RULE)
     def nik_date_matches_column(cls, df: pd.DataFrame) -> pd.Series:
+        """Day, month and two-digit year agree (the NIK's century is only inferred)."""
         a, b = df["nik_dob"], df["tanggal_lahir"]
         comparable = a.notna() & b.notna() & df["nik_date_ok"]
         same = (
@@ -419,19 +428,20 @@ def issue_records(
     message: pd.Series,
 ) -> pd.DataFrame:
     """`row_issues` records for `rows` (which carry the row keys) with one code, on their index."""
+    n = len(rows)
     return pd.DataFrame(
         {
-            "file_name": rows["file_name"].astype(str).to_numpy(),
-            "sheet": rows["sheet"].astype(str).to_numpy(),
+            "file_name": rows["file_name"].array,
+            "sheet": rows["sheet"].array,
             "row_number": rows["row_number"].astype("int64").to_numpy(),
-            "code": code,
-            "severity": severity,
-            "column_name": column,
+            "code": pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), [code]),
+            "severity": pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), [severity]),
+            "column_name": pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), [column]),
             "value": value.astype(TEXT).array,
-            "message": message.astype(str).to_numpy(),
+            "message": message.array,
         },
         index=rows.index,
-    )
+    ).astype({"code": str, "severity": str, "column_name": str})
 
 
 def fill_message(template: str, value: pd.Series, detail: pd.Series) -> pd.Series:
@@ -453,7 +463,7 @@ def fill_message(template: str, value: pd.Series, detail: pd.Series) -> pd.Serie
     if len(pieces) == 1:
         return pd.Series(template, index=value.index, dtype=str)
     text = pc.binary_join_element_wise(*pieces, "")
-    return pd.Series(text.to_numpy(zero_copy_only=False), index=value.index, dtype=str)
+    return pd.Series(pd.arrays.ArrowStringArray(text), index=value.index, copy=False).astype(str)
 
 
 def empty_issues() -> pd.DataFrame:

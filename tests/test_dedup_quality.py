@@ -160,3 +160,48 @@ def test_review_decisions_flow_into_the_next_runs(prefect_harness, tmp_path):
     run()
     assert _ids(db)[SITI] != _ids(db)[SITI_TYPO]
     assert len(_query(db, "SELECT * FROM pair_reviews")) == 2
+
+
+def test_pair_decisions_are_recorded_with_who_and_when(tmp_path):
+    from flows.review_pairs import PairReviewError, decide_pair, list_pairs, pairs_text
+    from flows.warehouse import connect
+    from transforms.dedup import deduplicate
+
+    frame = pd.DataFrame(
+        {
+            "file_name": ["a.xlsx", "b.xlsx"], "sheet": "", "row_number": 2, "status": "accepted",
+            "nik": ["6472015508800003", "6472015508800008"], "no_kk": "6472010101200001",
+            "nama": ["Siti Aminah", "Siti Amina"], "nama_key": ["SITI AMINAH", "SITI AMINA"],
+            "tanggal_lahir": pd.to_datetime(["1980-08-15"] * 2), "jenis_kelamin": "P",
+            "kecamatan": "Palaran", "regency_code": "6472", "program": "kesehatan",
+            "order_key": [1, 2],
+        }
+    )  # fmt: skip
+    result = deduplicate(frame, pd.DataFrame({"person_key": [], "person_id": []}))
+    db = tmp_path / "w.duckdb"
+    with pytest.raises(PairReviewError, match="belum ada"):
+        list_pairs(db)
+    with connect(db) as con:
+        for table, rows in (
+            ("match_candidates", result.match_candidates),
+            ("person_registry", result.registry_changes),
+        ):
+            con.register("_rows", rows)
+            columns = ", ".join(rows.columns)
+            con.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM _rows")
+            con.unregister("_rows")
+    listed = list_pairs(db)
+    assert listed[["person_id_a", "person_id_b", "status"]].values.tolist() == [[1, 2, "open"]]
+    assert "SITI AMINA" in pairs_text(listed).upper()
+    for decision, officer, message in (("maybe", "Rina", "keputusan"), ("merge", " ", "petugas")):
+        with pytest.raises(PairReviewError, match=message):
+            decide_pair(db, 1, 2, decision, officer)
+    recorded = decide_pair(db, 2, 1, "distinct", "Rina", decided_at=pd.Timestamp("2026-11-02"))
+    assert recorded[["person_key_a", "person_key_b", "decision"]].values.tolist() == [
+        ["N:6472015508800003", "N:6472015508800008", "distinct"]
+    ]
+    assert list_pairs(db).empty
+    decided = list_pairs(db, status="distinct").iloc[0]
+    assert (decided["decided_by"], decided["decided_at"]) == ("Rina", pd.Timestamp("2026-11-02"))
+    reviews = _query(db, "SELECT officer, decided_at, decision FROM pair_reviews")
+    assert reviews.values.tolist() == [["Rina", pd.Timestamp("2026-11-02"), "distinct"]]

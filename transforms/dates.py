@@ -26,6 +26,7 @@ from transforms.identity import (
     blank_to_null,
     build_dates,
     cell_kinds,
+    date_cells_as_days,
     extract,
     format_dmy,
     lookup,
@@ -178,8 +179,8 @@ def _parse_text(texts: pa.Array, as_of: date) -> tuple[pa.Array, np.ndarray]:
 def _date_cells(cells: np.ndarray) -> np.ndarray:
     """date/datetime/Timestamp cells to datetime64[ns] at day precision (NaT when out of range)."""
     try:
-        days = np.array(cells.tolist(), dtype="datetime64[D]")
-    except (TypeError, ValueError, OverflowError):
+        days = date_cells_as_days(cells)
+    except (TypeError, ValueError, OverflowError, pa.ArrowException):
         days = np.array(
             [np.datetime64(date(v.year, v.month, v.day), "D") for v in cells], dtype="datetime64[D]"
         )

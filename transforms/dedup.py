@@ -20,9 +20,7 @@ import numpy as np
 import pandas as pd
 
 from transforms import matching
-from transforms.matching import DIFFERENT_NAME_BELOW, NAME_CLOSE, NAME_DIFFERENT, name_levels
-
-__all__ = ["DIFFERENT_NAME_BELOW", "Deduplication", "deduplicate"]
+from transforms.matching import NAME_CLOSE, NAME_DIFFERENT, as_text, name_levels
 
 GOLDEN_FIELDS = (
     "nik",
@@ -52,11 +50,6 @@ DOB_LABELS = {
 OFFICER_AUTOMATIC = "otomatis"
 
 
-def name_similarity(a: pd.Series, b: pd.Series) -> np.ndarray:
-    """Jaro-Winkler similarity of aligned name keys (0 where either is missing)."""
-    return name_levels(a.reset_index(drop=True), b.reset_index(drop=True))[1]
-
-
 def clearly_different_names(a: pd.Series, b: pd.Series) -> pd.Series:
     """Names that cannot be spellings of one another: low similarity and neither a prefix."""
     level, _ = name_levels(a.reset_index(drop=True), b.reset_index(drop=True))
@@ -80,14 +73,14 @@ def nik_conflicts(rows: pd.DataFrame) -> pd.Series:
     first_of_code = np.zeros(present.max() + 1, dtype=np.int64)
     first_of_code[present] = by_order[start]  # the earliest row of each NIK
     first = np.where(codes >= 0, first_of_code[np.maximum(codes, 0)], np.arange(len(rows)))
-    names = matching._text(rows["nama_key"])
+    names = as_text(rows["nama_key"])
     candidates = np.flatnonzero(names != names[first])
     if len(candidates):
         mine, theirs = candidates, first[candidates]
         level, _ = name_levels(rows["nama_key"].iloc[mine], rows["nama_key"].iloc[theirs])
         named = (level == NAME_DIFFERENT) & (names[mine] != "") & (names[theirs] != "")
         dob = pd.to_datetime(rows["tanggal_lahir"]).to_numpy(dtype="datetime64[D]")
-        kk = matching._text(rows["no_kk"])
+        kk = as_text(rows["no_kk"])
         different_dob = ~np.isnat(dob[mine]) & (dob[mine] != dob[theirs])
         same_household = (kk[mine] == kk[theirs]) & (kk[mine] != "") & (dob[mine] == dob[theirs])
         detail[mine] = np.select(
@@ -396,11 +389,11 @@ def probable_persons(rejected: pd.DataFrame, linked: pd.DataFrame) -> pd.Series:
     dob = matching.dob_levels(both["tanggal_lahir"].iloc[a], both["tanggal_lahir"].iloc[b])
 
     def same(column: str) -> np.ndarray:
-        values = matching._text(both[column])
+        values = as_text(both[column])
         return (values[a] == values[b]) & (values[a] != "")
 
     place = same("no_kk") | (same("kecamatan_key") & same("regency_code"))
-    sex_ok = same("jenis_kelamin") | (matching._text(both["jenis_kelamin"])[a] == "")
+    sex_ok = same("jenis_kelamin") | (as_text(both["jenis_kelamin"])[a] == "")
     fits = (level >= NAME_CLOSE) & (dob == matching.DOB_SAME) & sex_ok & place
     found = pd.DataFrame({"row": -node[a][fits] - 1, "person": node[b][fits]}).drop_duplicates()
     unique = found.loc[~found["row"].duplicated(keep=False)]

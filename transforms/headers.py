@@ -6,6 +6,7 @@ person sees in the spreadsheet (1-based) and whose columns are 0..n-1.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -137,6 +138,7 @@ def normalise_label(value: object) -> str:
     return _NON_ALNUM.sub("", str(value).upper())
 
 
+@functools.lru_cache(maxsize=4096)
 def match_field(label: str) -> str | None:
     """Canonical field for a normalised header label, or None."""
     if not label:
@@ -349,20 +351,20 @@ def grid_to_table(grid: pd.DataFrame, header: HeaderMatch) -> Table:
         return Table(rows=_empty_rows(header), n_skipped=0, skipped_rows=[])
     values = body.to_numpy(dtype=object)
     row_numbers = body.index.to_numpy(dtype="int64")
-    data_filled = _filled(values[:, data_positions])
-    n_filled = data_filled.sum(axis=1)
-    blank = n_filled == 0
-
     has_identity = np.zeros(len(values), dtype=bool)
     for fld in IDENTITY_FIELDS:
         if fld in header.columns:
             has_identity |= _identity_like(values[:, header.columns[fld]])
 
-    # Markers are looked for in the whole row (a `JUMLAH` often sits in the NO column), on the
-    # rows without an identity number: few, in a sheet of people.
+    # A row with an identity number is a person's; the others (few, in a sheet of people) are
+    # looked at closely: how many recognised fields they fill, and whether their first filled
+    # cell anywhere in the row (a `JUMLAH` often sits in the NO column) marks a footer.
+    no_identity = np.flatnonzero(~has_identity)
+    n_filled = np.full(len(values), len(data_positions))
+    n_filled[no_identity] = _filled(values[no_identity][:, data_positions]).sum(axis=1)
+    blank = n_filled == 0
     total = np.zeros(len(values), dtype=bool)
     signature = np.zeros(len(values), dtype=bool)
-    no_identity = np.flatnonzero(~has_identity)
     if len(no_identity):
         lead = _first_text(values[no_identity], _filled(values[no_identity]))
         total[no_identity] = lead.str.match(TOTAL_MARKERS).to_numpy(dtype=bool)

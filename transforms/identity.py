@@ -55,8 +55,18 @@ def text_series(array: pa.Array | pa.ChunkedArray, index: pd.Index) -> pd.Series
 
 
 def blank_to_null(array: pa.Array) -> pa.Array:
-    """Empty strings become null."""
-    return pc.if_else(pc.equal(array, ""), pa.scalar(None, array.type), array)
+    """Empty strings become null (only the validity bitmap changes; the text is not copied)."""
+    if array.type != pa.large_string():
+        return pc.if_else(pc.equal(array, ""), pa.scalar(None, array.type), array)
+    _, starts, ends = _utf8_bytes(array)
+    valid = pc.is_valid(array).to_numpy(zero_copy_only=False)
+    empty = (ends == starts) & valid
+    if not empty.any():
+        return array
+    bitmap = pa.py_buffer(np.packbits(valid & ~empty, bitorder="little"))
+    offsets = pa.py_buffer(np.concatenate([starts, ends[-1:]]).astype(np.int64))
+    data = pa.py_buffer(_utf8_bytes(array)[0])
+    return pa.Array.from_buffers(pa.large_string(), len(array), [bitmap, offsets, data])
 
 
 def _utf8_bytes(array: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -107,19 +117,20 @@ def count_bytes(array: pa.Array, predicate: Callable[[np.ndarray], np.ndarray]) 
 
 # Bytes that make a row need squashing: control characters and the lead byte of a no-break
 # space (C2 A0) or another Unicode space (E2 80 .., E3 80 80). Double spaces are found apart.
-_ODD_SPACE_BYTE = np.zeros(256, dtype=bool)
-_ODD_SPACE_BYTE[:0x20] = True
-_ODD_SPACE_BYTE[[0xC2, 0xE2, 0xE3]] = True
+def _odd_space_byte(data: np.ndarray) -> np.ndarray:
+    # control characters, and any non-ASCII lead byte (C2 A0 is a no-break space; rows with
+    # other non-ASCII text are only checked by the regex, never changed by it)
+    return (data < 0x20) | (data > 0xC1)
 
 
-def squash(array: pa.Array) -> pa.Array:
+def _squash(array: pa.Array) -> pa.Array:
     """Trim, collapse every run of whitespace to one space, blank -> null.
 
     Only rows holding a double space, a control character or a non-ASCII space go through
     the regex; the rest are only trimmed.
     """
     trimmed = pc.utf8_trim_whitespace(array)
-    suspect = rows_with(trimmed, _ODD_SPACE_BYTE.__getitem__)
+    suspect = rows_with(trimmed, _odd_space_byte)
     doubled = pc.fill_null(pc.match_substring(trimmed, "  "), False)
     suspect |= doubled.to_numpy(zero_copy_only=False)
     if suspect.any():
@@ -222,13 +233,25 @@ def format_dmy(days: np.ndarray) -> pa.Array:
     return pc.take(formatted, pa.array(codes))
 
 
-def cell_text(values: pd.Series) -> pd.DataFrame:
+def squash(array: pa.Array) -> pa.Array:
+    """Trim, collapse every run of whitespace to one space, blank -> null."""
+    return _squash(array)
+
+
+def trim(array: pa.Array) -> pa.Array:
+    """Trim surrounding whitespace, blank -> null (inner spaces kept)."""
+    return blank_to_null(pc.utf8_trim_whitespace(array))
+
+
+def cell_text(values: pd.Series, collapse: bool = True) -> pd.DataFrame:
     """Cells to exact text: `text` (trimmed, <NA> when blank), `from_number`, `inexact`.
 
     Numbers become their integer digits without float formatting (6472015508800003.0 ->
     "6472015508800003"); numbers beyond 2**53 or with a fraction are flagged `inexact`;
-    dates become dd-mm-yyyy.
+    dates become dd-mm-yyyy. `collapse`: also collapse inner runs of whitespace (display
+    text); parsers that normalise spellings themselves skip that pass.
     """
+    squash = _squash if collapse else trim
     n = len(values)
     from_number = np.zeros(n, dtype=bool)
     inexact = np.zeros(n, dtype=bool)
@@ -274,11 +297,16 @@ def _scatter(n: int, mask: np.ndarray, values: pa.Array) -> pa.Array:
     return pc.replace_with_mask(empty, pa.array(mask), values) if mask.any() else empty
 
 
+def date_cells_as_days(cells: np.ndarray) -> np.ndarray:
+    """date / datetime / Timestamp cells to datetime64[D] (pyarrow converts them in C)."""
+    return pa.array(cells, type=pa.date32()).to_numpy(zero_copy_only=False).astype("datetime64[D]")
+
+
 def _date_text(cells: np.ndarray) -> pa.Array:
     """date / datetime cells as dd-mm-yyyy (dates numpy cannot hold become their str())."""
     try:
-        return format_dmy(np.array(cells.tolist(), dtype="datetime64[D]"))
-    except (ValueError, TypeError, OverflowError):
+        return format_dmy(date_cells_as_days(cells))
+    except (ValueError, TypeError, OverflowError, pa.ArrowException):
         return pa.array([str(v) for v in cells], type=pa.large_string())
 
 
@@ -325,7 +353,7 @@ def parse_identity(values: pd.Series) -> pd.DataFrame:
     `truncation_suspect`: a 16-digit number from a numeric cell that ends in 0 (Excel keeps
     15 significant digits) or was beyond float precision.
     """
-    cells = cell_text(values)
+    cells = cell_text(values, collapse=False)
     raw = arrow_text(cells["text"])
     clean = only_digits(raw)
     digits = raw

@@ -88,7 +88,7 @@ IDENTITY = [
 ]
 
 
-def _text(values: pd.Series) -> np.ndarray:
+def as_text(values: pd.Series) -> np.ndarray:
     """Object array of Python strings, '' for missing (for rapidfuzz and numpy comparisons)."""
     return values.astype("string").fillna("").to_numpy(dtype=object)
 
@@ -125,7 +125,7 @@ def candidate_pairs(profiles: pd.DataFrame) -> pd.DataFrame:
     pairs = pd.concat(parts, ignore_index=True).drop_duplicates(ignore_index=True)
     a, b = pairs["i_x"].to_numpy(), pairs["i_y"].to_numpy()
     node = profiles["node"].to_numpy()
-    nik = _text(profiles["nik"])
+    nik = as_text(profiles["nik"])
     keep = (node[a] != node[b]) & (nik[a] != nik[b])
     return pd.DataFrame({"a": a[keep], "b": b[keep]})
 
@@ -213,7 +213,7 @@ class _Names:
 
     @classmethod
     def of(cls, values: pd.Series) -> _Names:
-        key = _text(values)
+        key = as_text(values)
         squeezed = pd.Series(key, dtype=object).str.replace(" ", "", regex=False)
         return cls(key, _lengths(key), squeezed.to_numpy(dtype=object))
 
@@ -255,7 +255,7 @@ def compare_pairs(profiles: pd.DataFrame, pairs: pd.DataFrame) -> pd.DataFrame:
     used, local = np.unique(np.r_[a_all, b_all], return_inverse=True)
     a, b = local[: len(a_all)], local[len(a_all) :]
     shown = profiles.iloc[used]
-    nik = _text(shown["nik"])
+    nik = as_text(shown["nik"])
     digits, valid = _digits(nik, 16), _lengths(nik) == 16
     edits = _edits(digits[a], digits[b], valid[a] & valid[b])
     name, jw = _name_levels(_Names.of(shown["nama_key"]), a, b)
@@ -263,7 +263,7 @@ def compare_pairs(profiles: pd.DataFrame, pairs: pd.DataFrame) -> pd.DataFrame:
     dob = _dob_levels(days[a], days[b])
 
     def same(column: str) -> np.ndarray:
-        values = _text(shown[column])
+        values = as_text(shown[column])
         return (values[a] == values[b]) & (values[a] != "")
 
     kk, sex, kecamatan = same("no_kk"), same("jenis_kelamin"), same("kecamatan_key")
@@ -420,7 +420,7 @@ def _violating_components(
         pa_, pb_, label = pa_[other], pb_[other], joined["label"].to_numpy()[other]
         used, local = np.unique(np.r_[pa_, pb_], return_inverse=True)
         la, lb = local[: len(pa_)], local[len(pa_) :]
-        nik = _text(profiles["nik"].iloc[used])
+        nik = as_text(profiles["nik"].iloc[used])
         level, _ = _name_levels(_Names.of(profiles["nama_key"].iloc[used]), la, lb)
         split = nik[la] == nik[lb]  # a NIK conflict `dedup` split off stays split
         bad.update(label[(level == NAME_DIFFERENT) | split].tolist())

@@ -53,9 +53,15 @@ _DISABILITY_KINDS = (
 )  # fmt: skip
 
 
-def _text(values: pd.Series) -> pd.Series:
-    """Any cell as trimmed text with spaces collapsed (numbers without a trailing .0); blank = NA."""
-    return cell_text(values)["text"]
+def _text(values: pd.Series, collapse: bool = True) -> pd.Series:
+    """Any cell as trimmed text (numbers without a trailing .0; inner spaces collapsed unless
+    `collapse` is False); blank = NA."""
+    return cell_text(values, collapse=collapse)["text"]
+
+
+def _as_text(values: pd.Series) -> pd.Series:
+    """Text as is (a parser normalises spellings itself), or cells made text first."""
+    return values if isinstance(values.dtype, pd.StringDtype) else _text(values, collapse=False)
 
 
 def _column(raw: pd.DataFrame, name: str) -> pd.Series:
@@ -93,8 +99,7 @@ def _sex_key(spellings: pa.Array) -> pa.Array:
 def parse_sex(values: pd.Series) -> pd.Series:
     """L/P from every spelling of domain.md (L, LK, Laki-laki, Pria, 1 / P, PR, Perempuan,
     Wanita, 2); <NA> when blank or unknown."""
-    text = values if isinstance(values.dtype, pd.StringDtype) else _text(values)
-    return text_series(on_uniques(arrow_text(text), _sex_key), values.index)
+    return text_series(on_uniques(arrow_text(_as_text(values)), _sex_key), values.index)
 
 
 _AMOUNT_WORDS = re.compile(r"RP\.?|/ ?BULAN|/ ?BLN|PER ?BULAN|PER ?BLN|SEBULAN|,-$|\s")
@@ -132,8 +137,7 @@ def amount_of(text: str) -> float:
 
 def parse_amount(values: pd.Series) -> pd.Series:
     """Rupiah amounts from numeric cells or text; NaN when unreadable or blank."""
-    cells = cell_text(values)
-    text = cells["text"]
+    text = _as_text(values)
     placeholder = text.isin(PLACEHOLDERS).fillna(False)
     parsed = _per_spelling(text.mask(placeholder), amount_of, "Float64")
     return parsed.astype("float64")
@@ -159,7 +163,7 @@ def _small_int_of(low: int, high: int, words: str) -> Callable[[str], object]:
 
 def parse_small_int(values: pd.Series, low: int, high: int, words: str = "DESIL|D") -> pd.Series:
     """Counts and deciles: integers within [low, high] (`3`, `3.0`, `Desil 3`, `3 orang`), else NA."""
-    text = _text(values)
+    text = _as_text(values)
     placeholder = text.isin(PLACEHOLDERS).fillna(False)
     return _per_spelling(text.mask(placeholder), _small_int_of(low, high, words), "Int64")
 
@@ -178,7 +182,7 @@ def flag_of(text: str) -> object:
 
 def parse_flag(values: pd.Series) -> pd.Series:
     """Ya/Tidak disability flags (named disability kinds count as yes); NA when blank or unknown."""
-    text = _text(values)
+    text = _as_text(values)
     placeholder = text.isin(PLACEHOLDERS).fillna(False)
     return _per_spelling(text.mask(placeholder), flag_of, "boolean")
 
@@ -199,7 +203,7 @@ def occupation_of(text: str) -> tuple[str, str] | None:
 
 def normalise_occupation(values: pd.Series) -> pd.DataFrame:
     """Occupation spellings to Dukcapil labels and a group; unknown spellings kept and flagged."""
-    raw = _text(values)
+    raw = _as_text(values)
     codes, uniques = pd.factorize(raw, use_na_sentinel=True)
     found = [occupation_of(u) for u in uniques]
     labels = pd.array([f[0] if f else u for f, u in zip(found, uniques, strict=True)], TEXT_DTYPE)
@@ -272,7 +276,7 @@ def canonicalise(raw: pd.DataFrame, as_of: date) -> pd.DataFrame:
     out["age"] = age_at(out["tanggal_lahir"], as_of)
     out["tempat_lahir"] = _text(place)
 
-    sex_raw = _text(_column(raw, "jenis_kelamin"))
+    sex_raw = _text(_column(raw, "jenis_kelamin"), collapse=False)
     out["jenis_kelamin_raw"] = sex_raw
     stated = parse_sex(sex_raw)
     out["jenis_kelamin_stated"] = stated
@@ -286,14 +290,14 @@ def canonicalise(raw: pd.DataFrame, as_of: date) -> pd.DataFrame:
         out["rt_rw"] = (rt.fillna("") + "/" + rw.fillna("")).where(rt.notna() | rw.notna())
 
     occupation_raw = _column(raw, "pekerjaan")
-    out["pekerjaan_raw"] = _text(occupation_raw)
-    occupation = normalise_occupation(occupation_raw)
+    out["pekerjaan_raw"] = _text(occupation_raw, collapse=False)
+    occupation = normalise_occupation(out["pekerjaan_raw"])
     out["pekerjaan"] = occupation["pekerjaan"]
     out["occupation_group"] = occupation["occupation_group"]
 
     income_raw = _column(raw, "penghasilan")
-    out["penghasilan_raw"] = _text(income_raw)
-    out["penghasilan"] = parse_amount(income_raw)
+    out["penghasilan_raw"] = _text(income_raw, collapse=False)
+    out["penghasilan"] = parse_amount(out["penghasilan_raw"])
     out["penghasilan_unreadable"] = _unreadable(out["penghasilan_raw"], out["penghasilan"])
     for name, parse in (
         ("desil", lambda v: parse_small_int(v, 1, 10)),
@@ -301,8 +305,8 @@ def canonicalise(raw: pd.DataFrame, as_of: date) -> pd.DataFrame:
         ("disabilitas", parse_flag),
     ):
         values = _column(raw, name)
-        out[f"{name}_raw"] = _text(values)
-        out[name] = parse(values)
+        out[f"{name}_raw"] = _text(values, collapse=False)
+        out[name] = parse(out[f"{name}_raw"])
         out[f"{name}_unreadable"] = _unreadable(out[f"{name}_raw"], out[name])
     out["row_hash"] = row_hash(out)
     return out
