@@ -175,6 +175,53 @@ def analyst_copy(
     )
 
 
+@review_app.command("rows")
+def review_rows(
+    db: Annotated[Path, typer.Option(help="The DuckDB warehouse.")] = DEFAULTS.db,
+    regency: Annotated[str | None, typer.Option(help="Only this regency (e.g. 6472).")] = None,
+    file: Annotated[str | None, typer.Option(help="Only this submission file.")] = None,
+    all_rows: Annotated[
+        bool, typer.Option("--all", help="Also rows already decided (applied by the next run).")
+    ] = False,
+) -> None:
+    """List rows held for review with their evidence (NIK date/sex vs columns, KK region, ...)."""
+    from flows.review_rows import ReviewError, format_review_rows, list_review_rows
+
+    try:
+        rows = list_review_rows(db, include_decided=all_rows, regency_code=regency, file_name=file)
+    except ReviewError as exc:
+        typer.echo(f"tepat review rows gagal: {exc}", err=True)
+        raise typer.Exit(code=1) from None
+    typer.echo(format_review_rows(rows))
+
+
+@review_app.command("decide-row")
+def review_decide_row(
+    file: Annotated[str, typer.Argument(help="Submission file as listed (relative to raw dir).")],
+    sheet: Annotated[str, typer.Argument(help='Sheet name as listed ("" for a CSV file).')],
+    row: Annotated[int, typer.Argument(help="Row number in the regency's file.")],
+    decision: Annotated[str, typer.Option(help="accept (row is right) or reject.")],
+    officer: Annotated[str, typer.Option(help="Who decides (recorded with the time).")],
+    note: Annotated[str, typer.Option(help="Why: what was checked (KTP/KK, phone call...).")],
+    db: Annotated[Path, typer.Option(help="The DuckDB warehouse.")] = DEFAULTS.db,
+) -> None:
+    """Accept or reject a row held for review; every later run applies it to the same content."""
+    from flows.locking import RunAlreadyRunning
+    from flows.review_rows import ReviewError, decide_row
+
+    try:
+        recorded = decide_row(db, file, sheet, row, decision, officer, note)
+    except (ReviewError, RunAlreadyRunning) as exc:
+        typer.echo(f"tepat review decide-row gagal: {exc}", err=True)
+        raise typer.Exit(code=1) from None
+    verdict = "diterima" if recorded["decision"] == "accept" else "ditolak"
+    typer.echo(
+        f"Tercatat: {file} lembar '{sheet}' baris {row} {verdict} oleh {recorded['officer']} "
+        f"({recorded['codes']}). Berlaku pada `tepat run` berikutnya, juga untuk baris lain "
+        "dengan isi yang sama."
+    )
+
+
 @review_app.command("pairs")
 def review_pairs(
     db: Annotated[Path, typer.Option(help="The DuckDB warehouse.")] = DEFAULTS.db,

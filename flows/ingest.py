@@ -147,9 +147,7 @@ def _cut_sheet(
         notes.append(sheet.note)
         return None
     if sheet.grid.empty:
-        if sheet.name:
-            notes.append(f"{label} kosong")
-        return None
+        return None  # an empty sheet (Excel's Sheet2, Sheet3) holds nothing to account for
     header = find_header(sheet.grid, search_rows=search_rows)
     if header is None:
         notes.append(f"{label} dilewati: judul kolom (NIK, NAMA, ...) tidak ditemukan")

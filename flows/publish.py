@@ -20,8 +20,11 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import multiprocessing
 import os
-from dataclasses import dataclass
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cached_property
 from pathlib import Path
@@ -72,6 +75,8 @@ SUMMARY_COLUMNS = [
 MONEY_COLUMNS = {"premium_monthly", "premium_month_total", "premium_year_total", "budget_yearly"}
 NUMBER_COLUMNS = {"rank", "score", "n_verified", "quota", "n_within_quota"} | MONEY_COLUMNS
 IN_MEMORY_ROWS = 20_000
+# Below this many rows in all, starting writing processes (~1 s each) costs more than it saves.
+PARALLEL_MIN_ROWS = 50_000
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -225,6 +230,14 @@ class Table:
             for key, _ in self.columns
         ]
 
+    def longest(self, col: int) -> int:
+        """Characters in the longest cell of a column (text lengths counted by Arrow, not per cell)."""
+        key = self.columns[col][0]
+        if key in NUMBER_COLUMNS:
+            return max((len(str(v)) for v in self.cells[col] if v is not None), default=0)
+        longest = self.frame[key].astype("string").str.len().max()
+        return 0 if pd.isna(longest) else int(longest)
+
     def values(self) -> list[list[object]]:
         """Cells row by row."""
         return [list(row) for row in zip(*self.cells, strict=True)]
@@ -257,9 +270,7 @@ def write_xlsx(path: Path, tables: list[Table], as_of: date) -> None:
         rows = table.values()
         for col, (key, title) in enumerate(table.columns):
             ws.write_string(0, col, title, header_format)
-            cells = table.cells[col]
-            longest = max((len(str(v)) for v in cells if v is not None), default=0)
-            width = max(10, min(40, max(len(title), longest) + 2))
+            width = max(10, min(40, max(len(title), table.longest(col)) + 2))
             ws.set_column(col, col, width, money if key in MONEY_COLUMNS else None)
         ws.autofilter(0, 0, max(len(rows), 1), len(keys) - 1)
         for r, values in enumerate(rows, start=1):
@@ -293,31 +304,91 @@ def write_csv(path: Path, table: Table) -> None:
     os.chmod(path, 0o600)
 
 
+def _write_file(write, temp: Path, args: tuple) -> str:
+    """`write(temp, *args)` and the sha256 of what it wrote (runs in a writing process when large)."""
+    write(temp, *args)
+    return _sha256(temp)
+
+
+def writing_workers() -> int:
+    """Cores this process may use: the export files are independent, so each core writes some."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+@dataclass
+class _Export:
+    """One file to write: where it goes, its record key (program, regency, kind, rows), how."""
+
+    final: Path
+    key: tuple[str, str | None, str, int]
+    write: Callable[..., None]
+    args: tuple
+
+    @property
+    def temp(self) -> Path:
+        return self.final.with_name("." + self.final.name + ".tmp")
+
+
 @dataclass
 class _Staging:
-    """Exports written under temporary names this run: the files to commit and their records."""
+    """Exports to write under temporary names this run, in order, and stale files to remove."""
 
     run_id: str
-    records: list[dict[str, object]]
-    pending: list[PendingFile | StaleFile]
+    entries: list[_Export | StaleFile] = field(default_factory=list)
 
     def stage(self, final: Path, key: tuple[str, str | None, str, int], write, *args) -> None:
-        """`write(temp, *args)`, then remember the file and its record (program, regency, kind, rows)."""
-        program, regency, kind, n_rows = key
-        temp = final.with_name("." + final.name + ".tmp")
-        write(temp, *args)
-        self.pending.append(PendingFile(temp=temp, final=final))
-        self.records.append(
+        """Remember that `write(temp, *args)` makes `final` (written later by `write_all`)."""
+        self.entries.append(_Export(final, key, write, args))
+
+    def write_all(
+        self, workers: int, parallel_min_rows: int
+    ) -> tuple[pd.DataFrame, list[PendingFile | StaleFile]]:
+        """Write every file under its temporary name (on `workers` processes when there are at
+        least `parallel_min_rows` rows; largest first), then the records and files to commit."""
+        exports = [e for e in self.entries if isinstance(e, _Export)]
+        try:
+            shas = self._write(exports, workers, parallel_min_rows)
+        except BaseException:
+            for export in exports:
+                export.temp.unlink(missing_ok=True)
+            raise
+        sha_of = {export.final: sha for export, sha in zip(exports, shas, strict=True)}
+        records = [
             {
                 "run_id": self.run_id,
-                "program": program,
-                "regency_code": regency,
-                "kind": kind,
-                "path": final.as_posix(),
-                "n_rows": n_rows,
-                "sha256": _sha256(temp),
+                "program": e.key[0],
+                "regency_code": e.key[1],
+                "kind": e.key[2],
+                "path": e.final.as_posix(),
+                "n_rows": e.key[3],
+                "sha256": sha_of[e.final],
             }
-        )
+            for e in exports
+        ]
+        pending = [
+            PendingFile(temp=e.temp, final=e.final) if isinstance(e, _Export) else e
+            for e in self.entries
+        ]
+        return pd.DataFrame(records), pending
+
+    @staticmethod
+    def _write(exports: list[_Export], workers: int, parallel_min_rows: int) -> list[str]:
+        rows = sum(e.key[3] for e in exports)
+        workers = min(workers, len(exports))
+        if workers < 2 or rows < parallel_min_rows:
+            return [_write_file(e.write, e.temp, e.args) for e in exports]
+        # spawn, not fork: the flow process runs threads (Prefect), which fork does not copy safely
+        context = multiprocessing.get_context("spawn")
+        largest_first = sorted(range(len(exports)), key=lambda i: -exports[i].key[3])
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            futures = {
+                i: pool.submit(_write_file, exports[i].write, exports[i].temp, exports[i].args)
+                for i in largest_first
+            }
+            return [futures[i].result() for i in range(len(exports))]
 
 
 def write_bpjs_exports(
@@ -327,14 +398,16 @@ def write_bpjs_exports(
     as_of: date,
     run_id: str,
     rules: ProgramRules | None = None,
+    workers: int | None = None,
 ) -> tuple[pd.DataFrame, list[PendingFile | StaleFile]]:
     """Per program: a list per regency (xlsx + csv) and a budget summary, not yet in place.
 
     Returns the `exports` records (sha256 of the bytes that will be in place) and the files
-    to commit after the warehouse transaction.
+    to commit after the warehouse transaction. Large exports are written on every core
+    (`workers`, default: all); the bytes are the same however many write them.
     """
     rules = rules or load_rules(DEFAULT_PROGRAMS_FILE)
-    staging = _Staging(run_id, [], [])
+    staging = _Staging(run_id)
     day = as_of.isoformat()
     for program in sorted(verified["program"].unique()):
         settings = rules.programs.get(program)
@@ -348,7 +421,7 @@ def write_bpjs_exports(
         )
         folder = export_dir / "bpjs" / program
         folder.mkdir(parents=True, exist_ok=True)
-        written = len(staging.pending)
+        written = len(staging.entries)
         for code, group in rows.groupby("regency_code", sort=True):
             stem = folder / f"verifikasi_{program}_{code}_{_regency_slug(code)}_{day}"
             listing = Table("Daftar", columns, group)
@@ -364,9 +437,9 @@ def write_bpjs_exports(
             key = (program, None, "bpjs_summary", len(summary))
             staging.stage(stem.with_suffix(".xlsx"), key, write_xlsx, [totals], as_of)
             staging.stage(stem.with_suffix(".csv"), key, write_csv, totals)
-        now = {f.final for f in staging.pending[written:]}
+        now = {e.final for e in staging.entries[written:]}
         for pattern in (f"verifikasi_{program}_*_{day}.*", f"ringkasan_anggaran_{program}_{day}.*"):
-            staging.pending.extend(
+            staging.entries.extend(
                 StaleFile(old) for old in sorted(folder.glob(pattern)) if old not in now
             )
-    return pd.DataFrame(staging.records), staging.pending
+    return staging.write_all(writing_workers() if workers is None else workers, PARALLEL_MIN_ROWS)

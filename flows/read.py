@@ -200,7 +200,10 @@ def _decrypt_with_default_password(path: Path) -> bytes:
     try:
         with path.open("rb") as handle:
             office = msoffcrypto.OfficeFile(handle)
-            office.load_key(password=EXCEL_DEFAULT_PASSWORD)
+            try:
+                office.load_key(password=EXCEL_DEFAULT_PASSWORD, verify_password=True)
+            except TypeError:  # xls: load_key always verifies and has no such argument
+                office.load_key(password=EXCEL_DEFAULT_PASSWORD)
             out = io.BytesIO()
             office.decrypt(out)
             return out.getvalue()
@@ -367,7 +370,10 @@ def _record_line_numbers(grid: pd.DataFrame) -> pd.Index:
 
 # --------------------------------------------------------------------------- HTML saved as .xls
 
-_BLOCK_TAGS = {"h1", "h2", "h3", "h4", "h5", "h6", "p", "pre", "li"}
+_BLOCK_TAGS = ("h1", "h2", "h3", "h4", "h5", "h6", "p", "pre", "li", "div", "table")
+# Elements shown as one line of text when nothing block-like is inside them.
+_TEXT_TAGS = {*_BLOCK_TAGS, "td", "th", "caption", "center", "span", "font", "b", "strong"}
+_HOLDS_BLOCKS = ".//*[" + " or ".join(f"self::{tag}" for tag in _BLOCK_TAGS) + "]"
 _SPACE = re.compile(r"[ \t\r\f\v\u00a0]+")
 
 
@@ -426,13 +432,13 @@ def _read_html(text: str, sheet_name: str, limits: ReadLimits) -> Sheet:
         element = stack.pop()
         if not isinstance(element.tag, str):
             continue
-        if element.tag == "table":
+        if element.tag == "table" and not element.xpath(".//table"):
             rows.extend(_table_rows(element))
-        elif element.tag in _BLOCK_TAGS and not element.xpath(".//table"):
+        elif element.tag in _TEXT_TAGS and not element.xpath(_HOLDS_BLOCKS):
             line = _cell_text(element)
             if line:
                 rows.append([line])
-        else:
+        else:  # the page, or a layout table/div around the data table: look inside
             stack.extend(reversed(element))
         if len(rows) > limits.max_rows:
             raise FileRejected("FILE_TOO_LARGE", f"lebih dari {limits.max_rows} baris")

@@ -15,11 +15,13 @@ are never lifted by a decision: accepting only releases a held row.
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 
 import duckdb
 import pandas as pd
 
-from flows.warehouse import read_frame, table_columns
+from flows.locking import run_lock
+from flows.warehouse import connect, read_frame, table_columns
 from schemas.codes import ROW_CODES
 from schemas.rows import fill_message, issue_records
 from transforms.dedup import golden_records
@@ -174,6 +176,16 @@ def open_review_rows(
     """Rows held for review with their evidence (review findings, other holders of the NIK)
     and any decision already recorded for their content (applied by the next run)."""
     present = set(table_columns(con, "submission_rows"))
+    tables = {row[0] for row in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    reviews = (
+        "row_reviews"
+        if "row_reviews" in tables
+        else (
+            "(SELECT NULL::VARCHAR AS row_hash, NULL::VARCHAR AS regency_code, NULL::VARCHAR AS "
+            "decision, NULL::VARCHAR AS officer, NULL::VARCHAR AS note, NULL::TIMESTAMP AS "
+            "decided_at WHERE false)"
+        )
+    )
     shown = []
     for alias, (preferred, fallback) in SHOWN_COLUMNS.items():
         column = preferred if preferred in present else fallback
@@ -216,7 +228,7 @@ def open_review_rows(
             GROUP BY ALL
         ),
         latest AS (
-            SELECT row_hash, regency_code, decision, officer, note, decided_at FROM row_reviews
+            SELECT row_hash, regency_code, decision, officer, note, decided_at FROM {reviews}
             QUALIFY row_number() OVER (
                 PARTITION BY row_hash, regency_code ORDER BY decided_at DESC) = 1
         )
@@ -336,3 +348,48 @@ def record_row_decision(
         [record[c] for c in DECISION_COLUMNS],
     )
     return record
+
+
+# --------------------------------------------------------------------------------------------
+# Warehouse-level entry points for the command line
+# --------------------------------------------------------------------------------------------
+
+LOCK_WAIT_SECONDS = 30.0  # a decision waits this long for a running `tepat run` to finish
+
+
+def list_review_rows(
+    db: Path,
+    include_decided: bool = False,
+    regency_code: str | None = None,
+    file_name: str | None = None,
+) -> pd.DataFrame:
+    """`open_review_rows` on the warehouse file, read-only."""
+    if not db.exists():
+        raise ReviewError(f"Gudang data {db} belum ada: jalankan `tepat run` dulu.")
+    try:
+        with connect(db, read_only=True) as con:
+            return open_review_rows(con, include_decided, regency_code, file_name)
+    except duckdb.IOException as exc:
+        raise ReviewError(f"Gudang data {db} sedang dipakai run lain; coba lagi nanti.") from exc
+
+
+def decide_row(
+    db: Path,
+    file_name: str,
+    sheet: str,
+    row_number: int,
+    decision: str,
+    officer: str,
+    note: str,
+    decided_at: datetime | None = None,
+) -> dict[str, object]:
+    """`record_row_decision` on the warehouse file, holding the run lock while writing."""
+    if not db.exists():
+        raise ReviewError(f"Gudang data {db} belum ada: jalankan `tepat run` dulu.")
+    with (
+        run_lock(db, LOCK_WAIT_SECONDS, purpose="tepat review decide-row"),
+        connect(db) as con,
+    ):
+        return record_row_decision(
+            con, file_name, sheet, row_number, decision.strip().lower(), officer, note, decided_at
+        )

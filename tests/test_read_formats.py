@@ -233,6 +233,23 @@ def test_html_table_saved_as_xls(tmp_path):
     assert table.rows["tempat_lahir"].tolist() == ["Melak", "Melak"]
 
 
+def test_html_data_table_inside_a_layout_table(tmp_path):
+    path = tmp_path / "export.xls"
+    path.write_text(
+        "<html><body><div><b>DATA USULAN PBI</b></div><table width='100%'>"
+        "<tr><td>KOTA BONTANG</td></tr><tr><td><table border='1'>"
+        "<tr><th>NIK</th><th>Nama</th><th>JK</th></tr>"
+        "<tr><td>6474015508800003</td><td>Siti</td><td>P</td></tr>"
+        "</table></td></tr></table><p>Bontang, 1 Juni 2025</p></body></html>",
+        encoding="utf-8",
+    )
+    sheet = read_sheets(path)[0]
+    assert sheet.grid[0].tolist()[:3] == ["DATA USULAN PBI", "KOTA BONTANG", "NIK"]
+    table = _table(sheet)
+    assert table.rows["row_number"].tolist() == [4]
+    assert table.skipped_rows == [5]
+
+
 # --------------------------------------------------------------------------- refused files
 
 

@@ -23,7 +23,7 @@ TEXT_DTYPE = pd.StringDtype("pyarrow")
 # Largest integer a float64 holds exactly; numeric cells above it may have lost digits.
 FLOAT_EXACT_LIMIT = 2**53
 # Whitespace as offices type it, no-break space included (RE2 syntax).
-SPACE = r"[\s\x{00a0}\x{2007}\x{202f}]"
+SPACE = r"[\s\x{000b}\x{00a0}\x{2007}\x{202f}]"
 _SCIENTIFIC = r"^'?[0-9]+(?:[.,][0-9]+)?[eE][+]?[0-9]+$"
 _IDENTITY_NOISE = r"[\s\x{00a0}.\-'’‘`_/]"
 
