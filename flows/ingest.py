@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import multiprocessing
 from collections.abc import Iterator
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import BrokenExecutor, Executor, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,7 +18,8 @@ import pandas as pd
 import pyarrow as pa
 from pandas.arrays import ArrowStringArray
 
-from flows.read import FileRejected, ReadLimits, Sheet, read_sheets
+from flows.limits import check_cell_sizes
+from flows.read import FileRejected, ReadLimits, Sheet, iter_sheets
 from flows.settings import Settings
 from schemas.codes import FILE_REASONS, file_reason
 from transforms.headers import find_header, grid_to_table
@@ -44,13 +45,17 @@ def read_limits(settings: Settings) -> ReadLimits:
         max_file_bytes=settings.max_file_bytes,
         max_rows=settings.max_rows_per_sheet,
         max_columns=settings.max_columns,
+        max_cells=settings.max_cells,
+        max_unpacked_bytes=settings.max_unpacked_bytes,
+        max_zip_entries=settings.max_zip_entries,
+        max_compression_ratio=settings.max_compression_ratio,
     )
 
 
 def _title_text(grid: pd.DataFrame, header_row: int) -> str:
-    top = grid.loc[grid.index < header_row]
-    cells = top.stack(future_stack=True).dropna().astype(str)
-    return " ".join(cells.tolist())
+    """The text of the rows above the header (title rows name the regency and program)."""
+    top = grid.loc[grid.index < header_row].to_numpy(dtype=object).ravel().tolist()
+    return " ".join(str(cell) for cell in top if cell is not None and str(cell).strip())
 
 
 def new_record(path: Path, raw_dir: Path, sha256: str) -> dict[str, object]:
@@ -86,19 +91,21 @@ def ingest_file(path: Path, raw_dir: Path, sha256: str, settings: Settings) -> I
 
 
 def _ingest(path: Path, record: dict[str, object], settings: Settings) -> IngestedFile:
-    sheets = read_sheets(path, read_limits(settings))
     tables, notes, titles = [], [], []
-    for sheet in sheets:
+    any_cells = False
+    for sheet in iter_sheets(path, read_limits(settings)):
+        any_cells = any_cells or not sheet.grid.empty
         table = _cut_sheet(sheet, settings.header_search_rows, notes)
         if table is not None:
-            tables.append(table)
+            # Text cells to Arrow now: the sheet's Python objects are freed before the next.
+            tables.append((compact_text_columns(table[0]), table[1]))
             titles.append(table[2])
 
     attribution = attribute_file(str(record["file_name"]), " ".join(titles))
     record["regency_code"] = attribution.regency_code
     record["program"] = attribution.program
     if not tables:
-        if any(not s.grid.empty for s in sheets):
+        if any_cells:
             return _rejected(record, "HEADER_NOT_FOUND", "; ".join(notes))
         return _rejected(record, "FILE_EMPTY", "; ".join(notes))
     if attribution.regency_code is None:
@@ -106,12 +113,13 @@ def _ingest(path: Path, record: dict[str, object], settings: Settings) -> Ingest
     if attribution.program is None:
         return _rejected(record, "PROGRAM_UNKNOWN", attribution.program_problem)
 
-    rows = pd.concat([rows for rows, _, _ in tables], ignore_index=True)
-    n_skipped = sum(n for _, n, _ in tables)
+    rows = pd.concat([rows for rows, _ in tables], ignore_index=True)
+    n_skipped = sum(n for _, n in tables)
     if rows.empty:
         record["n_skipped"] = n_skipped
         return _rejected(record, "FILE_EMPTY", "; ".join(notes))
-    rows = compact_text_columns(rows)
+    rows = compact_text_columns(rows)  # columns that were text in some sheets, empty in others
+    check_cell_sizes(rows, settings.max_cell_chars)
     rows.insert(0, "file_name", record["file_name"])
     rows["regency_code"] = attribution.regency_code
     rows["program"] = attribution.program
@@ -201,10 +209,14 @@ def reading_pool(settings: Settings, paths: list[Path]) -> Iterator[Executor | N
 def ingest_with(
     pool: Executor | None, path: Path, raw_dir: Path, sha256: str, settings: Settings
 ) -> IngestedFile:
-    """`ingest_file`, in a worker process of `pool` when there is one."""
-    if pool is None:
-        return ingest_file(path, raw_dir, sha256, settings)
-    return pool.submit(ingest_file, path, raw_dir, sha256, settings).result()
+    """`ingest_file`, in a worker process of `pool` when there is one; here when the pool is
+    broken (a worker died, or the calling script cannot be re-imported by spawned workers)."""
+    if pool is not None:
+        try:
+            return pool.submit(ingest_file, path, raw_dir, sha256, settings).result()
+        except BrokenExecutor:
+            pass
+    return ingest_file(path, raw_dir, sha256, settings)
 
 
 def keep_first_of_identical(results: list[IngestedFile]) -> list[IngestedFile]:

@@ -13,6 +13,7 @@ in xlsx (shown and kept as text, value unchanged) and a leading apostrophe in cs
 OWASP advice for CSV injection), so no cell can act as a formula when opened. Files are
 written under temporary names and moved into place only after the warehouse commit; a file
 whose bytes did not change is not rewritten, and the same inputs give the same bytes.
+Large exports (a province's worth of lists) are written on every core, one file per process.
 """
 
 from __future__ import annotations

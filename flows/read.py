@@ -14,12 +14,20 @@ import hashlib
 import io
 import re
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from python_calamine import CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
+
+from flows.limits import (
+    check_cells,
+    check_html_table,
+    check_sheet_extent,
+    check_sheet_name,
+)
 
 SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xlsb", ".xls", ".ods", ".csv", ".txt", ".tsv"}
 IGNORED_PREFIXES = ("~$", ".~lock", ".", "_")
@@ -64,6 +72,11 @@ class ReadLimits:
     max_file_bytes: int = 200 * 1024 * 1024
     max_rows: int = 1_100_000
     max_columns: int = 300
+    # flows/limits.py: grid cells per sheet, unpacked zip bytes, zip parts and compression ratio
+    max_cells: int = 30_000_000
+    max_unpacked_bytes: int = 2 * 1024 * 1024 * 1024
+    max_zip_entries: int = 10_000
+    max_compression_ratio: float = 250.0
 
 
 def sha256_of(path: Path) -> str:
@@ -216,6 +229,15 @@ def _decrypt_with_default_password(path: Path) -> bytes:
 
 def read_sheets(path: Path, limits: ReadLimits | None = None) -> list[Sheet]:
     """Read every sheet of a submission into grids; raise FileRejected with a reason code."""
+    sheets = list(iter_sheets(path, limits))
+    if all(sheet.grid.empty for sheet in sheets) and not any(s.note for s in sheets):
+        raise FileRejected("FILE_EMPTY")
+    return sheets
+
+
+def iter_sheets(path: Path, limits: ReadLimits | None = None) -> Iterator[Sheet]:
+    """The sheets of a submission one at a time (a sheet's cells can be let go before the next
+    is read); raise FileRejected with a reason code."""
     limits = limits or ReadLimits()
     size = path.stat().st_size
     if size == 0:
@@ -224,19 +246,16 @@ def read_sheets(path: Path, limits: ReadLimits | None = None) -> list[Sheet]:
         raise FileRejected("FILE_TOO_LARGE", f"{size / 1e6:.0f} MB")
     detected = detect_format(path)
     if detected.kind in ("xlsx", "xlsb", "ods", "xls"):
-        sheets = _read_workbook(path, detected.data, limits)
+        yield from _read_workbook(path, detected.data, limits)
+        return
+    text = decode_text(path.read_bytes())
+    if detected.kind == "html":
+        yield _read_html(text, path.stem[:31], limits)
     else:
-        text = decode_text(path.read_bytes())
-        if detected.kind == "html":
-            sheets = [_read_html(text, path.stem[:31], limits)]
-        else:
-            sheets = [_read_delimited(text, limits)]
-    if all(sheet.grid.empty for sheet in sheets) and not any(s.note for s in sheets):
-        raise FileRejected("FILE_EMPTY")
-    return sheets
+        yield _read_delimited(text, limits)
 
 
-def _read_workbook(path: Path, data: bytes | None, limits: ReadLimits) -> list[Sheet]:
+def _read_workbook(path: Path, data: bytes | None, limits: ReadLimits) -> Iterator[Sheet]:
     try:
         workbook = (
             CalamineWorkbook.from_filelike(io.BytesIO(data))
@@ -246,7 +265,8 @@ def _read_workbook(path: Path, data: bytes | None, limits: ReadLimits) -> list[S
     except Exception as exc:  # noqa: BLE001 - calamine raises several error types
         raise _calamine_rejection(exc) from exc
     try:
-        return [_read_calamine_sheet(workbook, meta, limits) for meta in workbook.sheets_metadata]
+        for meta in workbook.sheets_metadata:
+            yield _read_calamine_sheet(workbook, meta, limits)
     finally:
         workbook.close()
 
@@ -254,6 +274,7 @@ def _read_workbook(path: Path, data: bytes | None, limits: ReadLimits) -> list[S
 def _read_calamine_sheet(workbook: CalamineWorkbook, meta, limits: ReadLimits) -> Sheet:
     """One sheet with its leading empty rows and columns kept, so positions are what Excel shows."""
     empty = pd.DataFrame()
+    check_sheet_name(meta.name, limits)
     if meta.typ != SheetTypeEnum.WorkSheet:
         return Sheet(meta.name, empty, f"lembar '{meta.name}' bukan lembar data (grafik/makro)")
     if meta.visible != SheetVisibleEnum.Visible:
@@ -263,8 +284,7 @@ def _read_calamine_sheet(workbook: CalamineWorkbook, meta, limits: ReadLimits) -
         end = sheet.end  # (last row, last column), 0-based; None for an empty sheet
         if end is None:
             return Sheet(meta.name, empty)
-        if end[0] + 1 > limits.max_rows:
-            raise FileRejected("FILE_TOO_LARGE", f"lembar '{meta.name}' berisi {end[0] + 1} baris")
+        check_sheet_extent(meta.name, end, limits)  # before any Python object is made
         if end[1] + 1 > limits.max_columns:
             return Sheet(
                 meta.name,
@@ -338,6 +358,7 @@ def _read_delimited(text: str, limits: ReadLimits) -> Sheet:
     width = max((line.count(delimiter) for line in lines), default=0) + 1
     if width > limits.max_columns:
         raise FileRejected("FILE_TOO_LARGE", f"lebih dari {limits.max_columns} kolom")
+    check_cells(len(lines), width, limits)
     try:
         grid = pd.read_csv(
             io.StringIO(text),
@@ -433,6 +454,7 @@ def _read_html(text: str, sheet_name: str, limits: ReadLimits) -> Sheet:
         if not isinstance(element.tag, str):
             continue
         if element.tag == "table" and not element.xpath(".//table"):
+            check_html_table(element, limits)
             rows.extend(_table_rows(element))
         elif element.tag in _TEXT_TAGS and not element.xpath(_HOLDS_BLOCKS):
             line = _cell_text(element)

@@ -89,10 +89,12 @@ def apply_row_decisions(
     joined.index = rows.index
     accept = joined["decision"].eq("accept") & joined["status"].eq("review")
     reject = joined["decision"].eq("reject") & joined["status"].isin(["accepted", "review"])
+    # an accepted NIK conflict is accepted at validation and held again by deduplication,
+    # where `honour_accepted_conflicts` releases it: it carries the note too
+    noted = joined["decision"].eq("accept") & joined["status"].eq("accepted")
     status[accept.to_numpy()] = "accepted"
     status[reject.to_numpy()] = "rejected"
-    changed = joined.loc[accept | reject]
-    return status, _decision_issues(changed)
+    return status, _decision_issues(joined.loc[accept | reject | noted])
 
 
 def decide_stored_rows(
@@ -112,6 +114,9 @@ def decide_stored_rows(
     changed = status.ne(before)
     if not changed.any():
         return rows, pd.DataFrame(), pd.DataFrame()
+    if len(issues):  # a note only where this run changes the row (earlier runs noted the rest)
+        keys = pd.MultiIndex.from_frame(rows.loc[changed[changed].index, ROW_KEYS])
+        issues = issues.loc[pd.MultiIndex.from_frame(issues[ROW_KEYS]).isin(keys)]
     updates = rows.loc[changed[changed].index, [*ROW_KEYS, "person_id"]].copy()
     updates["status"] = status[changed].to_numpy()
     updates["person_id"] = (

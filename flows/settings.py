@@ -27,6 +27,16 @@ class Settings(BaseSettings):
     max_file_bytes: int = 200 * 1024 * 1024
     max_rows_per_sheet: int = 1_100_000
     max_columns: int = 300
+    # flows/limits.py: a zip bomb or a sheet spread over a huge grid is refused before reading.
+    max_cells: int = 30_000_000  # rows x columns a sheet may span (~50 bytes each in memory)
+    max_unpacked_bytes: int = 2 * 1024 * 1024 * 1024  # a zip workbook, all parts unpacked
+    max_zip_entries: int = 10_000
+    max_compression_ratio: float = 250.0  # for parts over 10 MB unpacked
+    max_cell_chars: int = 32_767  # Excel's own limit per cell
+    # A file modified this recently is stat'ed twice, `settle_seconds` apart; if it changed it is
+    # still being copied: skipped this run with a note, read by the next run. 0 turns this off.
+    recent_write_seconds: float = 10.0
+    settle_seconds: float = 1.0
     header_search_rows: int = 20
     read_workers: int = 2
     # Below this many bytes to read, worker processes cost more to start than they save.

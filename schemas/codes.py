@@ -270,6 +270,8 @@ FILE_REASONS: dict[str, str] = {
     "ods, atau csv.",
     "FILE_TOO_LARGE": "Berkas melebihi batas ukuran/jumlah sel ({detail}). Pecah menjadi "
     "beberapa berkas.",
+    "CELL_TOO_LONG": "Ada isian yang lebih panjang dari batas Excel ({detail}); berkas tidak "
+    "dimuat. Perbaiki isian itu lalu kirim ulang.",
     "HEADER_NOT_FOUND": "Baris judul kolom (NIK, NAMA, ...) tidak ditemukan pada 20 baris "
     "pertama lembar mana pun.",
     "REGENCY_UNKNOWN": "Kabupaten/kota pengusul tidak dapat ditentukan dari nama folder, nama "

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import io
 import shutil
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from datetime import date
 from pathlib import Path
 
@@ -276,14 +277,14 @@ def test_an_unexpected_error_rejects_the_file_and_a_locked_file_raises_for_a_ret
     def broken(*_args, **_kwargs):
         raise RuntimeError("calamine panicked")
 
-    monkeypatch.setattr(flows.ingest, "read_sheets", broken)
+    monkeypatch.setattr(flows.ingest, "iter_sheets", broken)
     record = _ingest(path, raw)
     assert record["reason_code"] == "FILE_UNREADABLE" and "calamine panicked" in record["reason"]
 
     def locked(*_args, **_kwargs):
         raise PermissionError("locked by Excel")
 
-    monkeypatch.setattr(flows.ingest, "read_sheets", locked)
+    monkeypatch.setattr(flows.ingest, "iter_sheets", locked)
     with pytest.raises(PermissionError):
         _ingest(path, raw)
 
@@ -304,6 +305,21 @@ def test_reading_in_worker_processes_gives_what_reading_in_process_gives(tmp_pat
     for a, b in zip(parallel, inline, strict=True):
         assert a.record == b.record
         pd.testing.assert_frame_equal(a.rows, b.rows)
+
+
+class _BrokenPool(ThreadPoolExecutor):
+    """A pool whose workers died."""
+
+    def submit(self, *args, **kwargs):
+        raise BrokenProcessPool("a worker was killed")
+
+
+def test_a_broken_reading_pool_falls_back_to_reading_here(tmp_path):
+    raw = tmp_path / "raw"
+    path = _write_xlsx(raw / "Samarinda" / "jkn.xlsx", PEOPLE)
+    with _BrokenPool() as pool:
+        result = ingest_with(pool, path, raw, "-", Settings())
+    assert result.record["status"] == "loaded" and result.record["n_rows"] == 2
 
 
 @pytest.mark.slow

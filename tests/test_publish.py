@@ -328,3 +328,20 @@ def test_large_files_written_row_by_row_read_back_the_same(tmp_path, monkeypatch
     rows = sheet_rows(path, "Daftar")
     assert rows[1][1] == "6472015508800001" and rows[2][3] == EVIL_NAME
     assert openpyxl.load_workbook(path)["Daftar"]["D3"].quotePrefix
+
+
+def test_written_on_two_processes_the_same_bytes_and_records(tmp_path, monkeypatch):
+    monkeypatch.setattr("flows.publish.PARALLEL_MIN_ROWS", 0)  # small exports too
+    sequential, _ = write_bpjs_exports(
+        verified_frame(), persons_frame(), tmp_path / "a", AS_OF, "run-1", RULES, workers=1
+    )
+    parallel, pending = write_bpjs_exports(
+        verified_frame(), persons_frame(), tmp_path / "b", AS_OF, "run-1", RULES, workers=2
+    )
+    assert len(parallel) == len(sequential) > 2
+    assert parallel.drop(columns="path").equals(sequential.drop(columns="path"))
+    for file in pending:
+        file.commit()
+    for record in parallel.itertuples():
+        assert sha256(Path(record.path)) == record.sha256
+    assert not list((tmp_path / "b").rglob(".*.tmp"))  # every file moved in place

@@ -30,6 +30,7 @@ from transforms.identity import (
     extract,
     format_dmy,
     lookup,
+    number_text,
     resolve_century,
     squash,
     text_series,
@@ -132,13 +133,13 @@ def read_birth_dates(values: pd.Series, as_of: date) -> pd.DataFrame:
         )
         text = pc.replace_with_mask(text, pa.array(is_text), written)
     is_number = (kinds == FLOAT) | (kinds == INT)
+    if is_number.any():  # NaN is a blank cell, not a number
+        is_number[np.flatnonzero(is_number)[np.isnan(cells[is_number].astype("float64"))]] = False
     if is_number.any():
         numbers = cells[is_number].astype("float64")
         parsed[is_number] = _from_serial(numbers)
-        shown = pc.coalesce(
-            format_dmy(parsed[is_number]),
-            pa.array(np.where(np.isnan(numbers), None, numbers.astype(str)), pa.large_string()),
-        )
+        written, _ = number_text(numbers)
+        shown = pc.coalesce(format_dmy(parsed[is_number]), written)
         text = pc.replace_with_mask(text, pa.array(is_number), shown)
     is_date = kinds == DATE
     if is_date.any():

@@ -192,7 +192,7 @@ def find_header(
     if grid.empty:
         return None
     head = grid.head(search_rows + 2)
-    values = [list(row) for row in head.itertuples(index=False)]
+    values = head.to_numpy(dtype=object).tolist()
     labels = [[normalise_label(v) for v in row] for row in values]
     best: tuple[int, dict[str, int]] | None = None
     for i, row_labels in enumerate(labels[:search_rows]):
@@ -330,11 +330,16 @@ def _identity_like(values: np.ndarray) -> np.ndarray:
     return _IDENTITY_LIKE(values).astype(bool)
 
 
-def _first_text(values: np.ndarray, filled: np.ndarray) -> pd.Series:
+def _first_text(values: np.ndarray, filled: np.ndarray) -> list[str]:
     """The first filled cell of each row, as text ("" for a row with nothing)."""
     has_any = filled.any(axis=1)
     first = values[np.arange(len(values)), filled.argmax(axis=1)]
-    return pd.Series(np.where(has_any, first, ""), dtype=object).astype("string").fillna("")
+    return [str(cell) if found else "" for cell, found in zip(first, has_any, strict=True)]
+
+
+def _matching(pattern: re.Pattern[str], texts: list[str]) -> np.ndarray:
+    """Which texts start with the pattern (Python's `re`: no per-call Arrow regex analysis)."""
+    return np.fromiter((pattern.match(t) is not None for t in texts), dtype=bool, count=len(texts))
 
 
 def grid_to_table(grid: pd.DataFrame, header: HeaderMatch) -> Table:
@@ -367,10 +372,10 @@ def grid_to_table(grid: pd.DataFrame, header: HeaderMatch) -> Table:
     signature = np.zeros(len(values), dtype=bool)
     if len(no_identity):
         lead = _first_text(values[no_identity], _filled(values[no_identity]))
-        total[no_identity] = lead.str.match(TOTAL_MARKERS).to_numpy(dtype=bool)
+        total[no_identity] = _matching(TOTAL_MARKERS, lead)
         signature[no_identity] = (n_filled[no_identity] <= 2) & (
-            lead.str.match(FOOTER_MARKERS) | lead.str.match(PLACE_DATE_LINE)
-        ).to_numpy(dtype=bool)
+            _matching(FOOTER_MARKERS, lead) | _matching(PLACE_DATE_LINE, lead)
+        )
     marker = total | signature
     person_like = has_identity | ((n_filled >= 3) & ~marker)
 

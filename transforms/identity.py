@@ -196,7 +196,7 @@ def cell_kinds(cells: np.ndarray) -> np.ndarray:
     return np.fromiter(map(codes.__getitem__, map(type, cells)), dtype=np.int8, count=len(cells))
 
 
-def _number_text(numbers: np.ndarray) -> tuple[pa.Array, np.ndarray]:
+def number_text(numbers: np.ndarray) -> tuple[pa.Array, np.ndarray]:
     """Numbers as digit strings without float formatting, and which of them are inexact."""
     finite = np.isfinite(numbers)
     whole = finite & (np.floor(np.where(finite, numbers, 0)) == numbers)
@@ -260,7 +260,7 @@ def cell_text(values: pd.Series, collapse: bool = True) -> pd.DataFrame:
     if pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype):
         numbers = values.to_numpy(dtype="float64", na_value=np.nan)
         present = ~np.isnan(numbers)
-        digits, inexact[present] = _number_text(numbers[present])
+        digits, inexact[present] = number_text(numbers[present])
         text = _scatter(n, present, digits)
         return _cells(text, present, inexact, values.index)
     cells = values.to_numpy(dtype=object)
@@ -279,7 +279,7 @@ def cell_text(values: pd.Series, collapse: bool = True) -> pd.DataFrame:
         numbers = numbers[present]
     text = pa.array(np.where(is_str, cells, None), type=pa.large_string())
     if is_number.any():
-        digits, inexact[is_number] = _number_text(numbers)
+        digits, inexact[is_number] = number_text(numbers)
         text = pc.replace_with_mask(text, pa.array(is_number), digits)
     is_date = kinds == DATE
     if is_date.any():

@@ -1,0 +1,504 @@
+"""Input limits: what a submission may hold, checked before a parser can be made to exhaust memory.
+
+python-calamine builds a dense grid from the first to the last used cell of a sheet before any
+Python code sees a row, and a failed allocation in Rust aborts the whole process (it cannot be
+caught). A 5 KB xlsx whose sheet XML holds one cell at `XFD1048576` asks for 550 GB. So a zip
+workbook is checked here first, without trusting what it declares about itself:
+
+- the central directory: number of entries, declared unpacked size, compression ratio;
+- every entry is inflated once (streamed, capped): the real unpacked size must match the
+  declared one and stay under the limit (an entry that lies about its size is refused);
+- every XML entry is scanned for the cell references calamine would place (`r` attributes of
+  `<row>` and `<c>` elements under any namespace prefix, with any quoting, and the cells and
+  rows that have no reference and continue from the one before), giving an upper bound of the
+  grid each sheet would need: rows x columns must stay under `max_cells`.
+
+The scan is vectorised (numpy over the inflated bytes), a fraction of calamine's own time.
+Formats whose grid is bounded by the format (xls: 65,536 x 256) or by calamine itself (ods:
+100 million cells) are checked after calamine opened the sheet, before any Python object is
+made (`check_sheet_extent`). Delimited text and HTML are bounded by the same cell count.
+
+Also here: cells longer than Excel allows (`check_cell_sizes`) and files that are still being
+written when a run starts (`still_being_written`).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import struct
+import time
+import zipfile
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+if TYPE_CHECKING:
+    from flows.read import ReadLimits
+
+EXCEL_MAX_ROWS = 1_048_576
+EXCEL_MAX_COLUMNS = 16_384
+EXCEL_MAX_CELL_CHARS = 32_767
+# Entries smaller than this are not held to the compression-ratio limit (tiny parts compress well).
+RATIO_GRACE_BYTES = 10 * 1024 * 1024
+INFLATE_CHUNK = 8 * 1024 * 1024
+# One text or tag longer than this inside a workbook's XML is no cell Excel could have written.
+MAX_XML_RUN_BYTES = 64 * 1024 * 1024
+MAX_SHEET_NAME_CHARS = 255
+# Huge, so a reference beyond what Excel can address exceeds every limit.
+_BEYOND = 1 << 40
+
+
+def _refuse(code: str, detail: str) -> Exception:
+    """The reader's FileRejected (imported here, at call time: flows.read imports this module)."""
+    from flows.read import FileRejected
+
+    return FileRejected(code, detail)
+
+
+def _number(value: int) -> str:
+    """An integer with Indonesian thousands separators: 1.048.576."""
+    return f"{value:,}".replace(",", ".")
+
+
+def _size(n_bytes: int) -> str:
+    return f"{n_bytes / 1e6:,.0f} MB".replace(",", ".") if n_bytes >= 1e6 else f"{n_bytes} bait"
+
+
+# --------------------------------------------------------------------------- zip workbooks
+
+
+def check_workbook(path: Path, data: bytes | None, kind: str, limits: ReadLimits) -> None:
+    """Refuse a zip workbook (xlsx/xlsm/xlsb/ods) that would unpack or spread too far, before
+    calamine opens it; `data` is the decrypted workbook when the file had to be opened first."""
+    if kind not in ("xlsx", "xlsb", "ods"):
+        return  # xls: BIFF8 addresses at most 65,536 x 256 cells; text formats are read in Python
+    handle: IO[bytes] = io.BytesIO(data) if data is not None else path.open("rb")
+    with handle:
+        check_zip(handle, limits)
+
+
+def check_zip(handle: IO[bytes], limits: ReadLimits) -> None:
+    """Central-directory limits, then every entry inflated once with its XML scanned for extents."""
+    try:
+        with zipfile.ZipFile(handle) as archive:
+            entries = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise _refuse("FILE_UNREADABLE", f"arsip zip rusak: {exc}") from exc
+    if len(entries) > limits.max_zip_entries:
+        raise _refuse(
+            "FILE_TOO_LARGE", f"arsip berisi {_number(len(entries))} bagian, bukan lembar kerja"
+        )
+    declared = sum(entry.file_size for entry in entries)
+    if declared > limits.max_unpacked_bytes:
+        raise _refuse(
+            "FILE_TOO_LARGE",
+            f"isi arsip {_size(declared)} setelah dibuka (batas {_size(limits.max_unpacked_bytes)})",
+        )
+    for entry in entries:
+        if entry.flag_bits & 0x1:
+            raise _refuse("FILE_ENCRYPTED", entry.filename)
+        ratio = entry.file_size / max(entry.compress_size, 1)
+        if entry.file_size > RATIO_GRACE_BYTES and ratio > limits.max_compression_ratio:
+            raise _refuse(
+                "FILE_TOO_LARGE",
+                f"bagian {entry.filename[:80]} mengembang {ratio:,.0f} kali saat dibuka "
+                f"(batas {limits.max_compression_ratio:,.0f} kali)",
+            )
+    unpacked = 0
+    for entry in entries:
+        scanner = SheetExtent()
+        actual = 0
+        for chunk in _inflate(handle, entry):
+            actual += len(chunk)
+            unpacked += len(chunk)
+            if actual > entry.file_size or unpacked > limits.max_unpacked_bytes:
+                raise _refuse(
+                    "FILE_UNREADABLE",
+                    f"bagian {entry.filename[:80]} lebih besar dari yang tercatat di arsip",
+                )
+            scanner.feed(chunk)
+        if actual != entry.file_size:
+            raise _refuse("FILE_UNREADABLE", f"bagian {entry.filename[:80]} terpotong atau rusak")
+        rows, columns = scanner.bounds()
+        if columns and rows > limits.max_rows:
+            raise _refuse(
+                "FILE_TOO_LARGE",
+                f"lembar berisi sampai {_number(rows)} baris (batas {_number(limits.max_rows)})",
+            )
+        if rows * columns > limits.max_cells:
+            raise _refuse(
+                "FILE_TOO_LARGE",
+                f"lembar merentang {_number(min(rows, _BEYOND))} baris x "
+                f"{_number(min(columns, _BEYOND))} kolom (batas {_number(limits.max_cells)} sel)",
+            )
+
+
+_LOCAL_HEADER = struct.Struct("<4sHHHHHIIIHH")
+
+
+def _inflate(handle: IO[bytes], entry: zipfile.ZipInfo) -> Iterator[bytes]:
+    """The real bytes of one entry, in chunks: inflated from the raw data whatever the sizes
+    recorded in the archive say (a mismatch is the caller's to refuse)."""
+    handle.seek(entry.header_offset)
+    header = handle.read(_LOCAL_HEADER.size)
+    if len(header) < _LOCAL_HEADER.size or header[:4] != b"PK\x03\x04":
+        raise _refuse("FILE_UNREADABLE", f"bagian {entry.filename[:80]} tidak ditemukan")
+    name_length, extra_length = _LOCAL_HEADER.unpack(header)[-2:]
+    handle.seek(entry.header_offset + _LOCAL_HEADER.size + name_length + extra_length)
+    remaining = entry.compress_size
+    if entry.compress_type == zipfile.ZIP_STORED:
+        while remaining > 0:
+            block = handle.read(min(remaining, INFLATE_CHUNK))
+            if not block:
+                return
+            remaining -= len(block)
+            yield block
+        return
+    if entry.compress_type != zipfile.ZIP_DEFLATED:
+        raise _refuse("FILE_UNSUPPORTED", f"metode kompresi zip {entry.compress_type} tidak lazim")
+    inflater = zlib.decompressobj(-15)
+    try:
+        while remaining > 0 and not inflater.eof:
+            block = handle.read(min(remaining, 1024 * 1024))
+            if not block:
+                break
+            remaining -= len(block)
+            data = block
+            while data and not inflater.eof:
+                out = inflater.decompress(data, INFLATE_CHUNK)
+                if out:
+                    yield out
+                data = inflater.unconsumed_tail
+        while not inflater.eof:
+            out = inflater.decompress(b"", INFLATE_CHUNK)
+            if not out:
+                break
+            yield out
+    except zlib.error as exc:
+        raise _refuse("FILE_UNREADABLE", f"bagian {entry.filename[:80]} rusak: {exc}") from exc
+
+
+# --------------------------------------------------------------------------- sheet XML extents
+
+_WHITESPACE = np.zeros(256, dtype=bool)
+_WHITESPACE[[0x20, 0x09, 0x0A, 0x0D]] = True
+_QUOTE = np.zeros(256, dtype=bool)
+_QUOTE[[0x22, 0x27]] = True
+# After an element name: whitespace, `/` or `>`.
+_NAME_END = _WHITESPACE.copy()
+_NAME_END[[0x2F, 0x3E]] = True
+# Bytes that cannot be part of an element name (a namespace prefix may hold any other byte).
+_NOT_NAME = _NAME_END.copy()
+_NOT_NAME[[0x3C, 0x3D, 0x22, 0x27, 0x3F, 0x21]] = True
+_UPPER = np.zeros(256, dtype=bool)
+_UPPER[ord("A") : ord("Z") + 1] = True
+_LETTER = _UPPER.copy()
+_LETTER[ord("a") : ord("z") + 1] = True
+_DIGIT = np.zeros(256, dtype=bool)
+_DIGIT[ord("0") : ord("9") + 1] = True
+# `r = "A1"`, `r ='A1'`: spacing around `=` that the vectorised scan does not expect.
+_SPACED_R = re.compile(rb"\sr(?:\s+=\s*|=\s+)[\"']")
+_SPACED_R_FIX = re.compile(rb"(\sr)\s*=\s*([\"'])")
+_WINDOW = 13  # letters + digits + closing quote of a reference, and one byte to spare
+_LT, _GT, _COLON = 0x3C, 0x3E, 0x3A
+
+
+class SheetExtent:
+    """Upper bound of the grid calamine would allocate for one XML entry, fed chunk by chunk.
+
+    Rows: the largest row number written anywhere in a reference, plus one for every `<row>`
+    without its own `r` (it continues from the row before). Columns: the largest column in a
+    reference, plus the most `<c>` elements without their own `r` in one row. A reference counts
+    as a cell's own only when it is the element's first attribute (`<c r="B7" ...`, as every
+    spreadsheet program writes it); any other `r="..."` anywhere still raises the maxima.
+    """
+
+    def __init__(self) -> None:
+        self.carry = b""
+        self.started = False
+        self.is_xml = False
+        self.max_row = 0
+        self.max_column = 0
+        self.rows_without_reference = 0
+        self.open_row_cells = 0  # cells without a reference in the row still open
+        self.most_cells_in_a_row = 0
+
+    def feed(self, chunk: bytes) -> None:
+        if not self.started:
+            self.started = True
+            self.is_xml = chunk.lstrip(b" \t\r\n\xef\xbb\xbf").startswith(b"<")
+        if not self.is_xml:
+            return
+        buffer = self.carry + chunk
+        cut = buffer.rfind(b"<")
+        if cut <= 0:
+            self.carry = buffer
+            if len(self.carry) > MAX_XML_RUN_BYTES:
+                raise _refuse("CELL_TOO_LONG", f"satu isian lebih dari {_size(MAX_XML_RUN_BYTES)}")
+            return
+        self.carry = buffer[cut:]
+        self._scan(buffer[:cut])
+
+    def bounds(self) -> tuple[int, int]:
+        """(rows, columns) the sheet in this entry may span at most; (0, 0) when not XML."""
+        if self.carry:
+            self._scan(self.carry)
+            self.carry = b""
+        most = max(self.most_cells_in_a_row, self.open_row_cells)
+        return self.max_row + self.rows_without_reference, self.max_column + most
+
+    def _scan(self, buffer: bytes) -> None:
+        raw = np.frombuffer(buffer, dtype=np.uint8)
+        arr = np.concatenate([raw, np.zeros(_WINDOW + 8, dtype=np.uint8)])  # safe look-ahead
+        equals = np.flatnonzero(raw == 0x3D)
+        spaced = _WHITESPACE[arr[equals - 1]] | _WHITESPACE[arr[equals + 1]]
+        if spaced.any() and _SPACED_R.search(buffer):  # `r = "A1"`: rare, so fixed up only then
+            buffer = _SPACED_R_FIX.sub(rb"\1=\2", buffer)
+            raw = np.frombuffer(buffer, dtype=np.uint8)
+            arr = np.concatenate([raw, np.zeros(_WINDOW + 8, dtype=np.uint8)])
+            equals = np.flatnonzero(raw == 0x3D)
+        # `r="..."` / `r='...'` after whitespace, anywhere; `at` is the whitespace
+        at = equals[
+            (arr[equals - 1] == ord("r")) & _WHITESPACE[arr[equals - 2]] & _QUOTE[arr[equals + 1]]
+        ]
+        own_reference = self._references(arr, at - 2)
+
+        tags = np.flatnonzero(raw == _LT)
+        colons = np.flatnonzero(raw == _COLON)
+        cells = _elements(arr, tags, colons, b"c")
+        rows = _elements(arr, tags, colons, b"row")
+        cells_without = cells[~_contains(own_reference, cells + 1)]
+        rows_without = rows[~_contains(own_reference, rows + 1)]
+        self.rows_without_reference += len(rows_without)
+        if len(cells_without) or len(rows):
+            bucket = np.searchsorted(rows, cells_without)  # 0: the row open before this buffer
+            counts = np.bincount(bucket, minlength=len(rows) + 1)
+            self.open_row_cells += int(counts[0])
+            if len(rows):
+                inner = int(counts[1:-1].max()) if len(counts) > 2 else 0
+                self.most_cells_in_a_row = max(self.most_cells_in_a_row, self.open_row_cells, inner)
+                self.open_row_cells = int(counts[-1])
+
+    def _references(self, arr: np.ndarray, at: np.ndarray) -> np.ndarray:
+        """Raise the maxima by every reference whose `r` starts at `at + 1`; return the `at` of
+        well-formed ones (letters, digits, the closing quote), which calamine places as written.
+
+        A value calamine cannot parse (`$A$1`, `&#72;1`, `A1 `) fails the file there, so it is
+        not counted; one too long for the look-ahead window counts as beyond every limit."""
+        if not len(at):
+            return at
+        n = len(at)
+        start = at + 4  # first byte of the value
+        position = np.arange(_WINDOW)
+        window = arr[start[:, None] + position]
+        is_letter = _LETTER[window]
+        letters = np.where(is_letter.all(axis=1), _WINDOW, is_letter.argmin(axis=1))
+        after = ~_DIGIT[window] & (position >= letters[:, None])
+        end = np.where(after.any(axis=1), after.argmax(axis=1), _WINDOW)
+        digits = end - np.minimum(letters, end)
+        overflow = end >= _WINDOW
+        closing = window[np.arange(n), np.minimum(end, _WINDOW - 1)]
+        terminated = ~overflow & (closing == arr[at + 3])
+        meaningful = letters + digits > 0
+        counted = meaningful & (terminated | overflow)
+        if counted.any():
+            # column from up to three letters (A=1 ... XFD=16384); four or more: beyond any limit
+            upper = (window[:, :3].astype(np.int64) & ~0x20) - 64
+            column = np.where(letters >= 1, upper[:, 0], 0)
+            column = np.where(letters >= 2, column * 26 + upper[:, 1], column)
+            column = np.where(letters >= 3, column * 26 + upper[:, 2], column)
+            column = np.where((letters > 3) | overflow, _BEYOND, column)
+            # row from up to seven digits; more: beyond any limit
+            figures = arr[(start + np.minimum(letters, _WINDOW))[:, None] + np.arange(7)]
+            place = digits[:, None] - 1 - np.arange(7)
+            weight = np.where(place >= 0, 10 ** np.clip(place, 0, 6), 0)
+            row = ((figures.astype(np.int64) - 48) * weight).sum(axis=1)
+            row = np.where((digits > 7) | overflow, _BEYOND, row)
+            self.max_row = max(self.max_row, int(row[counted].max()))
+            self.max_column = max(self.max_column, int(column[counted].max()))
+        return at[terminated & meaningful]
+
+
+_PREFIX_WINDOW = 64  # longest namespace prefix looked at (`x:`, `ns0:`, ...)
+
+
+def _elements(arr: np.ndarray, tags: np.ndarray, colons: np.ndarray, name: bytes) -> np.ndarray:
+    """Position of the last byte of the local name `name` in every start tag, with or without
+    a namespace prefix; `tags` are the positions of `<`, `colons` those of `:`."""
+    k = len(name)
+
+    def named(before: np.ndarray) -> np.ndarray:
+        hit = _NAME_END[arr[before + k + 1]]
+        for i, byte in enumerate(name):
+            hit &= arr[before + 1 + i] == byte
+        return before[hit]
+
+    plain = named(tags)
+    prefixed = named(colons)
+    if len(prefixed) and len(tags):
+        # the prefix runs back to a `<` through name bytes only
+        which = np.searchsorted(tags, prefixed) - 1
+        opening = tags[np.maximum(which, 0)]
+        length = prefixed - opening
+        prefixed = prefixed[(which >= 0) & (length > 1) & (length <= _PREFIX_WINDOW)]
+        opening = opening[(which >= 0) & (length > 1) & (length <= _PREFIX_WINDOW)]
+        offsets = np.arange(-_PREFIX_WINDOW + 1, 0)
+        window = arr[np.maximum(prefixed[:, None] + offsets, 0)]
+        inside = (prefixed[:, None] + offsets) > opening[:, None]
+        clean = ~(_NOT_NAME[window] & inside).any(axis=1)
+        plain = np.union1d(plain, prefixed[clean])
+    elif not len(tags):
+        return plain
+    return plain + k
+
+
+def _contains(sorted_values: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Which of `values` are in the sorted array `sorted_values`."""
+    if not len(sorted_values):
+        return np.zeros(len(values), dtype=bool)
+    at = np.minimum(np.searchsorted(sorted_values, values), len(sorted_values) - 1)
+    return sorted_values[at] == values
+
+
+# --------------------------------------------------------------------------- after calamine
+
+
+def check_sheet_name(name: str, limits: ReadLimits) -> None:
+    """A sheet name is copied onto every row it holds: refuse one no spreadsheet would make."""
+    if len(name) > MAX_SHEET_NAME_CHARS:
+        raise _refuse(
+            "CELL_TOO_LONG", f"nama lembar {_number(len(name))} karakter ('{name[:40]}...')"
+        )
+
+
+def check_sheet_extent(name: str, end: tuple[int, int], limits: ReadLimits) -> None:
+    """Refuse a sheet calamine opened whose grid would be too large to hand to Python."""
+    rows, columns = end[0] + 1, end[1] + 1
+    if rows > limits.max_rows:
+        raise _refuse("FILE_TOO_LARGE", f"lembar '{name}' berisi {_number(rows)} baris")
+    check_cells(rows, columns, limits, f"lembar '{name}'")
+
+
+def check_cells(rows: int, columns: int, limits: ReadLimits, where: str = "berkas") -> None:
+    """Refuse a grid of more than `max_cells` cells."""
+    if rows * columns > limits.max_cells:
+        raise _refuse(
+            "FILE_TOO_LARGE",
+            f"{where} merentang {_number(rows)} baris x {_number(columns)} kolom "
+            f"(batas {_number(limits.max_cells)} sel)",
+        )
+
+
+def check_html_table(table, limits: ReadLimits) -> None:
+    """Refuse an HTML table whose row and column spans would cover more than `max_cells` cells."""
+    cells = 0
+    for cell in table.iter("td", "th"):
+        rowspan, colspan = cell.get("rowspan"), cell.get("colspan")
+        if rowspan is None and colspan is None:
+            cells += 1
+            continue
+        cells += _span(rowspan) * _span(colspan)
+        if cells > limits.max_cells:
+            break
+    if cells > limits.max_cells:
+        raise _refuse(
+            "FILE_TOO_LARGE",
+            f"tabel HTML mencakup lebih dari {_number(limits.max_cells)} sel (rowspan/colspan)",
+        )
+
+
+def _span(value: str | None) -> int:
+    try:
+        return max(1, min(int(value or 1), 1000))
+    except ValueError:
+        return 1
+
+
+def check_cell_sizes(rows: pd.DataFrame, max_chars: int) -> None:
+    """Refuse a file with a cell longer than Excel allows (32,767 characters): no spreadsheet
+    program wrote it, and it would end up in the warehouse, the feedback and the BPJS lists."""
+    for column in rows.columns:
+        values = rows[column]
+        lengths = _text_lengths(values)
+        if lengths is None or not len(lengths):
+            continue
+        longest = int(np.nanmax(lengths)) if np.isfinite(lengths).any() else 0
+        if longest > max_chars:
+            at = int(np.nanargmax(lengths))
+            where = ""
+            if "row_number" in rows.columns:
+                sheet = rows["sheet"].iloc[at] if "sheet" in rows.columns else ""
+                where = f" baris {rows['row_number'].iloc[at]}"
+                if sheet:
+                    where += f" lembar '{str(sheet)[:40]}'"
+            raise _refuse(
+                "CELL_TOO_LONG",
+                f"kolom {column}{where}: {_number(longest)} karakter (batas {_number(max_chars)})",
+            )
+
+
+def _text_lengths(values: pd.Series) -> np.ndarray | None:
+    """Characters per text cell (NaN elsewhere), vectorised for Arrow-backed text."""
+    array = getattr(values, "array", None)
+    if isinstance(getattr(array, "_pa_array", None), pa.ChunkedArray):
+        lengths = pc.utf8_length(array._pa_array)
+        return lengths.to_numpy().astype("float64") if len(lengths) else np.array([])
+    if values.dtype != object:
+        return None
+    return np.fromiter(
+        (len(v) if isinstance(v, str) else np.nan for v in values.to_numpy()),
+        dtype="float64",
+        count=len(values),
+    )
+
+
+# --------------------------------------------------------------------------- partial copies
+
+
+@dataclass(frozen=True)
+class BusyFile:
+    """A file that changed while the run looked at it: still being copied or saved."""
+
+    path: Path
+    seconds_ago: float
+
+
+def still_being_written(
+    paths: list[Path], recent_seconds: float, settle_seconds: float, since: float | None = None
+) -> list[BusyFile]:
+    """Files modified within `recent_seconds` whose size or modification time changes over
+    `settle_seconds` (stat, wait, stat again): skip them this run; the next run reads them."""
+    if recent_seconds <= 0 or not paths:
+        return []
+    now = time.time()
+    first: dict[Path, tuple[int, int]] = {}
+    for path in paths:
+        try:
+            stat = path.stat()
+        except OSError:
+            continue
+        if now - stat.st_mtime <= recent_seconds:
+            first[path] = (stat.st_size, stat.st_mtime_ns)
+    if not first:
+        return []
+    waited = time.monotonic() - since if since is not None else 0.0
+    if waited < settle_seconds:
+        time.sleep(settle_seconds - waited)
+    busy = []
+    for path, before in first.items():
+        try:
+            stat = path.stat()
+        except OSError:
+            busy.append(BusyFile(path, 0.0))
+            continue
+        if (stat.st_size, stat.st_mtime_ns) != before or time.time() - stat.st_mtime < 0:
+            busy.append(BusyFile(path, max(time.time() - stat.st_mtime, 0.0)))
+    return busy
