@@ -510,6 +510,7 @@ def write_feedback_workbook(
                 end = data.index(b"</row>", start) + len(b"</row>")
                 dimension = f'<dimension ref="A1:{last_column}{len(part) + 1}"/>'.encode()
                 head = re.sub(rb'<dimension ref="[^"]*"/>', dimension, data[:start], count=1)
+                head = re.sub(rb' spans="[0-9:]+"', f' spans="1:{len(titles)}"'.encode(), head)
                 data = head + body + data[end:]
             entry = zipfile.ZipInfo(info.filename, date_time=info.date_time)
             entry.compress_type = zipfile.ZIP_DEFLATED
@@ -647,9 +648,13 @@ def feedback_inputs(
             updates = row_updates.drop_duplicates(ROW_KEYS, keep="last").set_index(ROW_KEYS)
             keyed = old_rows.set_index(ROW_KEYS)
             hit = keyed.index.isin(updates.index)
+            before = keyed["status"].copy()
             keyed.loc[hit, "status"] = updates.loc[keyed.index[hit], "status"].to_numpy()
+            # a new person_id alone changes nothing the regency sees
+            moved = keyed.index[keyed["status"].ne(before)].get_level_values("file_name")
+            keyed = keyed.loc[keyed.index.get_level_values("file_name").isin(set(moved))]
             frames.append(keyed.reset_index())
-            issue_frames.append(old_issues)
+            issue_frames.append(old_issues.loc[old_issues["file_name"].isin(set(moved))])
     rows = (
         pd.concat([f for f in frames if len(f)], ignore_index=True)
         if any(len(f) for f in frames)

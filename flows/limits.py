@@ -207,7 +207,7 @@ _DIGIT[ord("0") : ord("9") + 1] = True
 # `r = "A1"`, `r ='A1'`: spacing around `=` that the vectorised scan does not expect.
 _SPACED_R = re.compile(rb"\sr(?:\s+=\s*|=\s+)[\"']")
 _SPACED_R_FIX = re.compile(rb"(\sr)\s*=\s*([\"'])")
-_WINDOW = 13  # letters + digits + closing quote of a reference, and one byte to spare
+_LOOK_AHEAD = 16  # bytes read past a buffer's end: a reference's letters, digits and quote
 _LT, _GT, _COLON = 0x3C, 0x3E, 0x3A
 
 
@@ -257,13 +257,13 @@ class SheetExtent:
 
     def _scan(self, buffer: bytes) -> None:
         raw = np.frombuffer(buffer, dtype=np.uint8)
-        arr = np.concatenate([raw, np.zeros(_WINDOW + 8, dtype=np.uint8)])  # safe look-ahead
+        arr = np.concatenate([raw, np.zeros(_LOOK_AHEAD, dtype=np.uint8)])  # safe look-ahead
         equals = np.flatnonzero(raw == 0x3D)
         spaced = _WHITESPACE[arr[equals - 1]] | _WHITESPACE[arr[equals + 1]]
         if spaced.any() and _SPACED_R.search(buffer):  # `r = "A1"`: rare, so fixed up only then
             buffer = _SPACED_R_FIX.sub(rb"\1=\2", buffer)
             raw = np.frombuffer(buffer, dtype=np.uint8)
-            arr = np.concatenate([raw, np.zeros(_WINDOW + 8, dtype=np.uint8)])
+            arr = np.concatenate([raw, np.zeros(_LOOK_AHEAD, dtype=np.uint8)])
             equals = np.flatnonzero(raw == 0x3D)
         # `r="..."` / `r='...'` after whitespace, anywhere; `at` is the whitespace
         at = equals[
@@ -295,36 +295,42 @@ class SheetExtent:
         not counted; one too long for the look-ahead window counts as beyond every limit."""
         if not len(at):
             return at
-        n = len(at)
         start = at + 4  # first byte of the value
-        position = np.arange(_WINDOW)
-        window = arr[start[:, None] + position]
-        is_letter = _LETTER[window]
-        letters = np.where(is_letter.all(axis=1), _WINDOW, is_letter.argmin(axis=1))
-        after = ~_DIGIT[window] & (position >= letters[:, None])
-        end = np.where(after.any(axis=1), after.argmax(axis=1), _WINDOW)
-        digits = end - np.minimum(letters, end)
-        overflow = end >= _WINDOW
-        closing = window[np.arange(n), np.minimum(end, _WINDOW - 1)]
-        terminated = ~overflow & (closing == arr[at + 3])
+        # letters: up to three (A=1 ... XFD=16384); a fourth means beyond any limit
+        column = np.zeros(len(at), dtype=np.int64)
+        letters = np.zeros(len(at), dtype=np.int64)
+        going = np.ones(len(at), dtype=bool)
+        for k in range(4):
+            byte = arr[start + k]
+            going &= _LETTER[byte]
+            if not going.any():
+                break
+            if k < 3:
+                upper = (byte.astype(np.int64) & ~0x20) - 64
+                column = np.where(going, column * 26 + upper, column)
+            letters += going
+        # digits: up to seven; an eighth means beyond any limit
+        digit_start = start + letters
+        row = np.zeros(len(at), dtype=np.int64)
+        digits = np.zeros(len(at), dtype=np.int64)
+        going = np.ones(len(at), dtype=bool)
+        for k in range(8):
+            byte = arr[digit_start + k]
+            going &= _DIGIT[byte]
+            if not going.any():
+                break
+            row = np.where(going, row * 10 + (byte.astype(np.int64) - 48), row)
+            digits += going
+        closing = arr[digit_start + digits]
+        too_long = (letters > 3) | (digits > 7)
         meaningful = letters + digits > 0
-        counted = meaningful & (terminated | overflow)
+        terminated = ~too_long & (closing == arr[at + 3]) & meaningful
+        counted = terminated | (too_long & meaningful)
         if counted.any():
-            # column from up to three letters (A=1 ... XFD=16384); four or more: beyond any limit
-            upper = (window[:, :3].astype(np.int64) & ~0x20) - 64
-            column = np.where(letters >= 1, upper[:, 0], 0)
-            column = np.where(letters >= 2, column * 26 + upper[:, 1], column)
-            column = np.where(letters >= 3, column * 26 + upper[:, 2], column)
-            column = np.where((letters > 3) | overflow, _BEYOND, column)
-            # row from up to seven digits; more: beyond any limit
-            figures = arr[(start + np.minimum(letters, _WINDOW))[:, None] + np.arange(7)]
-            place = digits[:, None] - 1 - np.arange(7)
-            weight = np.where(place >= 0, 10 ** np.clip(place, 0, 6), 0)
-            row = ((figures.astype(np.int64) - 48) * weight).sum(axis=1)
-            row = np.where((digits > 7) | overflow, _BEYOND, row)
-            self.max_row = max(self.max_row, int(row[counted].max()))
+            self.max_row = max(self.max_row, int(np.where(too_long, _BEYOND, row)[counted].max()))
+            column = np.where(too_long, _BEYOND, column)
             self.max_column = max(self.max_column, int(column[counted].max()))
-        return at[terminated & meaningful]
+        return at[terminated]
 
 
 _PREFIX_WINDOW = 64  # longest namespace prefix looked at (`x:`, `ns0:`, ...)
@@ -336,10 +342,9 @@ def _elements(arr: np.ndarray, tags: np.ndarray, colons: np.ndarray, name: bytes
     k = len(name)
 
     def named(before: np.ndarray) -> np.ndarray:
-        hit = _NAME_END[arr[before + k + 1]]
-        for i, byte in enumerate(name):
-            hit &= arr[before + 1 + i] == byte
-        return before[hit]
+        for i, byte in enumerate(name):  # narrowed byte by byte: most tags go at the first
+            before = before[arr[before + 1 + i] == byte]
+        return before[_NAME_END[arr[before + k + 1]]]
 
     plain = named(tags)
     prefixed = named(colons)

@@ -13,6 +13,7 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from flows.analyst import program_table
+from flows.faults import fault_point
 from flows.feedback import write_feedback_for_run
 from flows.fingerprint import PreviousRun, fingerprint_task, nothing_new, record_unchanged_run
 from flows.ingest import (
@@ -22,9 +23,10 @@ from flows.ingest import (
     reading_pool,
     unreadable,
 )
+from flows.limits import still_being_written
 from flows.locking import run_lock
 from flows.progress import install_log_masking, run_progress, stage, track
-from flows.publish import PendingFile, write_bpjs_exports
+from flows.publish import PendingFile, recover_exports, write_bpjs_exports
 from flows.read import list_submissions, sha256_of
 from flows.reference import load_reference_lists
 from flows.report import publish_run_report
@@ -36,15 +38,15 @@ from flows.review_rows import (
     read_row_decisions,
 )
 from flows.settings import Settings
-from flows.warehouse import RunWrite, connect, read_frame, write_run
+from flows.warehouse import RunWrite, connect, owner_only_files, read_frame, write_run
 from schemas.codes import ROW_CODES, file_reason
 from schemas.programs import ProgramRules, load_rules
 from schemas.rows import (
     RawRows,
-    VerifiedCandidates,
     failing_checks,
     issues_from_checks,
     row_status,
+    validate_verified,
 )
 from transforms.dedup import deduplicate, enrolment_by_person, probable_persons
 from transforms.normalise import canonicalise
@@ -98,6 +100,7 @@ class FilePlan:
     records: list[dict[str, object]] = field(default_factory=list)  # duplicates found now
     replaced: list[str] = field(default_factory=list)  # names whose content changed
     unchanged: int = 0
+    busy: list[str] = field(default_factory=list)  # still being written: left for the next run
 
     @property
     def no_new_files(self) -> bool:
@@ -160,14 +163,23 @@ class RunSummary:
         return "\n".join(lines)
 
 
-def plan_files(raw_dir: Path, known: pd.DataFrame) -> FilePlan:
-    """Hash every file; decide which to ingest, which are byte-identical duplicates, which are unchanged."""
+def plan_files(
+    raw_dir: Path, known: pd.DataFrame, recent_seconds: float = 0.0, settle_seconds: float = 0.0
+) -> FilePlan:
+    """Hash every file; decide which to ingest, which are byte-identical duplicates, which are
+    unchanged; a file still being written (modified within `recent_seconds` and changing over
+    `settle_seconds`) is left for the next run, so a partial copy is never loaded."""
     plan = FilePlan()
     by_name = dict(zip(known["file_name"], known["sha256"], strict=True))
     loaded = known.loc[known["status"].eq("loaded")]
     loaded_sha = dict(zip(loaded["sha256"], loaded["file_name"], strict=True))
-    for path in list_submissions(raw_dir):
+    paths = list_submissions(raw_dir)
+    busy = {b.path for b in still_being_written(paths, recent_seconds, settle_seconds)}
+    for path in paths:
         name = path.relative_to(raw_dir).as_posix()
+        if path in busy:
+            plan.busy.append(name)
+            continue
         sha = sha256_of(path)
         if by_name.get(name) == sha:
             plan.unchanged += 1
@@ -242,7 +254,7 @@ def score_task(
         decisions.append(decided)
         verified.append(rank_verified(decided, program))
     verified = pd.concat(verified, ignore_index=True)
-    VerifiedCandidates.validate(verified, lazy=True)
+    validate_verified(verified)
     return pd.concat(decisions, ignore_index=True), verified
 
 
@@ -450,6 +462,7 @@ def publish_task(
         match_candidates=linked.match_candidates.assign(run_id=run_id),
         programs=program_table(rules) if rules is not None else pd.DataFrame(),
     )
+    fault_point("exports-written")
     _commit(settings, write, pending)
     return summary
 
@@ -516,10 +529,19 @@ def pipeline(
     install_log_masking()
     logger = get_run_logger()
 
-    with run_lock(settings.db, settings.lock_wait_seconds), run_progress(RUN_STAGES, logger):
+    with (
+        owner_only_files(),
+        run_lock(settings.db, settings.lock_wait_seconds),
+        run_progress(RUN_STAGES, logger),
+    ):
+        fault_point("run-locked")
         stage("Memeriksa berkas dan masukan lain")
+        recovered = recover_exports(settings.db, settings.export_dir)
         state = read_state_task(settings.db)
-        plan = plan_files(settings.raw_dir, state.files)
+        plan = plan_files(
+            settings.raw_dir, state.files, settings.recent_write_seconds, settings.settle_seconds
+        )
+        fault_point("files-planned")
         inputs, previous = fingerprint_task(settings, rules)
         run.update(inputs.columns())
         if nothing_new(plan.no_new_files, inputs, previous):
@@ -527,10 +549,12 @@ def pipeline(
         else:
             stage("Membaca berkas baru")
             ingested = ingest(settings, state, plan)
+            fault_point("files-read")
             stage("Validasi baris")
             canonical, issues = validate_rows(
                 ingested.raw_rows, settings.as_of, state.row_decisions
             )
+            fault_point("rows-validated")
             stored_rows, stored_updates, stored_issues = decide_stored_rows(
                 state.rows, state.row_decisions, ingested.plan.replaced
             )
@@ -540,8 +564,10 @@ def pipeline(
             stage("Deduplikasi orang")
             linked = deduplicate_task(canonical, state, ingested.plan.replaced, enrolled)
             linked.old_row_updates = combine_updates(stored_updates, linked.old_row_updates)
+            fault_point("persons-linked")
             stage("Keputusan dan peringkat")
             decisions, verified = score_task(linked.persons, linked.enrolled, rules, settings.as_of)
+            fault_point("candidates-scored")
             stage("Menulis gudang data dan ekspor")
             summary = publish_task(
                 settings, run, ingested, linked.new_rows, issues, linked, decisions, verified,
@@ -549,6 +575,9 @@ def pipeline(
             )  # fmt: skip
         stage("Laporan")
         report = publish_run_report(settings, summary.run_id)
+        fault_point("report-written")
+    summary.notes.extend(recovered)
+    summary.notes.extend(f"{name}: {BUSY_NOTE}" for name in plan.busy)
     if report is not None:
         summary.notes.append(f"Laporan: {report}")
     logger.info(summary.text())
@@ -556,6 +585,7 @@ def pipeline(
 
 
 RUN_STAGES = 7
+BUSY_NOTE = "sedang ditulis atau disalin saat run dimulai; dilewati, dibaca pada run berikutnya"
 NOTHING_NEW = (
     "Tidak ada yang baru sejak run {run_id}: berkas, daftar peserta BPJS, aturan program, "
     "tanggal acuan dan keputusan tinjauan sama. Hasil run itu tetap berlaku."
@@ -595,5 +625,7 @@ def _commit(settings: Settings, write: RunWrite, pending: list[PendingFile]) -> 
         for file in pending:
             file.discard()
         raise
+    fault_point("warehouse-committed")
     for file in pending:
         file.commit()
+        fault_point("export-moved")

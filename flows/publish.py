@@ -35,6 +35,7 @@ import pandas as pd
 import xlsxwriter
 
 from flows.settings import DEFAULT_PROGRAMS_FILE
+from flows.warehouse import connect
 from schemas.programs import Program, ProgramRules, load_rules
 from transforms.reference import REGENCIES
 
@@ -117,6 +118,67 @@ class StaleFile:
 
     def discard(self) -> None:
         """Nothing was written for it."""
+
+
+def temp_path(final: Path) -> Path:
+    """Where an export is written before the warehouse commit: a hidden name beside it."""
+    return final.with_name("." + final.name + ".tmp")
+
+
+def recover_exports(db: Path, export_dir: Path) -> list[str]:
+    """Finish what a run killed between its warehouse commit and moving its files in place left
+    undone, then remove temporary files no run will move: call under the run lock.
+
+    The last run that recorded exports committed their sha256; a temporary file with those
+    bytes is moved into place (and that run's stale lists of the day removed, as it would have).
+    Every other `*.tmp` under the export dir is debris of a run that never committed. Returns
+    notes for the run summary (paths and counts only)."""
+    notes: list[str] = []
+    last = _last_exports(db)
+    moved = 0
+    for path, sha, _, _, _ in last:
+        final, temp = Path(path), temp_path(Path(path))
+        if temp.exists() and _sha256(temp) == sha:
+            os.replace(temp, final)
+            moved += 1
+        elif not final.exists():
+            notes.append(f"berkas ekspor {final} hilang; periksa lalu jalankan ulang")
+    if moved:
+        notes.append(f"{moved} berkas ekspor dari run yang terputus dipindahkan ke tempatnya")
+        recorded = {Path(path) for path, *_ in last}
+        for program, day in {(p, a) for _, _, kind, p, a in last if kind.startswith("bpjs")}:
+            folder = export_dir / "bpjs" / program
+            patterns = (f"verifikasi_{program}_*_{day}.*", f"ringkasan_anggaran_{program}_{day}.*")
+            for old in (old for pattern in patterns for old in folder.glob(pattern)):
+                if old not in recorded and not old.name.endswith(".tmp"):
+                    old.unlink(missing_ok=True)
+    leftovers = sorted(export_dir.rglob("*.tmp")) if export_dir.exists() else []
+    for leftover in leftovers:
+        leftover.unlink(missing_ok=True)
+    if leftovers:
+        notes.append(f"{len(leftovers)} berkas sementara dari run yang terputus dihapus")
+    return notes
+
+
+LAST_EXPORTS = """
+SELECT e.path, e.sha256, e.kind, e.program, strftime(r.as_of, '%Y-%m-%d')
+FROM exports e JOIN runs r USING (run_id)
+WHERE e.run_id = (
+    SELECT e2.run_id FROM exports e2 JOIN runs r2 USING (run_id)
+    ORDER BY r2.finished_at DESC LIMIT 1
+)
+"""
+
+
+def _last_exports(db: Path) -> list[tuple[str, str, str, str, str]]:
+    """(path, sha256, kind, program, as-of) of every file the last run with exports recorded."""
+    if not db.exists():
+        return []
+    with connect(db, read_only=True) as con:
+        tables = con.execute("SELECT table_name FROM duckdb_tables()").fetchall()
+        if not {("exports",), ("runs",)} <= set(tables):
+            return []
+        return con.execute(LAST_EXPORTS).fetchall()
 
 
 def _same_bytes(a: Path, b: Path) -> bool:
@@ -330,7 +392,7 @@ class _Export:
 
     @property
     def temp(self) -> Path:
-        return self.final.with_name("." + self.final.name + ".tmp")
+        return temp_path(self.final)
 
 
 @dataclass

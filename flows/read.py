@@ -27,6 +27,7 @@ from flows.limits import (
     check_html_table,
     check_sheet_extent,
     check_sheet_name,
+    check_workbook,
 )
 
 SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xlsb", ".xls", ".ods", ".csv", ".txt", ".tsv"}
@@ -246,6 +247,7 @@ def iter_sheets(path: Path, limits: ReadLimits | None = None) -> Iterator[Sheet]
         raise FileRejected("FILE_TOO_LARGE", f"{size / 1e6:.0f} MB")
     detected = detect_format(path)
     if detected.kind in ("xlsx", "xlsb", "ods", "xls"):
+        check_workbook(path, detected.data, detected.kind, limits)  # before calamine allocates
         yield from _read_workbook(path, detected.data, limits)
         return
     text = decode_text(path.read_bytes())

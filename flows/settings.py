@@ -36,7 +36,7 @@ class Settings(BaseSettings):
     # A file modified this recently is stat'ed twice, `settle_seconds` apart; if it changed it is
     # still being copied: skipped this run with a note, read by the next run. 0 turns this off.
     recent_write_seconds: float = 10.0
-    settle_seconds: float = 1.0
+    settle_seconds: float = 0.5
     header_search_rows: int = 20
     read_workers: int = 2
     # Below this many bytes to read, worker processes cost more to start than they save.

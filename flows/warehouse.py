@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -12,6 +13,7 @@ import duckdb
 import pandas as pd
 
 from flows.analyst import ensure_reporting_schema
+from flows.faults import fault_point
 
 DDL = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -206,7 +208,13 @@ def connect(db: Path, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnec
     """Open the warehouse (created owner-only on first use) with the schema in place."""
     db.parent.mkdir(parents=True, exist_ok=True)
     created = not db.exists()
-    con = duckdb.connect(str(db), read_only=read_only)
+    try:
+        con = duckdb.connect(str(db), read_only=read_only)
+    except duckdb.IOException as exc:
+        busy = _busy(db, exc)
+        if busy is None:
+            raise
+        raise busy from exc
     try:
         if created:
             os.chmod(db, 0o600)
@@ -216,6 +224,34 @@ def connect(db: Path, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnec
         yield con
     finally:
         con.close()
+
+
+class WarehouseBusy(RuntimeError):
+    """Another program holds the DuckDB file open for writing; nothing was read or changed."""
+
+
+def _busy(db: Path, exc: duckdb.IOException) -> WarehouseBusy | None:
+    """A clear message for DuckDB's lock conflict (another process has the file open)."""
+    message = str(exc)
+    if "could not set lock" not in message.lower():
+        return None
+    holder = re.search(r"held in (.*?) \(PID (\d+)\)", message)
+    who = f"{Path(holder.group(1)).name}, PID {holder.group(2)}" if holder else "proses lain"
+    return WarehouseBusy(
+        f"gudang data {db} sedang dibuka oleh program lain ({who}); tutup program itu "
+        "(mis. notebook, DBeaver, duckdb CLI) lalu jalankan lagi. Gudang data tidak diubah."
+    )
+
+
+@contextmanager
+def owner_only_files() -> Iterator[None]:
+    """Everything a run creates (warehouse, its WAL, exports, feedback, reports, temporary files,
+    folders) readable and writable by the owner only: umask 077 for the duration."""
+    previous = os.umask(0o077)
+    try:
+        yield
+    finally:
+        os.umask(previous)
 
 
 def table_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
@@ -281,6 +317,7 @@ def write_run(con: duckdb.DuckDBPyConnection, write: RunWrite) -> None:
         _insert(con, "source_files", write.source_files)
         _insert(con, "submission_rows", write.submission_rows)
         _insert(con, "row_issues", write.row_issues)
+        fault_point("warehouse-mid-transaction")
         if not write.row_status_updates.empty:
             _apply_status_updates(con, write.row_status_updates)
         _upsert_registry(con, write.registry_added)

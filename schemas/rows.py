@@ -274,11 +274,30 @@ def failing_checks(canonical: pd.DataFrame) -> pd.DataFrame:
                 failed = ~error.check_output.to_numpy(dtype=bool)
                 found.append(pd.DataFrame({"index": frame.index[failed], "check": name}))
             else:
-                unexpected.append(str(error)[:300])
+                unexpected.append(_describe(error))
         if unexpected:
-            raise ValueError(f"canonical rows break the schema: {unexpected[:5]}") from errors
+            raise ValueError(f"canonical rows break the schema: {unexpected[:5]}") from None
     cases = pd.concat(found, ignore_index=True)
     return cases.astype({"index": "int64", "check": "str"})
+
+
+def _describe(error: pa.errors.SchemaError) -> str:
+    """Which check failed on which column, and how often: never the values (NIKs, names)."""
+    check = getattr(error.check, "name", None) or str(error.reason_code)
+    column = getattr(error.schema, "name", None) or "frame"
+    output = error.check_output
+    count = int((~output.to_numpy(dtype=bool)).sum()) if output is not None else "?"
+    return f"{check} on {column}: {count} rows"
+
+
+def validate_verified(verified: pd.DataFrame) -> None:
+    """Validate the verified lists before they are written; the error names checks and counts,
+    never NIKs (it ends up in logs)."""
+    try:
+        VerifiedCandidates.validate(verified, lazy=True)
+    except pa.errors.SchemaErrors as errors:
+        found = [_describe(error) for error in errors.schema_errors]
+        raise ValueError(f"verified lists break the schema: {found[:5]}") from None
 
 
 def _empty_failures() -> pd.DataFrame:

@@ -25,7 +25,11 @@ def _rows() -> pd.DataFrame:
         ("Palaran", 5, {"nik": "64720155088"}),  # NIK_FORMAT: rejected
         ("Palaran", 9, {"nik": "6472015508800011", "no_kk": "6402010101200001"}),  # KK_REGION
         ("Palaran", 10, {"nik": "6472015508800029", "pekerjaan": "Serabutan"}),  # a note
-        ("Sambutan", 4, {"nik": "6472015508800037", "nama": '=HYPERLINK("x")'}),  # formula-like text
+        (
+            "Sambutan",
+            4,
+            {"nik": "6472015508800037", "nama": '=HYPERLINK("x")'},
+        ),  # formula-like text
     ]
     frame = pd.DataFrame(
         [
@@ -120,3 +124,29 @@ def test_same_input_same_bytes_and_a_discarded_write_leaves_nothing(tmp_path):
             file.discard()
         assert not list((tmp_path / run).rglob("*.xlsx*"))
     assert digests[0] == digests[1]
+
+
+def test_earlier_files_are_rewritten_only_when_a_status_changed(tmp_path):
+    from flows.feedback import feedback_inputs
+    from flows.warehouse import connect
+
+    canonical = canonicalise(_rows(), AS_OF)
+    issues = issues_from_checks(canonical, failing_checks(canonical))
+    canonical["status"] = row_status(canonical, issues)
+    db = tmp_path / "w.duckdb"
+    with connect(db) as con:
+        for table, frame in (("submission_rows", canonical), ("row_issues", issues)):
+            columns = [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()]
+            con.register("_frame", frame[[c for c in columns if c in frame]])
+            con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _frame")
+            con.unregister("_frame")
+    nothing_new = canonical.iloc[0:0]
+    keys = {"file_name": ["smd/usulan kesehatan.xlsx"], "sheet": ["Palaran"], "row_number": [9]}
+    same_status = pd.DataFrame({**keys, "status": ["review"], "person_id": [7]})
+    rows, _ = feedback_inputs(db, nothing_new, issues.iloc[0:0], same_status, replaced=[])
+    assert rows.empty  # only the person id moved: nothing to tell the regency
+    decided = pd.DataFrame({**keys, "status": ["accepted"], "person_id": [7]})
+    rows, found = feedback_inputs(db, nothing_new, issues.iloc[0:0], decided, replaced=[])
+    assert len(rows) == 5 and rows.set_index("row_number").loc[9, "status"] == "accepted"
+    assert rows["kk_raw"].notna().all()  # the cells as written come from the warehouse
+    assert set(found["code"]) >= {"NIK_FORMAT", "KK_REGION"}

@@ -18,6 +18,7 @@ from schemas.rows import (
     failing_checks,
     issues_from_checks,
     row_status,
+    validate_verified,
 )
 from transforms.normalise import (
     canonicalise,
@@ -84,8 +85,9 @@ def test_canonical_rows_pass():
 def test_canonical_schema_catches_a_canonicalise_bug():
     frame = canonicalise(raw(nama=["Siti Aminah"]), AS_OF)
     frame["nik"] = pd.array(["6472-0155"], dtype="string[pyarrow]")  # not 16 digits
-    with pytest.raises(ValueError, match="break the schema"):
+    with pytest.raises(ValueError, match="sixteen_digits on nik: 1 rows") as raised:
         failing_checks(frame)
+    assert "6472-0155" not in str(raised.value)
 
 
 def test_every_row_code_has_a_check_a_message_and_a_description():
@@ -234,6 +236,9 @@ def test_verified_candidates_pass():
 def test_verified_candidates_fail(columns):
     with pytest.raises(pa.errors.SchemaErrors):
         VerifiedCandidates.validate(verified(**columns), lazy=True)
+    with pytest.raises(ValueError, match="verified lists break the schema") as raised:
+        validate_verified(verified(**columns))
+    assert "6472015508800" not in str(raised.value)  # no NIK in a message bound for the logs
 
 
 # --- canonical fields ---------------------------------------------------------------------------

@@ -115,11 +115,10 @@ def count_bytes(array: pa.Array, predicate: Callable[[np.ndarray], np.ndarray]) 
     return counts
 
 
-# Bytes that make a row need squashing: control characters and the lead byte of a no-break
-# space (C2 A0) or another Unicode space (E2 80 .., E3 80 80). Double spaces are found apart.
 def _odd_space_byte(data: np.ndarray) -> np.ndarray:
-    # control characters, and any non-ASCII lead byte (C2 A0 is a no-break space; rows with
-    # other non-ASCII text are only checked by the regex, never changed by it)
+    """Bytes that may start whitespace to squash: control characters and non-ASCII lead bytes
+    (C2 A0 is a no-break space; other non-ASCII text only goes through the regex unchanged).
+    Double spaces are found apart."""
     return (data < 0x20) | (data > 0xC1)
 
 
@@ -180,8 +179,6 @@ def to_number(array: pa.Array) -> np.ndarray:
 # --------------------------------------------------------------------------------------------
 # Cells
 # --------------------------------------------------------------------------------------------
-
-NUMBER_TYPES = (float, int)  # what spreadsheet readers give; numpy scalars are rendered as text
 
 # Cell kinds, one int8 code per cell (`cell_kinds`).
 OTHER, TEXT, FLOAT, INT, NONE, DATE = 0, 1, 2, 3, 4, 5
@@ -446,9 +443,9 @@ def nik_numbers(nik: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     return values, present
 
 
-def nik_birth_parts(nik: pd.Series) -> pd.DataFrame:
+def nik_birth_parts(nik: pd.Series, numbers: tuple[np.ndarray, np.ndarray] | None = None):
     """Embedded day (women's +40 removed), month, two-digit year and sex of 16-digit NIKs."""
-    values, present = nik_numbers(nik)
+    values, present = numbers if numbers is not None else nik_numbers(nik)
     day_raw = np.where(present, (values // 10**8) % 100, np.nan)
     month = np.where(present, (values // 10**6) % 100, np.nan)
     yy = np.where(present, (values // 10**4) % 100, np.nan)
@@ -469,7 +466,7 @@ def decode_nik(nik: pd.Series, as_of: date) -> pd.DataFrame:
     Decoded arithmetically from the NIK as an integer (PP KK CC DD MM YY SSSS).
     """
     values, present = nik_numbers(nik)
-    parts = nik_birth_parts(nik)
+    parts = nik_birth_parts(nik, (values, present))
     day_raw, month, day = (parts[c].to_numpy() for c in ("day_raw", "month", "day"))
     day_ok = ((day_raw >= 1) & (day_raw <= 31)) | ((day_raw >= 41) & (day_raw <= 71))
     month_ok = (month >= 1) & (month <= 12)
