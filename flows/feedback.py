@@ -19,11 +19,9 @@ decision applied, a NIK conflict found), so the regency always has the current v
 from __future__ import annotations
 
 import hashlib
-import io
 import multiprocessing
 import os
 import re
-import zipfile
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -41,7 +39,6 @@ from flows.settings import Settings
 from flows.warehouse import connect, read_frame, table_columns
 from schemas.codes import CODE_DESCRIPTIONS, SEVERITY_LABELS
 from transforms.identity import TEXT_DTYPE as TEXT
-from transforms.identity import arrow_text, rows_with
 from transforms.reference import REGENCIES
 
 FEEDBACK_DIR = "umpan_balik"
@@ -254,8 +251,7 @@ def _write_summary(
         ws.write_string(r, 1, line)
 
 
-# Every style a data cell can take: (fill, bold, quote prefix, wrap). xlsxwriter registers
-# them in a marker row, and the xf index each got is read back from its own sheet XML.
+# Every style a data cell can take: (fill, bold, quote prefix, wrap), made once per workbook.
 STYLE_FILLS = [
     None,
     ROW_FILL["rejected"],
@@ -271,29 +267,11 @@ STYLE_KEYS = [
     for quoted in (False, True)
     for wrap in (False, True)
 ]
-_MARKER_ROW = 1  # zero-based: the row after the header
-ZIP_LEVEL = 1  # deflate level: files ~20% larger than level 6, written ~3x faster
-_MARKER_CELL = re.compile(r'<c r="[A-Z]+2"(?: s="(\d+)")?><v>(\d+)</v></c>')
 _ROW_FILL_ID = {"rejected": 1, "review": 2}  # index into STYLE_FILLS; a mark of rank k is 3 + k
 
 
-def _join(*parts: object) -> pa.Array:
-    """Concatenate string arrays and literal strings element-wise (large_string throughout)."""
-    typed = [pa.scalar(p, pa.large_string()) if isinstance(p, str) else p for p in parts]
-    return pc.binary_join_element_wise(*typed, pa.scalar("", pa.large_string()))
-
-
-def _column_letter(index: int) -> str:
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
-
-
 def _start_sheet(ws, formats: _Formats, titles: list[str], n_rows: int) -> None:
-    """Header, widths, frozen panes, filter, and the marker row of every style."""
+    """Header, widths, frozen panes and filter of a data sheet."""
     header = formats.get(fill="#DDEBF7", bold=True, wrap=True)
     for col, title in enumerate(titles):
         ws.write_string(0, col, title, header)
@@ -302,17 +280,6 @@ def _start_sheet(ws, formats: _Formats, titles: list[str], n_rows: int) -> None:
         ws.set_column(col, col, width)
     ws.freeze_panes(1, 2)
     ws.autofilter(0, 0, max(n_rows, 1), len(titles) - 1)
-    for position, (fill, bold, quoted, wrap) in enumerate(STYLE_KEYS):
-        fmt = formats.get(fill=fill, bold=bold, quoted=quoted, wrap=wrap)
-        ws.write_number(_MARKER_ROW, position, position, fmt)
-
-
-def _style_ids(sheet_xml: str) -> np.ndarray:
-    """xf index of every STYLE_KEYS entry, read from the marker row xlsxwriter wrote."""
-    ids = np.zeros(len(STYLE_KEYS), dtype=np.int64)
-    for xf, position in _MARKER_CELL.findall(sheet_xml):
-        ids[int(position)] = int(xf or 0)
-    return ids
 
 
 def _style_index(fill: np.ndarray, bold, quoted, wrap) -> np.ndarray:
@@ -322,62 +289,22 @@ def _style_index(fill: np.ndarray, bold, quoted, wrap) -> np.ndarray:
     ) * 2 + np.asarray(wrap, dtype=np.int64)
 
 
-def _xml_text(values: pa.Array) -> pa.Array:
-    """Text safe inside an XML element: & < > escaped, characters XML cannot hold removed."""
-    text = values
-    special = rows_with(text, lambda b: (b == 0x26) | (b == 0x3C) | (b == 0x3E))
-    if special.any():
-        mask = pa.array(special)
-        escaped = pc.filter(text, mask)
-        for char, entity in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;")):
-            escaped = pc.replace_substring(escaped, char, entity)
-        text = pc.replace_with_mask(text, mask, escaped)
-    bad = rows_with(text, lambda b: (b < 0x20) & (b != 0x09) & (b != 0x0A) & (b != 0x0D))
-    if bad.any():
-        mask = pa.array(bad)
-        fixed = pc.replace_substring_regex(
-            pc.filter(text, mask), r"[\x00-\x08\x0b\x0c\x0e-\x1f]", ""
-        )
-        text = pc.replace_with_mask(text, mask, fixed)
-    return text
+@dataclass
+class _Column:
+    """One sheet column ready to write: texts (None = empty), a style per row, blank-if-filled."""
+
+    values: np.ndarray
+    style: np.ndarray
+    keep_empty: np.ndarray
 
 
-def _cells(
-    letter: str,
-    rows: pa.Array,
-    text: pa.Array,
-    style: np.ndarray,
-    keep_empty: np.ndarray,
-    preserve: bool = False,
-) -> pa.Array:
-    """`<c>` elements of one column: an inline string where there is text, an empty styled
-    cell where the row is filled, nothing otherwise."""
-    s = pa.array(style).cast(pa.large_string())
-    t_open = '<is><t xml:space="preserve">' if preserve else "<is><t>"
-    present = pc.is_valid(text).to_numpy(zero_copy_only=False)
-    nothing = pa.scalar("", pa.large_string())
-    if not present.any() and not keep_empty.any():
-        return pa.array(np.full(len(text), ""), type=pa.large_string())
-    full = _join(
-        f'<c r="{letter}',
-        rows,
-        '" s="',
-        s,
-        f'" t="inlineStr">{t_open}',
-        pc.fill_null(_xml_text(text), nothing),
-        "</t></is></c>",
-    )
-    keep = keep_empty & ~present
-    if not keep.any():
-        return pc.if_else(pa.array(present), full, nothing)
-    empty = _join(f'<c r="{letter}', rows, '" s="', s, '"/>')
-    return pc.if_else(pa.array(present), full, pc.if_else(pa.array(keep), empty, nothing))
+def _text_array(values: pd.Series) -> np.ndarray:
+    return values.astype(object).where(values.notna(), None).to_numpy(dtype=object)
 
 
-def _sheet_rows(part: pd.DataFrame, columns, issues: pd.DataFrame, ids: np.ndarray) -> bytes:
-    """The `<row>` elements of one sheet's data rows as UTF-8, built column by column."""
+def _sheet_columns(part: pd.DataFrame, columns, issues: pd.DataFrame) -> list[_Column]:
+    """Columns B.. of one sheet's data rows with the style of every cell (vectorised)."""
     n = len(part)
-    excel_rows = pa.array(np.arange(2, n + 2)).cast(pa.large_string())
     status = part["status"].to_numpy(dtype=object)
     row_fill = np.zeros(n, dtype=np.int64)
     for name, fill_id in _ROW_FILL_ID.items():
@@ -400,58 +327,52 @@ def _sheet_rows(part: pd.DataFrame, columns, issues: pd.DataFrame, ids: np.ndarr
             ranks[column] = found
     none = np.full(n, -1, dtype=np.int64)
 
-    def style(fill: np.ndarray, bold=False, quoted=False, wrap=False) -> np.ndarray:
-        return ids[_style_index(fill, bold, quoted, wrap)]
-
-    cells = []
-    numbers = pa.array(part["row_number"].astype(np.int64).to_numpy()).cast(pa.large_string())
-    number_style = pa.array(style(row_fill)).cast(pa.large_string())
-    cells.append(_join('<c r="A', excel_rows, '" s="', number_style, '"><v>', numbers, "</v></c>"))
     status_rank = ranks.get(STATUS_COLUMN, none)
     status_fill = np.where(status_rank >= 0, 3 + np.maximum(status_rank, 0), row_fill)
-    names = list(STATUS_LABELS)
-    code_of = pd.Categorical(status, categories=names).codes
-    labels = pc.take(
-        pa.array([STATUS_LABELS[k] for k in names] + [None], pa.large_string()),
-        pa.array(np.where(code_of < 0, len(names), code_of)),
-    )
-    cells.append(_cells("B", excel_rows, labels, style(status_fill), filled))
-    codes = arrow_text(part["codes"].astype(TEXT))
-    reasons = arrow_text(part["reasons"].astype(TEXT))
-    cells.append(_cells("C", excel_rows, codes, style(row_fill), filled))
-    cells.append(
-        _cells("D", excel_rows, reasons, style(row_fill, wrap=True), filled, preserve=True)
-    )
-    for j, (_, values, blamed) in enumerate(columns):
-        text = values
+    labels = pd.Series(status).map(STATUS_LABELS)
+    out = [
+        _Column(_text_array(labels), _style_index(status_fill, False, False, False), filled),
+        _Column(_text_array(part["codes"]), _style_index(row_fill, False, False, False), filled),
+        _Column(_text_array(part["reasons"]), _style_index(row_fill, False, False, True), filled),
+    ]
+    for _, values, blamed in columns:
         rank = ranks.get(blamed, none)
         marked = rank >= 0
         fill = np.where(marked, 3 + rank, row_fill)
-        quoted = pc.fill_null(pc.match_substring_regex(text, FORMULA_PATTERN), False)
-        quoted = quoted.to_numpy(zero_copy_only=False)
-        letter = _column_letter(4 + j)
-        cells.append(_cells(letter, excel_rows, text, style(fill, marked, quoted), filled | marked))
-    row_xml = _join('<row r="', excel_rows, '">', *cells, "</row>")
-    _, offsets, data = row_xml.buffers()  # the rows back to back: the sheetData body
-    bounds = np.frombuffer(offsets, dtype=np.int64)[row_xml.offset : row_xml.offset + n + 1]
-    return data.to_pybytes()[bounds[0] : bounds[-1]] if n else b""
+        quoted = values.astype("string").str.match(FORMULA_PATTERN).fillna(False).to_numpy(bool)
+        out.append(
+            _Column(_text_array(values), _style_index(fill, marked, quoted, False), filled | marked)
+        )
+    return out
+
+
+def _write_sheet_rows(ws, part: pd.DataFrame, columns: list[_Column], styles: list) -> None:
+    """Write the data rows in order (xlsxwriter constant-memory mode streams them to disk)."""
+    numbers = part["row_number"].astype(np.int64).to_numpy()
+    cells = [
+        (c.values, np.take(np.array(styles, dtype=object), c.style), c.keep_empty) for c in columns
+    ]
+    lead_style = cells[1][1]  # the row number takes the row's own fill, like the codes column
+    for r, number in enumerate(numbers.tolist()):
+        row = r + 1
+        ws.write_number(row, 0, number, lead_style[r])
+        for col, (values, style, keep_empty) in enumerate(cells, start=1):
+            value = values[r]
+            if value is not None:
+                ws.write_string(row, col, value, style[r])
+            elif keep_empty[r]:
+                ws.write_blank(row, col, None, style[r])
 
 
 def write_feedback_workbook(
     path: Path, source: SourceFile, rows: pd.DataFrame, issues: pd.DataFrame, as_of: date
 ) -> None:
-    """The feedback workbook of one source file (rows of that file only).
-
-    xlsxwriter writes the workbook (summary sheet, styles, headers, widths, frozen panes,
-    filters) with one marker row of every cell style per data sheet; the data rows are then
-    rendered column by column into that sheet's XML in place of the marker row. xlsxwriter
-    alone costs ~8 us of CPU per cell, which is minutes for a province's million rows.
-    """
-    buffer = io.BytesIO()
+    """The feedback workbook of one source file (rows of that file only), written by xlsxwriter
+    in constant-memory mode; identical input gives identical bytes."""
     workbook = xlsxwriter.Workbook(
-        buffer,
+        str(path),
         {
-            "in_memory": True,
+            "constant_memory": True,
             "strings_to_formulas": False,
             "strings_to_urls": False,
             "strings_to_numbers": False,
@@ -465,6 +386,7 @@ def write_feedback_workbook(
         }
     )
     formats = _Formats(workbook)
+    styles = [formats.get(fill=f, bold=b, quoted=q, wrap=w) for f, b, q, w in STYLE_KEYS]
     _write_summary(workbook.add_worksheet("Ringkasan"), formats, source, rows, issues, as_of)
 
     # Identity columns always; other columns only when a finding in this file blames them.
@@ -487,35 +409,14 @@ def write_feedback_workbook(
     table = table.sort_values([*order, "row_number"], kind="stable")
     titles = LEAD_COLUMNS + [title for title, _, _ in columns]
     taken = {"ringkasan"}
-    parts = []
-    for sheet, part in table.groupby("sheet", sort=False):
-        _start_sheet(
-            workbook.add_worksheet(_sheet_title(str(sheet), taken)), formats, titles, len(part)
-        )
-        parts.append(part)
-    workbook.close()
-
-    last_column = _column_letter(len(titles) - 1)
     issues_by_sheet = dict(tuple(issues.groupby("sheet", sort=False))) if len(issues) else {}
-    with zipfile.ZipFile(buffer) as packed, zipfile.ZipFile(path, "w") as out:
-        for info in packed.infolist():
-            data = packed.read(info.filename)
-            sheet_number = re.fullmatch(r"xl/worksheets/sheet(\d+)\.xml", info.filename)
-            if sheet_number and int(sheet_number.group(1)) >= 2:
-                part = parts[int(sheet_number.group(1)) - 2]
-                part_columns = [(t, arrow_text(v.loc[part.index]), b) for t, v, b in columns]
-                sheet_issues = issues_by_sheet.get(part["sheet"].iloc[0], issues.iloc[0:0])
-                body = _sheet_rows(part, part_columns, sheet_issues, _style_ids(data.decode()))
-                start = data.index(b'<row r="2"')
-                end = data.index(b"</row>", start) + len(b"</row>")
-                dimension = f'<dimension ref="A1:{last_column}{len(part) + 1}"/>'.encode()
-                head = re.sub(rb'<dimension ref="[^"]*"/>', dimension, data[:start], count=1)
-                head = re.sub(rb' spans="[0-9:]+"', f' spans="1:{len(titles)}"'.encode(), head)
-                data = head + body + data[end:]
-            entry = zipfile.ZipInfo(info.filename, date_time=info.date_time)
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            entry.external_attr = info.external_attr
-            out.writestr(entry, data, compresslevel=ZIP_LEVEL)
+    for sheet, part in table.groupby("sheet", sort=False):
+        ws = workbook.add_worksheet(_sheet_title(str(sheet), taken))
+        _start_sheet(ws, formats, titles, len(part))
+        part_columns = [(t, v.loc[part.index], b) for t, v, b in columns]
+        sheet_issues = issues_by_sheet.get(sheet, issues.iloc[0:0])
+        _write_sheet_rows(ws, part, _sheet_columns(part, part_columns, sheet_issues), styles)
+    workbook.close()
     os.chmod(path, 0o600)
 
 
