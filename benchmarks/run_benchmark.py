@@ -20,7 +20,8 @@ For each size N (data rows over 20 xlsx files, 10 regencies x 2 programs, made o
   would (pandas `read_excel` with openpyxl, row-by-row checks over `iterrows` for a faithful
   subset of the rules, a dict for duplicates, openpyxl writes of the lists and feedback).
 
-Each measurement is repeated (`--repeat`, medians reported; `--repeat 3,1` = per size).
+Each measurement is repeated (`--repeat`, medians reported; `--repeat 3,1` = per size); a
+repeat runs all of them in turn, so that on a shared machine they see about the same load.
 Prints one Markdown table (stage, seconds, rows/s, ratio to the floor), the targets of
 issue #8 and the machine; `--out` also writes them to a file. Nothing here runs in CI.
 """
@@ -609,39 +610,39 @@ def machine_lines(cores: int) -> list[str]:
 
 
 def measure_size(args: argparse.Namespace, size: int, repeat: int, cores: int) -> SizeResult:
+    """Every measurement of one size, repeat after repeat: each repeat runs them all in turn, so
+    that the run, the floor and the plain script see the same machine (load) as far as possible."""
     folder = workload(args.cache, size, args.seed)
     paths = submissions(folder / "raw")
     warm_page_cache(paths)
     result = SizeResult(size=size)
     load_before = os.getloadavg()[0]
     env = prefect_env(args.cache)
-    runs = args.cache / "runs" / f"{size}-seed{args.seed}"
+    runs, scratch = args.cache / "runs" / f"{size}-seed{args.seed}", args.cache / "scratch"
     for i in range(repeat):
+        step = f"{size:,} rows, repeat {i + 1}/{repeat}:"
         run_dir = runs / f"run{i + 1}"
         shutil.rmtree(run_dir, ignore_errors=True)
-        log(f"{size:,} rows: tepat run {i + 1}/{repeat} on an empty warehouse ...")
+        log(f"{step} tepat run on an empty warehouse ...")
         first = run_tepat(folder, run_dir, env, "first")
         result.first.append(first)
         log(f"  whole {first.wall:.1f} s, flow {fmt_seconds(first.flow)} s; nothing new ...")
         second = run_tepat(folder, run_dir, env, "second")
         result.second.append(second)
         log(f"  whole {second.wall:.1f} s, flow {fmt_seconds(second.flow)} s")
+        exports = sorted((run_dir / "exports").rglob("*.xlsx"))
+        for procs, n in (("1", 1), ("n", cores)):
+            log(f"{step} floor on {n} process(es): calamine read, xlsxwriter write ...")
+            for what, files in (("read", paths), ("write", exports)):
+                timing = timed_in_processes(what, split_evenly(files, n), scratch, 1)
+                result.floors.setdefault(f"{what} {procs}", []).extend(timing)
+        if size == args.plain_size:
+            log(f"{step} plain script (slow) ...")
+            result.plain.extend(timed_in_processes("plain", [paths], scratch / "plain", 1))
+        if not args.keep:
+            shutil.rmtree(run_dir, ignore_errors=True)
     result.rows = result.first[-1].rows if result.first else size
-    exports = sorted((runs / f"run{repeat}" / "exports").rglob("*.xlsx"))
-    scratch = args.cache / "scratch"
-    for procs, n in (("1", 1), ("n", cores)):
-        log(f"{size:,} rows: floor on {n} process(es): calamine read x{repeat} ...")
-        timings = timed_in_processes("read", split_evenly(paths, n), scratch, repeat)
-        result.floors[f"read {procs}"] = timings
-        log(f"{size:,} rows: floor on {n} process(es): xlsxwriter write x{repeat} ...")
-        timings = timed_in_processes("write", split_evenly(exports, n), scratch, repeat)
-        result.floors[f"write {procs}"] = timings
-    if size == args.plain_size:
-        log(f"{size:,} rows: plain script x{repeat} (slow) ...")
-        result.plain = timed_in_processes("plain", [paths], scratch / "plain", repeat)
     result.load = (load_before, os.getloadavg()[0])
-    if not args.keep:
-        shutil.rmtree(runs, ignore_errors=True)
     return result
 
 

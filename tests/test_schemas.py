@@ -318,3 +318,11 @@ def test_row_hash_follows_the_identity_content_only():
     hashes = frame["row_hash"].tolist()
     assert hashes[0] == hashes[1] != hashes[2]
     assert row_hash(frame).tolist() == hashes  # the same on every call
+
+
+def test_combined_place_and_date_cell_keeps_both_parts():
+    frame = raw(nama=["Siti"]).drop(columns=["tanggal_lahir"])
+    frame["tempat_tanggal_lahir"] = ["Samarinda, 15-08-1980"]
+    canonical = canonicalise(frame, AS_OF)
+    assert canonical["tempat_lahir"].iloc[0] == "Samarinda"
+    assert canonical["tanggal_lahir"].iloc[0] == pd.Timestamp("1980-08-15")

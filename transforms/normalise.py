@@ -36,7 +36,7 @@ from transforms.identity import (
 from transforms.names import name_fields
 from transforms.reference import OCCUPATIONS, SEX_SPELLINGS
 
-TEXT_FIELDS = ("tempat_lahir", "alamat", "rt_rw", "desa", "kecamatan", "no_hp", "fktp")
+TEXT_FIELDS = ("alamat", "rt_rw", "desa", "kecamatan", "no_hp", "fktp")
 KEY_COLUMNS = ("file_name", "sheet", "row_number")
 # Cells that mean "nothing written" in optional numeric fields (not flagged as unreadable).
 PLACEHOLDERS = {"-", "--", "_", ".", "?"}
