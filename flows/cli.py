@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated
@@ -21,6 +23,16 @@ review_app = typer.Typer(no_args_is_help=True, help="Rows and person pairs waiti
 app = typer.Typer(
     add_completion=False, no_args_is_help=True, help="tepat: verify BPJS subsidy candidates."
 )
+
+
+@contextmanager
+def one_line_errors(command: str, *errors: type[BaseException]) -> Iterator[None]:
+    """Expected failures end the command with one line on stderr and exit status 1."""
+    try:
+        yield
+    except errors as exc:
+        typer.echo(f"tepat {command} gagal: {exc}".splitlines()[0], err=True)
+        raise typer.Exit(code=1) from None
 
 
 def _as_of(value: str | None) -> date | None:
@@ -163,12 +175,11 @@ def analyst_copy(
     from flows.analyst import AnalystCopyError, pseudonym_key_path, write_analyst_copy
     from flows.locking import RunAlreadyRunning, run_lock
 
-    try:
-        with run_lock(db, DEFAULTS.lock_wait_seconds, purpose="tepat analyst-copy"):
-            copy = write_analyst_copy(db, out, pseudonym_key_path(db, key_file), overwrite)
-    except (AnalystCopyError, RunAlreadyRunning) as exc:
-        typer.echo(f"tepat analyst-copy gagal: {exc}", err=True)
-        raise typer.Exit(code=1) from None
+    with (
+        one_line_errors("analyst-copy", AnalystCopyError, RunAlreadyRunning),
+        run_lock(db, DEFAULTS.lock_wait_seconds, purpose="tepat analyst-copy"),
+    ):
+        copy = write_analyst_copy(db, out, pseudonym_key_path(db, key_file), overwrite)
     typer.echo(
         f"Salinan analis: {copy.path} ({len(copy.tables)} tabel, {len(copy.views)} view, "
         f"{copy.n_pseudonyms} pseudonim; kunci: {copy.key_path})"
@@ -187,11 +198,8 @@ def review_rows(
     """List rows held for review with their evidence (NIK date/sex vs columns, KK region, ...)."""
     from flows.review_rows import ReviewError, format_review_rows, list_review_rows
 
-    try:
+    with one_line_errors("review rows", ReviewError):
         rows = list_review_rows(db, include_decided=all_rows, regency_code=regency, file_name=file)
-    except ReviewError as exc:
-        typer.echo(f"tepat review rows gagal: {exc}", err=True)
-        raise typer.Exit(code=1) from None
     typer.echo(format_review_rows(rows))
 
 
@@ -209,11 +217,8 @@ def review_decide_row(
     from flows.locking import RunAlreadyRunning
     from flows.review_rows import ReviewError, decide_row
 
-    try:
+    with one_line_errors("review decide-row", ReviewError, RunAlreadyRunning):
         recorded = decide_row(db, file, sheet, row, decision, officer, note)
-    except (ReviewError, RunAlreadyRunning) as exc:
-        typer.echo(f"tepat review decide-row gagal: {exc}", err=True)
-        raise typer.Exit(code=1) from None
     verdict = "diterima" if recorded["decision"] == "accept" else "ditolak"
     typer.echo(
         f"Tercatat: {file} lembar '{sheet}' baris {row} {verdict} oleh {recorded['officer']} "
@@ -231,11 +236,8 @@ def review_pairs(
     """List pairs of persons that may be one person (deduplication was not sure)."""
     from flows.review_pairs import PairReviewError, list_pairs, pairs_text
 
-    try:
+    with one_line_errors("review pairs", PairReviewError):
         pairs = list_pairs(db, status, limit)
-    except PairReviewError as exc:
-        typer.echo(f"tepat review pairs gagal: {exc}", err=True)
-        raise typer.Exit(code=1) from None
     typer.echo(pairs_text(pairs))
 
 
@@ -252,11 +254,8 @@ def review_decide_pair(
     from flows.locking import RunAlreadyRunning
     from flows.review_pairs import PairReviewError, decide_pair
 
-    try:
+    with one_line_errors("review decide-pair", PairReviewError, RunAlreadyRunning):
         recorded = decide_pair(db, person_a, person_b, decision, officer, note)
-    except (PairReviewError, RunAlreadyRunning) as exc:
-        typer.echo(f"tepat review decide-pair gagal: {exc}", err=True)
-        raise typer.Exit(code=1) from None
     verb = "orang yang sama" if decision.strip().lower() == "merge" else "dua orang berbeda"
     typer.echo(
         f"Tercatat: {person_a} dan {person_b} {verb} ({len(recorded)} pasangan), oleh {officer}. "
