@@ -22,7 +22,7 @@ For each size N (data rows over 20 xlsx files, 10 regencies x 2 programs, made o
 
 Each measurement is repeated (`--repeat`, medians reported; `--repeat 3,1` = per size); a
 repeat runs all of them in turn, so that on a shared machine they see about the same load.
-Prints one Markdown table (stage, seconds, rows/s, ratio to the floor), the targets of
+Prints one Markdown table (stage, seconds, CPU, rows/s, ratio to the floor), the targets of
 issue #8 and the machine; `--out` also writes them to a file. Nothing here runs in CI.
 """
 
@@ -652,8 +652,11 @@ def main() -> None:
         "--sizes", default="100000,1000000", help="rows per workload, comma-separated"
     )
     parser.add_argument("--repeat", default="3", help="repeats, one number or one per size")
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--cache", type=Path, default=Path("/tmp/tepat-bench"))
+    parser.add_argument("--seed", type=int, default=1, help="generator seed of the workloads")
+    parser.add_argument(
+        "--cache", type=Path, default=Path("/tmp/tepat-bench"),
+        help="workloads (kept), runs, Prefect's home for the runs",
+    )  # fmt: skip
     parser.add_argument(
         "--plain-size", type=int, default=100_000, help="0 to skip the plain script"
     )

@@ -8,10 +8,11 @@ workbook is checked here first, without trusting what it declares about itself:
 - the central directory: number of entries, declared unpacked size, compression ratio;
 - every entry is inflated once (streamed, capped): the real unpacked size must match the
   declared one and stay under the limit (an entry that lies about its size is refused);
-- every XML entry is scanned for the cell references calamine would place (`r` attributes of
+- every entry is scanned for the cell references calamine would place (`r` attributes of
   `<row>` and `<c>` elements under any namespace prefix, with any quoting, and the cells and
-  rows that have no reference and continue from the one before), giving an upper bound of the
-  grid each sheet would need: rows x columns must stay under `max_cells`.
+  rows that have no reference and continue from the one before; xlsb sheets: the row and
+  column of each record), giving an upper bound of the grid each sheet would need: rows x
+  columns must stay under `max_cells`.
 
 The scan is vectorised (numpy over the inflated bytes), a fraction of calamine's own time.
 Formats whose grid is bounded by the format (xls: 65,536 x 256) or by calamine itself (ods:
@@ -24,6 +25,7 @@ written when a run starts (`still_being_written`).
 
 from __future__ import annotations
 
+import html
 import io
 import re
 import struct
@@ -43,9 +45,6 @@ import pyarrow.compute as pc
 if TYPE_CHECKING:
     from flows.read import ReadLimits
 
-EXCEL_MAX_ROWS = 1_048_576
-EXCEL_MAX_COLUMNS = 16_384
-EXCEL_MAX_CELL_CHARS = 32_767
 # Entries smaller than this are not held to the compression-ratio limit (tiny parts compress well).
 RATIO_GRACE_BYTES = 10 * 1024 * 1024
 INFLATE_CHUNK = 8 * 1024 * 1024
@@ -86,10 +85,13 @@ def check_workbook(path: Path, data: bytes | None, kind: str, limits: ReadLimits
 
 
 def check_zip(handle: IO[bytes], limits: ReadLimits) -> None:
-    """Central-directory limits, then every entry inflated once with its XML scanned for extents."""
+    """Central-directory limits, then every entry inflated once: XML parts scanned for the
+    cells they place, and the binary sheets of an xlsb (`xl/` + a workbook relationship's
+    target, as calamine finds them) for their records."""
     try:
         with zipfile.ZipFile(handle) as archive:
             entries = archive.infolist()
+            binary_sheets = _xlsb_sheet_parts(archive)
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
         raise _refuse("FILE_UNREADABLE", f"arsip zip rusak: {exc}") from exc
     if len(entries) > limits.max_zip_entries:
@@ -114,7 +116,9 @@ def check_zip(handle: IO[bytes], limits: ReadLimits) -> None:
             )
     unpacked = 0
     for entry in entries:
-        scanner = SheetExtent()
+        # Every part, whatever its name or first bytes (calamine skips text before the root
+        # element); an xlsb sheet also as records: calamine picks its reader by file extension.
+        scanners = [SheetExtent()] + ([XlsbExtent()] if entry.filename in binary_sheets else [])
         actual = 0
         for chunk in _inflate(handle, entry):
             actual += len(chunk)
@@ -124,21 +128,45 @@ def check_zip(handle: IO[bytes], limits: ReadLimits) -> None:
                     "FILE_UNREADABLE",
                     f"bagian {entry.filename[:80]} lebih besar dari yang tercatat di arsip",
                 )
-            scanner.feed(chunk)
+            for scanner in scanners:
+                scanner.feed(chunk)
         if actual != entry.file_size:
             raise _refuse("FILE_UNREADABLE", f"bagian {entry.filename[:80]} terpotong atau rusak")
-        rows, columns = scanner.bounds()
-        if columns and rows > limits.max_rows:
-            raise _refuse(
-                "FILE_TOO_LARGE",
-                f"lembar berisi sampai {_number(rows)} baris (batas {_number(limits.max_rows)})",
-            )
-        if rows * columns > limits.max_cells:
-            raise _refuse(
-                "FILE_TOO_LARGE",
-                f"lembar merentang {_number(min(rows, _BEYOND))} baris x "
-                f"{_number(min(columns, _BEYOND))} kolom (batas {_number(limits.max_cells)} sel)",
-            )
+        for scanner in scanners:
+            _check_extent(*scanner.bounds(), limits)
+
+
+def _check_extent(rows: int, columns: int, limits: ReadLimits) -> None:
+    if columns and rows > limits.max_rows:
+        raise _refuse(
+            "FILE_TOO_LARGE",
+            f"lembar berisi sampai {_number(rows)} baris (batas {_number(limits.max_rows)})",
+        )
+    if rows * columns > limits.max_cells:
+        raise _refuse(
+            "FILE_TOO_LARGE",
+            f"lembar merentang {_number(min(rows, _BEYOND))} baris x "
+            f"{_number(min(columns, _BEYOND))} kolom (batas {_number(limits.max_cells)} sel)",
+        )
+
+
+_TARGET = re.compile(rb"""Target\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+
+
+def _xlsb_sheet_parts(archive: zipfile.ZipFile) -> set[str]:
+    """Entries calamine may read as xlsb sheets: `xl/` + every relationship target of the
+    workbook that names an entry (as written, and with XML entities resolved)."""
+    names = set(archive.namelist())
+    rels = "xl/_rels/workbook.bin.rels"
+    if "xl/workbook.bin" not in names or rels not in names:
+        return set()
+    parts = set()
+    for match in _TARGET.finditer(archive.read(rels)):
+        target = (match.group(1) or match.group(2) or b"").decode("utf-8", "replace")
+        for candidate in (target, html.unescape(target)):
+            if f"xl/{candidate}" in names:
+                parts.add(f"xl/{candidate}")
+    return parts
 
 
 _LOCAL_HEADER = struct.Struct("<4sHHHHHIIIHH")
@@ -223,8 +251,6 @@ class SheetExtent:
 
     def __init__(self) -> None:
         self.carry = b""
-        self.started = False
-        self.is_xml = False
         self.max_row = 0
         self.max_column = 0
         self.rows_without_reference = 0
@@ -232,14 +258,12 @@ class SheetExtent:
         self.most_cells_in_a_row = 0
 
     def feed(self, chunk: bytes) -> None:
-        if not self.started:
-            self.started = True
-            self.is_xml = chunk.lstrip(b" \t\r\n\xef\xbb\xbf").startswith(b"<")
-        if not self.is_xml:
-            return
         buffer = self.carry + chunk
         cut = buffer.rfind(b"<")
-        if cut <= 0:
+        if cut < 0:
+            self.carry = b""  # no element starts here: nothing to carry
+            return
+        if cut == 0:  # one element or text still going on
             self.carry = buffer
             if len(self.carry) > MAX_XML_RUN_BYTES:
                 raise _refuse("CELL_TOO_LONG", f"satu isian lebih dari {_size(MAX_XML_RUN_BYTES)}")
@@ -248,7 +272,7 @@ class SheetExtent:
         self._scan(buffer[:cut])
 
     def bounds(self) -> tuple[int, int]:
-        """(rows, columns) the sheet in this entry may span at most; (0, 0) when not XML."""
+        """(rows, columns) the sheet in this entry may span at most (0 when it holds none)."""
         if self.carry:
             self._scan(self.carry)
             self.carry = b""
@@ -363,6 +387,80 @@ def _elements(arr: np.ndarray, tags: np.ndarray, colons: np.ndarray, name: bytes
     elif not len(tags):
         return plain
     return plain + k
+
+
+# xlsb records (MS-XLSB 2.1.4): 0 = BrtRowHdr (row in the first 4 bytes), 1-11 = cells (column
+# in the first 4 bytes). calamine stops reading a sheet at a row above 0x100000.
+_ROW_HEADER, _LAST_CELL_RECORD, _LAST_ROW = 0, 11, 0x100000
+_U32 = struct.Struct("<I")
+
+
+class XlsbExtent:
+    """Upper bound of the grid calamine would allocate for one xlsb sheet part, fed chunk by
+    chunk: the largest row of a row header and the largest column of a cell record.
+
+    calamine reads every record into one reused buffer that only grows, and takes a row or
+    column from its first 4 bytes: a record shorter than that leaves bytes of an earlier one
+    there. So does this scan."""
+
+    def __init__(self) -> None:
+        self.carry = b""
+        self.max_row = -1
+        self.max_column = -1
+        self.ended = False
+        self.head = bytearray(4)  # the first 4 bytes of calamine's buffer
+        self.length = 0  # its length
+
+    def feed(self, chunk: bytes) -> None:
+        if self.ended:
+            return
+        data = self.carry + chunk
+        at, n = 0, len(data)
+        while at < n:
+            start = at
+            record, at = _varint(data, at, 2)
+            size, at = _varint(data, at, 4) if at is not None else (0, None)
+            if at is None or at + size > n:
+                at = start  # the record continues in the next chunk
+                break
+            payload = data[at : at + min(size, 4)]
+            if size > self.length:
+                self.head[:] = payload.ljust(4, b"\0")
+                self.length = size
+            else:
+                self.head[: len(payload)] = payload
+            if record <= _LAST_CELL_RECORD:
+                value = _U32.unpack(self.head)[0]
+                if record == _ROW_HEADER:
+                    if value > _LAST_ROW:
+                        self.ended = True
+                        break
+                    self.max_row = max(self.max_row, value)
+                else:
+                    self.max_column = max(self.max_column, value)
+            at += size
+        self.carry = data[at:] if not self.ended else b""
+
+    def bounds(self) -> tuple[int, int]:
+        """(rows, columns) the sheet may span at most."""
+        if self.max_column < 0:
+            return 0, 0
+        return max(self.max_row, 0) + 1, self.max_column + 1
+
+
+def _varint(data: bytes, at: int, most: int) -> tuple[int, int | None]:
+    """A little-endian base-128 number of at most `most` bytes; (value, next position), or
+    (0, None) when the bytes end first."""
+    value = 0
+    for k in range(most):
+        if at >= len(data):
+            return 0, None
+        byte = data[at]
+        at += 1
+        value |= (byte & 0x7F) << (7 * k)
+        if not byte & 0x80:
+            break
+    return value, at
 
 
 def _contains(sorted_values: np.ndarray, values: np.ndarray) -> np.ndarray:
@@ -504,6 +602,6 @@ def still_being_written(
         except OSError:
             busy.append(BusyFile(path, 0.0))
             continue
-        if (stat.st_size, stat.st_mtime_ns) != before or time.time() - stat.st_mtime < 0:
+        if (stat.st_size, stat.st_mtime_ns) != before:
             busy.append(BusyFile(path, max(time.time() - stat.st_mtime, 0.0)))
     return busy

@@ -292,10 +292,11 @@ class Harness:
     def prepare(cls, work: Path, rows: int, api_url: str | None, seed: int = 7) -> Harness:
         workload = build_workload(work / "input", rows, seed)
         base, clean = Place(work / "base"), Place(work / "clean")
-        for place in (base, clean):
-            place.root.mkdir(parents=True)
-            tepat_run(place, workload.first, workload.reference, api_url)
+        base.root.mkdir(parents=True)
+        tepat_run(base, workload.first, workload.reference, api_url)
         first_files = export_files(base)
+        shutil.copytree(base.root, clean.root, symlinks=True)
+        _rebase_exports(clean, base)
         tepat_run(clean, workload.second, workload.reference, api_url)
         reference = snapshot(clean)
         if reference.problems:
@@ -355,11 +356,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=3000)
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--points", default="all", help="comma list of fault points, or all")
+    parser.add_argument("--points", default="all", help="comma list of fault points, all or none")
     parser.add_argument("--times", default="", help="comma list of seconds to kill after")
     parser.add_argument("--work", type=Path, default=Path("/tmp/tepat_fault_harness"))
     args = parser.parse_args()
-    points = list(FAULT_POINTS) if args.points == "all" else args.points.split(",")
+    points = (
+        list(FAULT_POINTS)
+        if args.points == "all"
+        else [p for p in args.points.split(",") if p and p != "none"]
+    )
     if "export-moved" in points:  # after the first, a middle and a late file
         points[points.index("export-moved") : points.index("export-moved") + 1] = [
             "export-moved:1", "export-moved:5", "export-moved:20",

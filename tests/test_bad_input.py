@@ -13,6 +13,7 @@ import os
 import re
 import shutil
 import stat
+import struct
 import subprocess
 import sys
 import threading
@@ -31,7 +32,7 @@ from msoffcrypto.format.ooxml import OOXMLFile
 from python_calamine import CalamineWorkbook
 
 from flows.ingest import ingest_file
-from flows.limits import SheetExtent, check_zip
+from flows.limits import SheetExtent, check_zip, still_being_written
 from flows.read import FileRejected, ReadLimits, read_sheets
 from flows.settings import Settings
 
@@ -83,13 +84,15 @@ def sheet_xml(body: str, root: str = "worksheet", prefix: str = "") -> bytes:
     return f"<{p}{root} {ns}><{p}sheetData>{body}</{p}sheetData></{p}{root}>".encode()
 
 
-def far_cell_xlsx() -> bytes:
-    """5 KB: a header, one person, and one cell at XFD1048576 (calamine would ask for 550 GB)."""
+def far_cell_xlsx(before_root: bytes = b"") -> bytes:
+    """5 KB: a header, one person, and one cell at XFD1048576 (calamine would ask for 550 GB);
+    `before_root`: text before the root element, which calamine skips."""
     body = (
         '<row r="1"><c r="A1" t="inlineStr"><is><t>NIK</t></is></c></row>'
         '<row r="1048576"><c r="XFD1048576" t="inlineStr"><is><t>x</t></is></c></row>'
     )
-    return replace_parts(xlsx_bytes(), {"xl/worksheets/sheet1.xml": sheet_xml(body)})
+    sheet = before_root + sheet_xml(body)
+    return replace_parts(xlsx_bytes(), {"xl/worksheets/sheet1.xml": sheet})
 
 
 def bottom_cell_xlsx(rows: list[list]) -> bytes:
@@ -230,9 +233,10 @@ def read_in_child(path: Path) -> tuple[int, str]:
     return done.returncode, done.stdout + done.stderr[-500:]
 
 
-def test_one_cell_at_xfd1048576_is_refused_not_allocated(tmp_path):
+@pytest.mark.parametrize("before_root", [b"", b"teks sembarang "])
+def test_one_cell_at_xfd1048576_is_refused_not_allocated(tmp_path, before_root):
     path = tmp_path / "jauh.xlsx"
-    path.write_bytes(far_cell_xlsx())
+    path.write_bytes(far_cell_xlsx(before_root))
     assert path.stat().st_size < 10_000
     code, out = read_in_child(path)
     assert code == 0, out  # without the check: "memory allocation of 549755813888 bytes failed"
@@ -357,6 +361,79 @@ def test_encrypted_zip_entries_and_odd_compression_are_refused(tmp_path):
     with lzma.open("rb") as handle, pytest.raises(FileRejected) as caught:
         check_zip(handle, ReadLimits())
     assert caught.value.code == "FILE_UNSUPPORTED"
+
+
+# --------------------------------------------------------------------------- xlsb
+
+
+def _record(kind: int, payload: bytes = b"") -> bytes:
+    """One xlsb record: type and size as base-128 numbers, then the payload (MS-XLSB 2.1.4)."""
+
+    def base128(value: int) -> bytes:
+        out = bytearray()
+        while True:
+            out.append((value & 0x7F) | (0x80 if value > 0x7F else 0))
+            value >>= 7
+            if not value:
+                return bytes(out)
+
+    return base128(kind) + base128(len(payload)) + payload
+
+
+def _row(row: int) -> bytes:
+    return _record(0, struct.pack("<IIHHBBI", row, 0, 300, 0, 0, 0, 0))
+
+
+def _number(column: int, value: float) -> bytes:
+    return _record(5, struct.pack("<IId", column, 0, value))  # BrtCellReal
+
+
+def xlsb_bytes(body: bytes) -> bytes:
+    """A minimal xlsb with one sheet `Data` whose sheet-data records are `body`."""
+    name = struct.pack("<I", 4) + "rId1".encode("utf-16-le")
+    title = struct.pack("<I", 4) + "Data".encode("utf-16-le")
+    workbook = _record(131) + _record(143) + _record(156, struct.pack("<II", 0, 1) + name + title)
+    workbook += _record(144) + _record(132)
+    sheet = _record(129) + _record(148, bytes(16)) + _record(145) + body + _record(146)
+    rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr(
+            "_rels/.rels",
+            f'<Relationships><Relationship Id="rId1" Type="{rel}/officeDocument" '
+            'Target="xl/workbook.bin"/></Relationships>',
+        )
+        archive.writestr("xl/workbook.bin", workbook)
+        archive.writestr(
+            "xl/_rels/workbook.bin.rels",
+            f'<Relationships><Relationship Id="rId1" Type="{rel}/worksheet" '
+            'Target="worksheets/sheet1.bin"/></Relationships>',
+        )
+        archive.writestr("xl/worksheets/sheet1.bin", sheet + _record(130))
+    return out.getvalue()
+
+
+def test_an_xlsb_is_read_and_one_far_away_cell_is_refused(tmp_path):
+    small = tmp_path / "kecil.xlsb"
+    small.write_bytes(
+        xlsb_bytes(_row(0) + _number(0, 1.0) + _number(1, 2.0) + _row(1) + _number(0, 3))
+    )
+    assert read_sheets(small)[0].grid.shape == (2, 2)
+    far = tmp_path / "jauh.xlsb"
+    far.write_bytes(xlsb_bytes(_row(0) + _number(0, 1.0) + _row(1_048_575) + _number(16_383, 2)))
+    code, out = read_in_child(far)
+    assert code == 0 and "REFUSED FILE_TOO_LARGE" in out, out
+
+
+def test_an_xlsb_cell_taking_its_column_from_an_earlier_record_is_refused(tmp_path):
+    """calamine reuses one record buffer: a cell record of 0 bytes reads the column an
+    ignored record (type 12) left in it."""
+    stale = _record(12, struct.pack("<IId", 16_383, 0, 2.0)) + _record(5)
+    path = tmp_path / "basi.xlsb"
+    path.write_bytes(xlsb_bytes(_row(0) + _number(0, 1.0) + _row(1_048_575) + stale))
+    code, out = read_in_child(path)
+    assert code == 0 and "REFUSED FILE_TOO_LARGE" in out and "16.384 kolom" in out, out
 
 
 # --------------------------------------------------------------------------- text and HTML
@@ -754,6 +831,33 @@ def test_no_nik_or_name_in_logs_or_prefect_artifacts(hostile):
 
 
 # --------------------------------------------------------------------------- a file being copied
+
+
+def test_only_a_file_that_changes_while_looked_at_counts_as_still_being_written(tmp_path):
+    steady, future, old, growing = (tmp_path / f"{n}.csv" for n in ("a", "b", "c", "d"))
+    for path in (steady, future, old, growing):
+        path.write_text("NIK;NAMA\n")
+    now = time.time()
+    os.utime(future, (now + 3600, now + 3600))  # a share whose clock runs ahead
+    os.utime(old, (now - 3600, now - 3600))
+    stop = threading.Event()
+
+    def append() -> None:
+        with growing.open("a") as handle:
+            while not stop.is_set():
+                handle.write("6472015508800003;SITI\n")
+                handle.flush()
+                time.sleep(0.02)
+
+    writer = threading.Thread(target=append)
+    writer.start()
+    try:
+        busy = still_being_written([steady, future, old, growing], 10, 0.3)
+    finally:
+        stop.set()
+        writer.join()
+    assert [b.path for b in busy] == [growing]
+    assert still_being_written([old], 10, 30) == []  # nothing recent: no waiting at all
 
 
 @pytest.mark.slow
