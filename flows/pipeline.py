@@ -554,6 +554,7 @@ def pipeline(
             canonical, issues = validate_rows(
                 ingested.raw_rows, settings.as_of, state.row_decisions
             )
+            ingested = replace(ingested, raw_rows=ingested.raw_rows.iloc[0:0])  # free raw cells
             fault_point("rows-validated")
             stored_rows, stored_updates, stored_issues = decide_stored_rows(
                 state.rows, state.row_decisions, ingested.plan.replaced
