@@ -1,6 +1,7 @@
 """How fast the ingest stage reads xlsx submissions, against python-calamine alone (run by hand).
 
     /work/venv/bin/python benchmarks/read_speed.py [--rows 1000000] [--dir /tmp/tepat_read_bench]
+        [--single]
 
 Writes the demo workload once (xlsx only, ~20 files of ~50,000 rows) unless it is there, warms
 the page cache, then times, in the same run and on the same files:
@@ -10,7 +11,8 @@ the page cache, then times, in the same run and on the same files:
   regency/program, text columns to Arrow), wall and CPU time;
 - both cores: calamine alone in a spawn pool of N processes, and the ingest stage as the flow
   runs it (`reading_pool` + `ingest_with` from threads, pool start-up included), each twice
-  in the order A B B A, the faster of each pair reported.
+  in the order A B B A, the faster of each pair reported (left out with `--single`, which
+  keeps the run to one core: compare CPU seconds on a shared machine).
 """
 
 from __future__ import annotations
@@ -87,6 +89,9 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--dir", type=Path, default=Path("/tmp/tepat_read_bench"))
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--single", action="store_true", help="only the one-process comparison (CPU seconds)"
+    )
     args = parser.parse_args()
 
     if not args.dir.is_dir():
@@ -119,7 +124,7 @@ def main() -> None:
     # Both cores: the ingest stage's pool against calamine in the same kind of pool, twice
     # each in the order A B B A; the faster of each pair counts.
     parallel: dict[str, list[float]] = {"calamine": [], "ingest": []}
-    for label in ("calamine", "ingest", "ingest", "calamine"):
+    for label in () if args.single else ("calamine", "ingest", "ingest", "calamine"):
         if label == "calamine":
             wall, _ = time_calamine(paths, args.workers)
         else:
@@ -131,7 +136,7 @@ def main() -> None:
         print(
             f"  1 process, {label:<10} {wall:7.2f} s wall {rows / wall:>9,.0f} rows/s {cpu:7.2f} s CPU"
         )
-    for label, walls in parallel.items():
+    for label, walls in parallel.items() if not args.single else ():
         wall = min(walls)
         print(
             f"  {args.workers} processes, {label:<9} {wall:7.2f} s wall {rows / wall:>9,.0f} rows/s"
@@ -140,6 +145,8 @@ def main() -> None:
     print(
         f"  1 process: ingest / calamine = {ing[0] / cal[0]:.2f} (wall), {ing[1] / cal[1]:.2f} (CPU)"
     )
+    if args.single:
+        return
     best_ingest = min(parallel["ingest"])
     print(
         f"  ingest stage on {args.workers} processes / calamine alone on 1 process = "

@@ -19,12 +19,10 @@ decision applied, a NIK conflict found), so the regency always has the current v
 from __future__ import annotations
 
 import hashlib
-import multiprocessing
 import os
 import re
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -32,9 +30,9 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-import xlsxwriter
+import rvgsrust_xlsxwriter as rxw
 
-from flows.publish import PendingFile
+from flows.publish import PendingFile, settle_temp, writing_pool
 from flows.settings import Settings
 from flows.warehouse import connect, read_frame, table_columns
 from schemas.codes import CODE_DESCRIPTIONS, SEVERITY_LABELS
@@ -158,25 +156,25 @@ def _reasons(issues: pd.DataFrame) -> pd.DataFrame:
 
 
 class _Formats:
-    """xlsxwriter formats made once per workbook and combination (fill, bold, wrap, quote)."""
+    """Cell formats made once per workbook and combination (fill, bold, wrap, quote)."""
 
-    def __init__(self, workbook: xlsxwriter.Workbook) -> None:
+    def __init__(self, workbook: rxw.Workbook) -> None:
         self.workbook = workbook
         self.cache: dict[tuple, object] = {}
 
     def get(self, fill: str | None = None, bold: bool = False, quoted: bool = False, wrap=False):
         key = (fill, bold, quoted, wrap)
         if key not in self.cache:
-            spec: dict[str, object] = {"valign": "top"}
+            made = self.workbook.add_format().set_vertical_align("top")
             if fill:
-                spec.update(bg_color=fill, pattern=1)
+                made.set_background_color(fill).set_pattern("solid")
             if bold:
-                spec["bold"] = True
+                made.set_bold()
             if quoted:
-                spec["quote_prefix"] = True
+                made.set_quote_prefix()
             if wrap:
-                spec["text_wrap"] = True
-            self.cache[key] = self.workbook.add_format(spec)
+                made.set_text_wrap()
+            self.cache[key] = made
         return self.cache[key]
 
 
@@ -186,11 +184,9 @@ def _write_summary(
     bold = formats.get(bold=True)
     header = formats.get(fill="#DDEBF7", bold=True)
     regency = REGENCIES.get(source.regency_code)
-    ws.set_column(0, 0, 28)
-    ws.set_column(1, 1, 14)
-    ws.set_column(2, 2, 70)
-    ws.set_column(3, 3, 14)
-    ws.write_string(0, 0, "Umpan balik verifikasi calon peserta BPJS", bold)
+    for col, width in enumerate((28, 14, 70, 14)):
+        ws.set_column_width(col, width)
+    ws.write(0, 0, "Umpan balik verifikasi calon peserta BPJS", bold)
     facts = [
         ("Berkas", source.file_name),
         ("Kabupaten/Kota", f"{regency.full_name if regency else ''} ({source.regency_code})"),
@@ -199,25 +195,25 @@ def _write_summary(
     ]
     r = 2
     for label, value in facts:
-        ws.write_string(r, 0, label, bold)
-        ws.write_string(r, 1, value)
+        ws.write(r, 0, label, bold)
+        ws.write(r, 1, value)
         r += 1
-    ws.write_string(r, 0, "Jumlah baris data", bold)
-    ws.write_number(r, 1, len(rows))
+    ws.write(r, 0, "Jumlah baris data", bold)
+    ws.write(r, 1, len(rows))
     r += 1
 
     r += 1
-    ws.write_string(r, 0, "Status", header)
-    ws.write_string(r, 1, "Jumlah baris", header)
+    ws.write(r, 0, "Status", header)
+    ws.write(r, 1, "Jumlah baris", header)
     counts = rows["status"].value_counts()
     for status, label in STATUS_LABELS.items():
         r += 1
-        ws.write_string(r, 0, label, formats.get(fill=ROW_FILL.get(status)))
-        ws.write_number(r, 1, int(counts.get(status, 0)))
+        ws.write(r, 0, label, formats.get(fill=ROW_FILL.get(status)))
+        ws.write(r, 1, int(counts.get(status, 0)))
 
     r += 2
     for col, title in enumerate(["Kode", "Tingkat", "Keterangan", "Jumlah baris"]):
-        ws.write_string(r, col, title, header)
+        ws.write(r, col, title, header)
     if len(issues):
         per_code = (
             issues.drop_duplicates(["sheet", "row_number", "code"])
@@ -229,26 +225,26 @@ def _write_summary(
         per_code = per_code.sort_values(["rank", "n", "code"], ascending=[False, False, True])
         for code, severity, n in per_code[["code", "severity", "n"]].itertuples(index=False):
             r += 1
-            ws.write_string(r, 0, code)
-            ws.write_string(r, 1, SEVERITY_LABELS.get(severity, severity))
-            ws.write_string(r, 2, CODE_DESCRIPTIONS.get(code, code))
-            ws.write_number(r, 3, int(n))
+            ws.write(r, 0, code)
+            ws.write(r, 1, SEVERITY_LABELS.get(severity, severity))
+            ws.write(r, 2, CODE_DESCRIPTIONS.get(code, code))
+            ws.write(r, 3, int(n))
     else:
         r += 1
-        ws.write_string(r, 0, "Tidak ada temuan.")
+        ws.write(r, 0, "Tidak ada temuan.")
 
     r += 2
-    ws.write_string(r, 0, "Arti warna", header)
+    ws.write(r, 0, "Arti warna", header)
     for fill, meaning in LEGEND:
         r += 1
-        ws.write_blank(r, 0, None, formats.get(fill=fill))
-        ws.write_string(r, 1, meaning)
+        ws.write(r, 0, None, formats.get(fill=fill))
+        ws.write(r, 1, meaning)
     r += 2
-    ws.write_string(r, 0, "Yang perlu dilakukan", header)
+    ws.write(r, 0, "Yang perlu dilakukan", header)
     for line in INSTRUCTIONS:
         r += 1
-        ws.write_string(r, 0, "•")
-        ws.write_string(r, 1, line)
+        ws.write(r, 0, "•")
+        ws.write(r, 1, line)
 
 
 # Every style a data cell can take: (fill, bold, quote prefix, wrap), made once per workbook.
@@ -273,11 +269,10 @@ _ROW_FILL_ID = {"rejected": 1, "review": 2}  # index into STYLE_FILLS; a mark of
 def _start_sheet(ws, formats: _Formats, titles: list[str], n_rows: int) -> None:
     """Header, widths, frozen panes and filter of a data sheet."""
     header = formats.get(fill="#DDEBF7", bold=True, wrap=True)
-    for col, title in enumerate(titles):
-        ws.write_string(0, col, title, header)
+    ws.write_row(0, 0, list(titles), header)
     widths = [8, 11, 24, 70] + [22 if t in ("Nama", "NIK", "No KK") else 16 for t in titles[4:]]
     for col, width in enumerate(widths):
-        ws.set_column(col, col, width)
+        ws.set_column_width(col, width)
     ws.freeze_panes(1, 2)
     ws.autofilter(0, 0, max(n_rows, 1), len(titles) - 1)
 
@@ -346,48 +341,61 @@ def _sheet_columns(part: pd.DataFrame, columns, issues: pd.DataFrame) -> list[_C
     return out
 
 
-def _write_sheet_rows(ws, part: pd.DataFrame, columns: list[_Column], styles: list) -> None:
-    """Write the data rows in order (xlsxwriter constant-memory mode streams them to disk)."""
+PLAIN_STYLE = 0  # STYLE_KEYS[0]: no fill, not bold, not quoted, not wrapped
+PLAIN_WRAPPED_STYLE = 1  # the same, wrapped (the reasons column)
+REASONS = 2  # position of the reasons among the columns after the row number
+
+
+def _write_sheet_rows(
+    ws, part: pd.DataFrame, columns: list[_Column], styles: list, titles: list[str]
+) -> None:
+    """Write the data rows in order, streamed to disk: runs of rows with no colour, mark or
+    quoted cell go over as Arrow columns in one call, any other row cell by cell."""
     numbers = part["row_number"].astype(np.int64).to_numpy()
-    cells = [
-        (c.values, np.take(np.array(styles, dtype=object), c.style), c.keep_empty) for c in columns
+    matrix = np.column_stack([c.style for c in columns])
+    plain = (np.delete(matrix, REASONS, axis=1) == PLAIN_STYLE).all(axis=1) & (
+        matrix[:, REASONS] == PLAIN_WRAPPED_STYLE
+    )
+    table = pa.table(
+        [pa.array(numbers), *(pa.array(c.values, type=pa.large_string()) for c in columns)],
+        names=titles,
+    )
+    plain_formats = {title: styles[PLAIN_STYLE] for title in titles}
+    plain_formats[titles[REASONS + 1]] = styles[PLAIN_WRAPPED_STYLE]
+    own = np.flatnonzero(~plain)
+    style_of = np.array(styles, dtype=object)
+    own_cells = [
+        (c.values[own].tolist(), style_of[c.style[own]].tolist(), c.keep_empty[own].tolist())
+        for c in columns
     ]
-    lead_style = cells[1][1]  # the row number takes the row's own fill, like the codes column
-    for r, number in enumerate(numbers.tolist()):
-        row = r + 1
-        ws.write_number(row, 0, number, lead_style[r])
-        for col, (values, style, keep_empty) in enumerate(cells, start=1):
-            value = values[r]
-            if value is not None:
-                ws.write_string(row, col, value, style[r])
-            elif keep_empty[r]:
-                ws.write_blank(row, col, None, style[r])
+    lead_style = own_cells[1][1]  # the row number takes the row's own fill, like the codes
+    write = ws.write
+    start = 0
+    for i, r in enumerate([*own.tolist(), len(numbers)]):
+        if r > start:
+            ws.write_dataframe(
+                start + 1, 0, table.slice(start, r - start), write_header=False,
+                column_formats=plain_formats,
+            )  # fmt: skip
+        if r < len(numbers):
+            write(r + 1, 0, int(numbers[r]), lead_style[i])
+            for col, (values, style, keep_empty) in enumerate(own_cells, start=1):
+                if values[i] is not None or keep_empty[i]:
+                    write(r + 1, col, values[i], style[i])
+        start = r + 1
 
 
 def write_feedback_workbook(
     path: Path, source: SourceFile, rows: pd.DataFrame, issues: pd.DataFrame, as_of: date
 ) -> None:
-    """The feedback workbook of one source file (rows of that file only), written by xlsxwriter
-    in constant-memory mode; identical input gives identical bytes."""
-    workbook = xlsxwriter.Workbook(
-        str(path),
-        {
-            "constant_memory": True,
-            "strings_to_formulas": False,
-            "strings_to_urls": False,
-            "strings_to_numbers": False,
-        },
-    )
-    workbook.set_properties(
-        {
-            "created": datetime(as_of.year, as_of.month, as_of.day),
-            "author": "tepat",
-            "title": f"Umpan balik {source.file_name}",
-        }
-    )
+    """The feedback workbook of one source file (rows of that file only), rows streamed to disk
+    by rust_xlsxwriter; identical input gives identical content (`publish.content_digest`)."""
+    workbook = rxw.Workbook(str(path))
+    workbook.set_properties(title=f"Umpan balik {source.file_name}", author="tepat")
     formats = _Formats(workbook)
     styles = [formats.get(fill=f, bold=b, quoted=q, wrap=w) for f, b, q, w in STYLE_KEYS]
-    _write_summary(workbook.add_worksheet("Ringkasan"), formats, source, rows, issues, as_of)
+    summary = workbook.add_worksheet("Ringkasan", constant_memory=True)
+    _write_summary(summary, formats, source, rows, issues, as_of)
 
     # Identity columns always; other columns only when a finding in this file blames them.
     blamed_here = set(issues["column_name"]) if len(issues) else set()
@@ -411,32 +419,43 @@ def write_feedback_workbook(
     taken = {"ringkasan"}
     issues_by_sheet = dict(tuple(issues.groupby("sheet", sort=False))) if len(issues) else {}
     for sheet, part in table.groupby("sheet", sort=False):
-        ws = workbook.add_worksheet(_sheet_title(str(sheet), taken))
+        ws = workbook.add_worksheet(_sheet_title(str(sheet), taken), constant_memory=True)
         _start_sheet(ws, formats, titles, len(part))
         part_columns = [(t, v.loc[part.index], b) for t, v, b in columns]
         sheet_issues = issues_by_sheet.get(sheet, issues.iloc[0:0])
-        _write_sheet_rows(ws, part, _sheet_columns(part, part_columns, sheet_issues), styles)
+        columns_here = _sheet_columns(part, part_columns, sheet_issues)
+        _write_sheet_rows(ws, part, columns_here, styles, titles)
     workbook.close()
     os.chmod(path, 0o600)
 
 
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-# Rows above which the workbooks are written by worker processes (starting them costs ~1 s).
-PARALLEL_MIN_ROWS = 200_000
-# Columns a workbook needs from the rows (the rest is not sent to worker processes).
+# Rows above which the workbooks are written side by side on `writing_pool` threads.
+PARALLEL_MIN_ROWS = 20_000
+# Columns a workbook needs from the rows.
 WORKBOOK_COLUMNS = ["sheet", "sheet_order", "row_number", "status"] + [
     source for _, sources, _ in DATA_COLUMNS for source in sources
 ]
 
 
-def _write_one(job: tuple[Path, SourceFile, pd.DataFrame, pd.DataFrame, date]) -> str:
-    """Write one workbook (in this or a worker process); its sha256."""
-    temp, source, rows, issues, as_of = job
-    write_feedback_workbook(temp, source, rows, issues, as_of)
-    return _sha256(temp)
+@dataclass
+class _Workbook:
+    """One feedback workbook to write: the file's rows are sliced from `rows` only when it is
+    written, so that a province's rows are never held twice."""
+
+    temp: Path
+    final: Path
+    source: SourceFile
+    rows: pd.DataFrame
+    positions: np.ndarray
+    issues: pd.DataFrame
+    as_of: date
+
+    def write(self) -> tuple[str, bool]:
+        """Write it (on this or a writing thread); `settle_temp` against the file in place."""
+        columns = [c for c in WORKBOOK_COLUMNS if c in self.rows]
+        file_rows = self.rows.iloc[self.positions][columns]
+        write_feedback_workbook(self.temp, self.source, file_rows, self.issues, self.as_of)
+        return settle_temp(self.temp, self.final)
 
 
 def write_feedback(
@@ -450,50 +469,47 @@ def write_feedback(
 ) -> tuple[pd.DataFrame, list[PendingFile]]:
     """One workbook per source file under temporary names; `exports` records for them.
 
-    xlsxwriter costs ~8 us of CPU per cell, so with many rows the files are written by
-    `workers` processes at once.
+    With many rows the files are written by `workers` threads at once.
     """
-    rows_by_file = dict(tuple(rows.groupby("file_name", sort=False))) if len(rows) else {}
+    positions = rows.groupby("file_name", sort=False).indices if len(rows) else {}
     issues_by_file = dict(tuple(issues.groupby("file_name", sort=False))) if len(issues) else {}
     empty_issues = issues.iloc[0:0]
-    jobs, finals = [], []
+    jobs = []
     for source in sorted(sources, key=lambda s: s.file_name):
-        file_rows = rows_by_file.get(source.file_name)
-        if file_rows is None or file_rows.empty:
+        if not len(positions.get(source.file_name, ())):
             continue
         final = feedback_path(export_dir, source)
         final.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         temp = final.with_name("." + final.name + ".tmp")
-        narrow = file_rows[[c for c in WORKBOOK_COLUMNS if c in file_rows]]
         file_issues = issues_by_file.get(source.file_name, empty_issues)
-        jobs.append((temp, source, narrow, file_issues, as_of))
-        finals.append(final)
+        jobs.append(
+            _Workbook(temp, final, source, rows, positions[source.file_name], file_issues, as_of)
+        )
     try:
         if workers > 1 and len(jobs) > 1 and len(rows) >= PARALLEL_MIN_ROWS:
-            # spawn, not fork: the flow process runs threads (Prefect)
-            context = multiprocessing.get_context("spawn")
-            with ProcessPoolExecutor(min(workers, len(jobs)), mp_context=context) as pool:
-                digests = list(pool.map(_write_one, jobs))
+            with writing_pool(min(workers, len(jobs))) as pool:
+                settled = list(pool.map(_Workbook.write, jobs))
         else:
-            digests = [_write_one(job) for job in jobs]
+            settled = [job.write() for job in jobs]
     except BaseException:
         for job in jobs:
-            job[0].unlink(missing_ok=True)
+            job.temp.unlink(missing_ok=True)
         raise
     pending = [
-        PendingFile(temp=job[0], final=final) for job, final in zip(jobs, finals, strict=True)
+        PendingFile(job.temp, job.final, unchanged)
+        for job, (_, unchanged) in zip(jobs, settled, strict=True)
     ]
     records = [
         {
             "run_id": run_id,
-            "program": source.program,
-            "regency_code": source.regency_code,
+            "program": job.source.program,
+            "regency_code": job.source.regency_code,
             "kind": "umpan_balik",
-            "path": final.as_posix(),
-            "n_rows": len(job_rows),
+            "path": job.final.as_posix(),
+            "n_rows": len(job.positions),
             "sha256": digest,
         }
-        for (_, source, job_rows, _, _), final, digest in zip(jobs, finals, digests, strict=True)
+        for job, (digest, _) in zip(jobs, settled, strict=True)
     ]
     return pd.DataFrame(records), pending
 
@@ -538,8 +554,8 @@ def feedback_inputs(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Rows and issues for the feedback of this run: the files loaded now, plus earlier files
     whose rows changed status (their stored rows with the new statuses and this run's issues)."""
-    new_files = set(new_rows["file_name"]) if len(new_rows) else set()
-    changed = set(row_updates["file_name"]) if len(row_updates) else set()
+    new_files = set(new_rows["file_name"].unique()) if len(new_rows) else set()
+    changed = set(row_updates["file_name"].unique()) if len(row_updates) else set()
     earlier = sorted(changed - new_files - set(replaced))
     frames, issue_frames = [new_rows], [issues]
     if earlier and db.exists():
@@ -556,11 +572,11 @@ def feedback_inputs(
             keyed = keyed.loc[keyed.index.get_level_values("file_name").isin(set(moved))]
             frames.append(keyed.reset_index())
             issue_frames.append(old_issues.loc[old_issues["file_name"].isin(set(moved))])
-    rows = (
-        pd.concat([f for f in frames if len(f)], ignore_index=True)
-        if any(len(f) for f in frames)
-        else pd.DataFrame()
-    )
+    present = [f for f in frames if len(f)]
+    if len(present) > 1:
+        rows = pd.concat(present, ignore_index=True)
+    else:  # this run's rows alone (the usual case): used as they are, not copied
+        rows = present[0] if present else pd.DataFrame()
     all_issues = (
         pd.concat([f for f in issue_frames if len(f)], ignore_index=True)
         if any(len(f) for f in issue_frames)

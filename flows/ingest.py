@@ -118,7 +118,8 @@ def _ingest(path: Path, record: dict[str, object], settings: Settings) -> Ingest
     if rows.empty:
         record["n_skipped"] = n_skipped
         return _rejected(record, "FILE_EMPTY", "; ".join(notes))
-    rows = compact_text_columns(rows)  # columns that were text in some sheets, empty in others
+    if len(tables) > 1:  # columns that were text in some sheets, empty in others
+        rows = compact_text_columns(rows)
     check_cell_sizes(rows, settings.max_cell_chars)
     rows.insert(0, "file_name", record["file_name"])
     rows["regency_code"] = attribution.regency_code
@@ -137,13 +138,24 @@ def compact_text_columns(rows: pd.DataFrame) -> pd.DataFrame:
     """Columns holding only text become pandas' Arrow-backed `str`: half the memory, and ten
     times cheaper to hand from a reading process back to the flow. Mixed columns (a NIK column
     with numbers and text) stay `object`, so a number is still known to have been a number."""
-    for column in rows.columns[rows.dtypes.eq(object)]:
-        try:  # Arrow refuses anything but text (and missing values): that is the type check
-            text = pa.array(rows[column].to_numpy(), type=pa.large_string(), from_pandas=True)
-        except (pa.ArrowTypeError, pa.ArrowInvalid):
-            continue
-        rows[column] = pd.Series(ArrowStringArray(text, dtype=TEXT_DTYPE), index=rows.index)
-    return rows
+    columns: dict[object, object] = {}
+    changed = False
+    for column in rows.columns:
+        values = rows[column]
+        if values.dtype == object:
+            try:  # Arrow refuses anything but text (and missing values): that is the type check
+                text = pa.array(values.to_numpy(), type=pa.large_string(), from_pandas=True)
+            except (pa.ArrowTypeError, pa.ArrowInvalid):
+                pass
+            else:
+                columns[column] = ArrowStringArray(text, dtype=TEXT_DTYPE)
+                changed = True
+                continue
+        columns[column] = values.to_numpy() if isinstance(values.dtype, np.dtype) else values.array
+    if not changed:
+        return rows
+    # One new frame: replacing columns one at a time would copy the rest of the block each time.
+    return pd.DataFrame(columns, index=rows.index, copy=False)
 
 
 def _cut_sheet(

@@ -42,12 +42,14 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from transforms.headers import cell_types
+
 if TYPE_CHECKING:
     from flows.read import ReadLimits
 
 # Entries smaller than this are not held to the compression-ratio limit (tiny parts compress well).
 RATIO_GRACE_BYTES = 10 * 1024 * 1024
-INFLATE_CHUNK = 8 * 1024 * 1024
+INFLATE_CHUNK = 2 * 1024 * 1024  # scanned piece by piece: a few MB stay in the CPU caches
 # One text or tag longer than this inside a workbook's XML is no cell Excel could have written.
 MAX_XML_RUN_BYTES = 64 * 1024 * 1024
 MAX_SHEET_NAME_CHARS = 255
@@ -129,7 +131,10 @@ def check_zip(handle: IO[bytes], limits: ReadLimits) -> None:
                     f"bagian {entry.filename[:80]} lebih besar dari yang tercatat di arsip",
                 )
             for scanner in scanners:
-                scanner.feed(chunk)
+                if isinstance(scanner, SheetExtent):
+                    scanner.feed(chunk, last=actual == entry.file_size)
+                else:
+                    scanner.feed(chunk)
         if actual != entry.file_size:
             raise _refuse("FILE_UNREADABLE", f"bagian {entry.filename[:80]} terpotong atau rusak")
         for scanner in scanners:
@@ -247,6 +252,9 @@ class SheetExtent:
     reference, plus the most `<c>` elements without their own `r` in one row. A reference counts
     as a cell's own only when it is the element's first attribute (`<c r="B7" ...`, as every
     spreadsheet program writes it); any other `r="..."` anywhere still raises the maxima.
+
+    Cost: a few passes of numpy over the bytes (`=`, `<` and `:` located once), then work only
+    on those positions, narrowed byte by byte; the bytes are copied once per chunk.
     """
 
     def __init__(self) -> None:
@@ -257,50 +265,74 @@ class SheetExtent:
         self.open_row_cells = 0  # cells without a reference in the row still open
         self.most_cells_in_a_row = 0
 
-    def feed(self, chunk: bytes) -> None:
-        buffer = self.carry + chunk
-        cut = buffer.rfind(b"<")
+    def feed(self, chunk: bytes, last: bool = False) -> None:
+        """The next bytes of the entry; `last` when no more follow (the whole rest is scanned
+        at once, as `bounds` would scan what is carried: one pass fewer for a small entry)."""
+        carried = len(self.carry)
+        size = carried + len(chunk)
+        cut = chunk.rfind(b"<")
+        cut = carried + cut if cut >= 0 else self.carry.rfind(b"<")
         if cut < 0:
             self.carry = b""  # no element starts here: nothing to carry
             return
         if cut == 0:  # one element or text still going on
-            self.carry = buffer
+            self.carry += chunk
             if len(self.carry) > MAX_XML_RUN_BYTES:
                 raise _refuse("CELL_TOO_LONG", f"satu isian lebih dari {_size(MAX_XML_RUN_BYTES)}")
             return
-        self.carry = buffer[cut:]
-        self._scan(buffer[:cut])
+        if last:
+            cut = size
+        # carry + chunk in one padded array: the one copy of the bytes this scan makes
+        arr = np.empty(size + _LOOK_AHEAD, dtype=np.uint8)
+        arr[:carried] = np.frombuffer(self.carry, dtype=np.uint8)
+        arr[carried:size] = np.frombuffer(chunk, dtype=np.uint8)
+        self.carry = arr[cut:size].tobytes()
+        arr[cut : cut + _LOOK_AHEAD] = 0  # the scanned part ends at `cut`, zeros after it
+        self._scan(arr[: cut + _LOOK_AHEAD], cut)
 
     def bounds(self) -> tuple[int, int]:
         """(rows, columns) the sheet in this entry may span at most (0 when it holds none)."""
         if self.carry:
-            self._scan(self.carry)
+            n = len(self.carry)
+            arr = np.zeros(n + _LOOK_AHEAD, dtype=np.uint8)
+            arr[:n] = np.frombuffer(self.carry, dtype=np.uint8)
+            self._scan(arr, n)
             self.carry = b""
         most = max(self.most_cells_in_a_row, self.open_row_cells)
         return self.max_row + self.rows_without_reference, self.max_column + most
 
-    def _scan(self, buffer: bytes) -> None:
-        raw = np.frombuffer(buffer, dtype=np.uint8)
-        arr = np.concatenate([raw, np.zeros(_LOOK_AHEAD, dtype=np.uint8)])  # safe look-ahead
+    def _scan(self, arr: np.ndarray, n: int) -> None:
+        """Scan the first `n` bytes of `arr`, which is followed by `_LOOK_AHEAD` zero bytes."""
+        raw = arr[:n]
         equals = np.flatnonzero(raw == 0x3D)
-        spaced = _WHITESPACE[arr[equals - 1]] | _WHITESPACE[arr[equals + 1]]
-        if spaced.any() and _SPACED_R.search(buffer):  # `r = "A1"`: rare, so fixed up only then
-            buffer = _SPACED_R_FIX.sub(rb"\1=\2", buffer)
-            raw = np.frombuffer(buffer, dtype=np.uint8)
-            arr = np.concatenate([raw, np.zeros(_LOOK_AHEAD, dtype=np.uint8)])
-            equals = np.flatnonzero(raw == 0x3D)
+        before, after = arr[equals - 1], arr[equals + 1]  # index -1: a zero byte
+        if ((before <= 0x20).any() or (after <= 0x20).any()) and (
+            _WHITESPACE[before].any() or _WHITESPACE[after].any()
+        ):
+            buffer = raw.tobytes()
+            if _SPACED_R.search(buffer):  # `r = "A1"`: rare, so fixed up only then
+                buffer = _SPACED_R_FIX.sub(rb"\1=\2", buffer)
+                n = len(buffer)
+                arr = np.zeros(n + _LOOK_AHEAD, dtype=np.uint8)
+                arr[:n] = np.frombuffer(buffer, dtype=np.uint8)
+                raw = arr[:n]
+                equals = np.flatnonzero(raw == 0x3D)
+                before, after = arr[equals - 1], arr[equals + 1]
         # `r="..."` / `r='...'` after whitespace, anywhere; `at` is the whitespace
-        at = equals[
-            (arr[equals - 1] == ord("r")) & _WHITESPACE[arr[equals - 2]] & _QUOTE[arr[equals + 1]]
-        ]
-        own_reference = self._references(arr, at - 2)
+        is_r = before == ord("r")
+        equals, after = equals[is_r], after[is_r]
+        equals = equals[_is_whitespace(arr[equals - 2]) & ((after == 0x22) | (after == 0x27))]
+        own_reference = self._references(arr, equals - 2)
 
-        tags = np.flatnonzero(raw == _LT)
+        # `<c` and `<row` (and the `<` of other tags only when a namespace prefix is in play)
+        opening = raw == _LT
         colons = np.flatnonzero(raw == _COLON)
-        cells = _elements(arr, tags, colons, b"c")
-        rows = _elements(arr, tags, colons, b"row")
-        cells_without = cells[~_contains(own_reference, cells + 1)]
-        rows_without = rows[~_contains(own_reference, rows + 1)]
+        cells = _elements(arr, opening, colons, b"c")
+        rows = _elements(arr, opening, colons, b"row")
+        referenced = np.zeros(len(arr), dtype=bool)
+        referenced[own_reference] = True
+        cells_without = cells[~referenced[cells + 1]]
+        rows_without = rows[~referenced[rows + 1]]
         self.rows_without_reference += len(rows_without)
         if len(cells_without) or len(rows):
             bucket = np.searchsorted(rows, cells_without)  # 0: the row open before this buffer
@@ -320,31 +352,24 @@ class SheetExtent:
         if not len(at):
             return at
         start = at + 4  # first byte of the value
-        # letters: up to three (A=1 ... XFD=16384); a fourth means beyond any limit
+        # letters: up to three (A=1 ... XFD=16384); a fourth means beyond any limit. Each
+        # step looks only at the references still going.
         column = np.zeros(len(at), dtype=np.int64)
         letters = np.zeros(len(at), dtype=np.int64)
-        going = np.ones(len(at), dtype=bool)
+        going = np.arange(len(at))
         for k in range(4):
-            byte = arr[start + k]
-            going &= _LETTER[byte]
-            if not going.any():
+            byte = arr[start[going] + k]
+            is_letter = ((byte | 0x20) - ord("a")) < 26  # uint8 arithmetic wraps below "a"
+            going, byte = going[is_letter], byte[is_letter]
+            if not len(going):
                 break
+            letters[going] += 1
             if k < 3:
-                upper = (byte.astype(np.int64) & ~0x20) - 64
-                column = np.where(going, column * 26 + upper, column)
-            letters += going
-        # digits: up to seven; an eighth means beyond any limit
+                column[going] = column[going] * 26 + ((byte & 0xDF) - 64)
+        # digits: up to seven; an eighth means beyond any limit. Eight bytes at once per
+        # reference (SWAR): which are digits, and the value of the leading ones.
         digit_start = start + letters
-        row = np.zeros(len(at), dtype=np.int64)
-        digits = np.zeros(len(at), dtype=np.int64)
-        going = np.ones(len(at), dtype=bool)
-        for k in range(8):
-            byte = arr[digit_start + k]
-            going &= _DIGIT[byte]
-            if not going.any():
-                break
-            row = np.where(going, row * 10 + (byte.astype(np.int64) - 48), row)
-            digits += going
+        digits, row = _leading_digits(arr, digit_start)
         closing = arr[digit_start + digits]
         too_long = (letters > 3) | (digits > 7)
         meaningful = letters + digits > 0
@@ -357,21 +382,65 @@ class SheetExtent:
         return at[terminated]
 
 
+_ONES = np.uint64(0x0101010101010101)
+
+
+def _leading_digits(arr: np.ndarray, at: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For every position in `at`: how many ASCII digits start there (at most 8) and the value
+    of the first seven of them, from the 8 bytes at that position read as one number.
+
+    A byte is a digit when its high nibble is 3 and adding 6 keeps it there. Adding 6 can carry
+    into the following byte only from a byte of 0xFA or more, which already ends the digits."""
+    words = np.ndarray(shape=(len(arr) - 7,), dtype="<u8", buffer=arr, strides=(1,))[at]
+    high = np.uint64(0xF0) * _ONES
+    nibbles = (words & high) | (((words + np.uint64(6) * _ONES) & high) >> np.uint64(4))
+    not_digit = nibbles ^ (np.uint64(0x33) * _ONES)  # a zero byte for every digit
+    lowest = not_digit & (~not_digit + np.uint64(1))  # lowest set bit: the first non-digit
+    first = (np.frexp(lowest.astype(np.float64))[1] - 1) // 8
+    digits = np.where(not_digit == 0, 8, first).astype(np.int64)
+    # The value: keep the leading digits (seven at most), move them up so that the bytes
+    # below are leading zeros, then the classic 8-digit SWAR parse.
+    kept = np.minimum(digits, 7).astype(np.uint64)
+    mask = (np.uint64(1) << (np.uint64(8) * kept)) - np.uint64(1)
+    value = ((words & mask) - ((np.uint64(0x30) * _ONES) & mask)) << (
+        np.uint64(8) * (np.uint64(8) - kept)
+    )
+    value = np.where(kept == 0, np.uint64(0), value)
+    value = value * np.uint64(10) + (value >> np.uint64(8))
+    value = (
+        (value & np.uint64(0x000000FF000000FF)) * np.uint64(100 + (1000000 << 32))
+        + ((value >> np.uint64(16)) & np.uint64(0x000000FF000000FF)) * np.uint64(1 + (10000 << 32))
+    ) >> np.uint64(32)
+    return digits, value.astype(np.int64)
+
+
+def _is_whitespace(byte: np.ndarray) -> np.ndarray:
+    return (byte == 0x20) | (byte == 0x09) | (byte == 0x0A) | (byte == 0x0D)
+
+
+def _is_name_end(byte: np.ndarray) -> np.ndarray:
+    """After an element name: whitespace, `/` or `>`."""
+    return _is_whitespace(byte) | (byte == 0x2F) | (byte == 0x3E)
+
+
 _PREFIX_WINDOW = 64  # longest namespace prefix looked at (`x:`, `ns0:`, ...)
 
 
-def _elements(arr: np.ndarray, tags: np.ndarray, colons: np.ndarray, name: bytes) -> np.ndarray:
+def _elements(arr: np.ndarray, is_lt: np.ndarray, colons: np.ndarray, name: bytes) -> np.ndarray:
     """Position of the last byte of the local name `name` in every start tag, with or without
-    a namespace prefix; `tags` are the positions of `<`, `colons` those of `:`."""
+    a namespace prefix; `is_lt` marks the bytes that are `<`, `colons` are the positions of `:`."""
     k = len(name)
 
-    def named(before: np.ndarray) -> np.ndarray:
-        for i, byte in enumerate(name):  # narrowed byte by byte: most tags go at the first
+    def named(before: np.ndarray, checked: int = 0) -> np.ndarray:
+        for i, byte in enumerate(name[checked:], start=checked):  # most tags go at the first
             before = before[arr[before + 1 + i] == byte]
-        return before[_NAME_END[arr[before + k + 1]]]
+        return before[_is_name_end(arr[before + k + 1])]
 
-    plain = named(tags)
+    n = len(is_lt)
+    # `<` and the name's first byte: listing every `<` would cost more than the whole check
+    plain = named(np.flatnonzero(is_lt[:-1] & (arr[1:n] == name[0])), checked=1)
     prefixed = named(colons)
+    tags = np.flatnonzero(is_lt) if len(prefixed) else prefixed
     if len(prefixed) and len(tags):
         # the prefix runs back to a `<` through name bytes only
         which = np.searchsorted(tags, prefixed) - 1
@@ -384,8 +453,6 @@ def _elements(arr: np.ndarray, tags: np.ndarray, colons: np.ndarray, name: bytes
         inside = (prefixed[:, None] + offsets) > opening[:, None]
         clean = ~(_NOT_NAME[window] & inside).any(axis=1)
         plain = np.union1d(plain, prefixed[clean])
-    elif not len(tags):
-        return plain
     return plain + k
 
 
@@ -556,11 +623,17 @@ def _text_lengths(values: pd.Series) -> np.ndarray | None:
         return lengths.to_numpy().astype("float64") if len(lengths) else np.array([])
     if values.dtype != object:
         return None
-    return np.fromiter(
-        (len(v) if isinstance(v, str) else np.nan for v in values.to_numpy()),
-        dtype="float64",
-        count=len(values),
-    )
+    cells = values.to_numpy()
+    lengths = np.full(len(cells), np.nan)
+    types = cell_types(cells)
+    text = np.flatnonzero(types.text)
+    if len(text):
+        try:
+            counted = pc.utf8_length(pa.array(cells[text], type=pa.large_string()))
+            lengths[text] = counted.to_numpy(zero_copy_only=False)
+        except (pa.ArrowException, UnicodeError):  # lone surrogates: one by one
+            lengths[text] = [len(v) for v in cells[text]]
+    return lengths
 
 
 # --------------------------------------------------------------------------- partial copies

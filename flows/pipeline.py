@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import uuid
 from concurrent.futures import Executor
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
@@ -38,7 +42,14 @@ from flows.review_rows import (
     read_row_decisions,
 )
 from flows.settings import Settings
-from flows.warehouse import RunWrite, connect, owner_only_files, read_frame, write_run
+from flows.warehouse import (
+    RunWrite,
+    connect,
+    owner_only_files,
+    read_arrow_frame,
+    read_frame,
+    write_run,
+)
 from schemas.codes import ROW_CODES, file_reason
 from schemas.programs import ProgramRules, load_rules
 from schemas.rows import (
@@ -75,16 +86,20 @@ ROW_DTYPES = {
 
 
 def coerce_row_types(rows: pd.DataFrame) -> pd.DataFrame:
-    """One dtype per column whether a row came from this run's files or from the warehouse."""
-    rows = rows.copy()
+    """One dtype per column whether a row came from this run's files or from the warehouse;
+    columns already in their dtype are shared, not copied (copy-on-write)."""
+    rows = rows.copy(deep=False)
     rows["tanggal_lahir"] = pd.to_datetime(rows["tanggal_lahir"])
     for column, dtype in ROW_DTYPES.items():
+        if rows[column].dtype == dtype:
+            continue
         if dtype in ("Int64", "int64", "float64"):
             rows[column] = pd.to_numeric(rows[column], errors="coerce").astype(dtype)
         else:
             rows[column] = rows[column].astype(dtype)
-    text = [c for c in ROW_COLUMNS if c not in ROW_DTYPES and c != "tanggal_lahir"]
-    rows[text] = rows[text].astype("string")
+    for column in ROW_COLUMNS:
+        if column not in ROW_DTYPES and column != "tanggal_lahir":
+            rows[column] = rows[column].astype("string")  # Arrow-backed: no copy when it is
     return rows
 
 
@@ -311,16 +326,26 @@ class WarehouseState:
     row_decisions: pd.DataFrame = field(default_factory=pd.DataFrame)  # officers' row reviews
 
 
+@task(name="read-files", cache_policy=NO_CACHE)
+def read_files_task(db: Path) -> pd.DataFrame:
+    """Files loaded by earlier runs: all a run needs to know whether anything is new."""
+    with connect(db) as con:
+        return read_frame(con, "SELECT file_name, sha256, status FROM source_files")
+
+
 @task(name="read-warehouse", cache_policy=NO_CACHE)
-def read_state_task(db: Path) -> WarehouseState:
-    """Files, rows and person ids from earlier runs."""
+def read_state_task(db: Path, files: pd.DataFrame) -> WarehouseState:
+    """Rows and person ids from earlier runs (read only when the run recomputes: at 1M rows
+    they take seconds), stored rows in the dtypes of this run's rows."""
     with connect(db) as con:
         return WarehouseState(
-            files=read_frame(con, "SELECT file_name, sha256, status FROM source_files"),
-            rows=read_frame(
-                con,
-                f"SELECT {', '.join(ROW_COLUMNS)} FROM submission_rows "
-                "WHERE status IN ('accepted', 'review')",
+            files=files,
+            rows=coerce_row_types(
+                read_arrow_frame(
+                    con,
+                    f"SELECT {', '.join(ROW_COLUMNS)} FROM submission_rows "
+                    "WHERE status IN ('accepted', 'review')",
+                )
             ),
             registry=read_frame(
                 con, "SELECT person_key, person_id, first_person_id FROM person_registry"
@@ -359,6 +384,23 @@ def ingest(settings: Settings, state: WarehouseState, plan: FilePlan | None = No
     return Ingested(plan=plan, files=files, raw_rows=raw_rows)
 
 
+def release_memory() -> None:
+    """Hand memory freed by a finished stage back to the system: Arrow's allocator and glibc
+    keep freed pages for reuse, so without this the process stays at its highest point."""
+    pa.default_memory_pool().release_unused()
+    with contextlib.suppress(OSError, AttributeError):  # malloc_trim: glibc only
+        ctypes.CDLL(None).malloc_trim(0)
+
+
+def in_row_order(rows: pd.DataFrame) -> pd.DataFrame:
+    """Rows sorted by file, sheet and row number (stable); not copied when already in order."""
+    keys = rows[ROW_KEYS].reset_index(drop=True)
+    order = keys.sort_values(ROW_KEYS, kind="stable").index.to_numpy()
+    if (order == np.arange(len(order))).all():
+        return rows.reset_index(drop=True)
+    return rows.take(order).reset_index(drop=True)
+
+
 @task(name="deduplicate", cache_policy=NO_CACHE)
 def deduplicate_task(
     canonical: pd.DataFrame,
@@ -368,16 +410,20 @@ def deduplicate_task(
 ) -> Linked:
     """Persons with stable ids from every accepted and review row, earlier runs' and this run's;
     reference flags matched on all of a person's NIKs; rejected rows' probable person."""
-    old_rows = state.rows.loc[~state.rows["file_name"].isin(replaced)]
+    old_rows = state.rows
+    if replaced and len(old_rows):
+        old_rows = old_rows.loc[~old_rows["file_name"].isin(replaced)]
     next_order = int(old_rows["order_key"].max()) + 1 if len(old_rows) else 1
-    new_rows = canonical.sort_values(ROW_KEYS, kind="stable").reset_index(drop=True)
-    new_rows["order_key"] = range(next_order, next_order + len(new_rows))
-    usable = new_rows.loc[new_rows["status"].isin(["accepted", "review"])]
-    candidates = coerce_row_types(
-        pd.concat([old_rows.assign(is_new=False), usable.assign(is_new=True)], ignore_index=True)[
-            [*ROW_COLUMNS, "is_new"]
-        ]
-    )
+    new_rows = in_row_order(canonical)
+    new_rows["order_key"] = np.arange(next_order, next_order + len(new_rows), dtype=np.int64)
+    usable = new_rows["status"].isin(["accepted", "review"]).to_numpy(dtype=bool)
+    # Only the columns deduplication needs, each part in the common dtypes before the concat
+    # (an empty or differently typed part would turn the text columns into Python objects).
+    old_typed = coerce_row_types(old_rows[ROW_COLUMNS])
+    fresh = coerce_row_types(new_rows.reindex(columns=ROW_COLUMNS).loc[usable])
+    parts = [old_typed.assign(is_new=False)] if len(old_typed) else []
+    candidates = pd.concat([*parts, fresh.assign(is_new=True)], ignore_index=True)
+    del parts, fresh
     if candidates.empty:
         empty = pd.DataFrame(columns=PERSON_COLUMNS)
         return Linked(
@@ -385,28 +431,38 @@ def deduplicate_task(
             enrolled=enrolled,
         )  # fmt: skip
     result = deduplicate(candidates, state.registry, state.pair_reviews)
+    del candidates
     linked, persons = honour_accepted_conflicts(result.rows, result.persons, state.row_decisions)
     rejected = new_rows["status"].eq("rejected")
     new_rows["probable_person_id"] = probable_persons(new_rows.loc[rejected], linked)
 
-    keys = linked.set_index(ROW_KEYS).index
-    known_conflict = keys.isin(state.conflicts.set_index(ROW_KEYS).index)
-    issues = _conflict_issues(linked.loc[linked["nik_conflict"].to_numpy() & ~known_conflict])
+    held = linked.loc[linked["nik_conflict"].to_numpy(dtype=bool)]
+    known_conflict = held.set_index(ROW_KEYS).index.isin(state.conflicts.set_index(ROW_KEYS).index)
+    issues = _conflict_issues(held.loc[~known_conflict])
 
-    fresh = linked.loc[linked["is_new"], [*ROW_KEYS, "person_id", "status"]]
-    new_rows = new_rows.drop(columns=["person_id"], errors="ignore").merge(
-        fresh.rename(columns={"status": "linked_status"}), on=ROW_KEYS, how="left"
-    )
-    new_rows["status"] = new_rows.pop("linked_status").fillna(new_rows["status"])
+    # Linked rows are the candidates in their order: the stored rows, then this run's usable
+    # rows, which sit in `new_rows` at their order key minus `next_order`.
+    is_new = linked["is_new"].to_numpy(dtype=bool)
+    order_key = linked["order_key"].to_numpy(dtype=np.int64)
+    if not np.array_equal(order_key[~is_new], old_typed["order_key"].to_numpy(dtype=np.int64)):
+        raise PipelineError("deduplication changed the order of the stored rows")
+    position = order_key[is_new] - next_order
+    linked_status = linked.loc[is_new, "status"].set_axis(position).reindex(new_rows.index)
+    new_rows["status"] = linked_status.fillna(new_rows["status"])
+    ids = linked["person_id"].to_numpy(dtype=np.int64)[is_new]
+    if len(position) < len(new_rows):  # NaN where not linked (float64, as a left merge gives)
+        ids = pd.Series(ids, index=position, dtype=np.float64).reindex(new_rows.index).to_numpy()
+    new_rows["person_id"] = ids
 
-    before = coerce_row_types(old_rows).set_index(ROW_KEYS)[["status", "person_id"]]
-    after = linked.loc[~linked["is_new"]].set_index(ROW_KEYS)[["status", "person_id"]]
-    before = before.loc[after.index]
+    after = linked.loc[~is_new, [*ROW_KEYS, "status", "person_id"]].reset_index(drop=True)
+    before = old_typed[["status", "person_id"]].reset_index(drop=True)
     changed = after.loc[
-        (after["status"] != before["status"]) | (after["person_id"] != before["person_id"])
+        (
+            (after["status"] != before["status"]) | (after["person_id"] != before["person_id"])
+        ).to_numpy(dtype=bool)
     ]
     return Linked(
-        new_rows, issues, persons, result.registry_changes, changed.reset_index(),
+        new_rows, issues, persons, result.registry_changes, changed.reset_index(drop=True),
         match_candidates=result.match_candidates,
         enrolled=None if enrolled is None else enrolment_by_person(enrolled, linked, persons),
     )  # fmt: skip
@@ -463,6 +519,7 @@ def publish_task(
         programs=program_table(rules) if rules is not None else pd.DataFrame(),
     )
     fault_point("exports-written")
+    release_memory()  # what writing the exports let go, before DuckDB takes its share
     _commit(settings, write, pending)
     return summary
 
@@ -537,9 +594,9 @@ def pipeline(
         fault_point("run-locked")
         stage("Memeriksa berkas dan masukan lain")
         recovered = recover_exports(settings.db, settings.export_dir)
-        state = read_state_task(settings.db)
+        known_files = read_files_task(settings.db)
         plan = plan_files(
-            settings.raw_dir, state.files, settings.recent_write_seconds, settings.settle_seconds
+            settings.raw_dir, known_files, settings.recent_write_seconds, settings.settle_seconds
         )
         fault_point("files-planned")
         inputs, previous = fingerprint_task(settings, rules)
@@ -547,33 +604,7 @@ def pipeline(
         if nothing_new(plan.no_new_files, inputs, previous):
             summary = _unchanged_run(settings, run, plan, previous)
         else:
-            stage("Membaca berkas baru")
-            ingested = ingest(settings, state, plan)
-            fault_point("files-read")
-            stage("Validasi baris")
-            canonical, issues = validate_rows(
-                ingested.raw_rows, settings.as_of, state.row_decisions
-            )
-            ingested = replace(ingested, raw_rows=ingested.raw_rows.iloc[0:0])  # free raw cells
-            fault_point("rows-validated")
-            stored_rows, stored_updates, stored_issues = decide_stored_rows(
-                state.rows, state.row_decisions, ingested.plan.replaced
-            )
-            state = replace(state, rows=stored_rows)
-            issues = pd.concat([issues, stored_issues], ignore_index=True)
-            enrolled, notes = reference_task(settings.reference_dir)
-            stage("Deduplikasi orang")
-            linked = deduplicate_task(canonical, state, ingested.plan.replaced, enrolled)
-            linked.old_row_updates = combine_updates(stored_updates, linked.old_row_updates)
-            fault_point("persons-linked")
-            stage("Keputusan dan peringkat")
-            decisions, verified = score_task(linked.persons, linked.enrolled, rules, settings.as_of)
-            fault_point("candidates-scored")
-            stage("Menulis gudang data dan ekspor")
-            summary = publish_task(
-                settings, run, ingested, linked.new_rows, issues, linked, decisions, verified,
-                notes, rules,
-            )  # fmt: skip
+            summary = _recompute(settings, rules, run, plan, known_files)
         stage("Laporan")
         report = publish_run_report(settings, summary.run_id)
         fault_point("report-written")
@@ -583,6 +614,50 @@ def pipeline(
         summary.notes.append(f"Laporan: {report}")
     logger.info(summary.text())
     return summary
+
+
+def _recompute(
+    settings: Settings,
+    rules: ProgramRules,
+    run: dict[str, object],
+    plan: FilePlan,
+    known_files: pd.DataFrame,
+) -> RunSummary:
+    """Read the new files, validate, deduplicate, score and publish; every large frame is let
+    go as soon as the next stage has what it needs (peak memory at provincial scale)."""
+    state = read_state_task(settings.db, known_files)
+    stage("Membaca berkas baru")
+    ingested = ingest(settings, state, plan)
+    fault_point("files-read")
+    stage("Validasi baris")
+    canonical, issues = validate_rows(ingested.raw_rows, settings.as_of, state.row_decisions)
+    ingested = replace(ingested, raw_rows=ingested.raw_rows.iloc[0:0])  # free raw cells
+    canonical = in_row_order(canonical)  # the unsorted frame goes before deduplication
+    release_memory()
+    fault_point("rows-validated")
+    stored_rows, stored_updates, stored_issues = decide_stored_rows(
+        state.rows, state.row_decisions, ingested.plan.replaced
+    )
+    state = replace(state, rows=stored_rows)
+    del stored_rows
+    issues = pd.concat([issues, stored_issues], ignore_index=True)
+    enrolled, notes = reference_task(settings.reference_dir)
+    stage("Deduplikasi orang")
+    linked = deduplicate_task(canonical, state, ingested.plan.replaced, enrolled)
+    del canonical, state, enrolled  # `linked.new_rows` holds this run's rows now
+    release_memory()
+    linked.old_row_updates = combine_updates(stored_updates, linked.old_row_updates)
+    fault_point("persons-linked")
+    stage("Keputusan dan peringkat")
+    decisions, verified = score_task(linked.persons, linked.enrolled, rules, settings.as_of)
+    linked.enrolled = None
+    release_memory()
+    fault_point("candidates-scored")
+    stage("Menulis gudang data dan ekspor")
+    return publish_task(
+        settings, run, ingested, linked.new_rows, issues, linked, decisions, verified, notes,
+        rules,
+    )  # fmt: skip
 
 
 RUN_STAGES = 7

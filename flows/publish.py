@@ -12,27 +12,29 @@ a text that starts with `=`, `+`, `-`, `@`, tab or CR also gets Excel's quote-pr
 in xlsx (shown and kept as text, value unchanged) and a leading apostrophe in csv (the
 OWASP advice for CSV injection), so no cell can act as a formula when opened. Files are
 written under temporary names and moved into place only after the warehouse commit; a file
-whose bytes did not change is not rewritten, and the same inputs give the same bytes.
-Large exports (a province's worth of lists) are written on every core, one file per process.
+whose content did not change is not rewritten (`content_digest`: the same inputs give the
+same cells, styles and csv bytes; only an xlsx's creation-time stamp differs). Large exports
+(a province's worth of lists) are written on every core, one file per thread.
 """
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
-import multiprocessing
 import os
+import zipfile
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from functools import cached_property
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import xlsxwriter
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+import rvgsrust_xlsxwriter as rxw
 
 from flows.settings import DEFAULT_PROGRAMS_FILE
 from flows.warehouse import connect
@@ -76,10 +78,11 @@ SUMMARY_COLUMNS = [
 ]
 MONEY_COLUMNS = {"premium_monthly", "premium_month_total", "premium_year_total", "budget_yearly"}
 NUMBER_COLUMNS = {"rank", "score", "n_verified", "quota", "n_within_quota"} | MONEY_COLUMNS
-IN_MEMORY_ROWS = 20_000
-# Below this many rows in all, starting writing processes (~1 s each) costs more than it saves.
-PARALLEL_MIN_ROWS = 50_000
+# Below this many rows in all, the files are written one after the other (it takes well under
+# a second); above it, on `writing_workers()` threads.
+PARALLEL_MIN_ROWS = 20_000
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_PATTERN = r"^[=+\-@\t\r]"
 
 
 def neutralise(value: str) -> str:
@@ -91,20 +94,47 @@ def neutralise(value: str) -> str:
 class PendingFile:
     """An export written under a temporary name; `commit` moves it into place.
 
-    If the file in place already has the same bytes it is left untouched.
+    `unchanged`: the file in place already says the same (`settle_temp` removed the temporary
+    file), so it is left untouched.
     """
 
     temp: Path
     final: Path
+    unchanged: bool = False
 
     def commit(self) -> None:
-        if self.final.exists() and _same_bytes(self.temp, self.final):
-            self.temp.unlink(missing_ok=True)
-        else:
+        if not self.unchanged:
             os.replace(self.temp, self.final)
 
     def discard(self) -> None:
         self.temp.unlink(missing_ok=True)
+
+
+# The xlsx writer stamps the time of writing here; nothing else in a workbook varies by run.
+VOLATILE_MEMBERS = frozenset({"docProps/core.xml"})
+
+
+def content_digest(path: Path) -> str:
+    """sha256 of what a file says: for an xlsx the CRC-32 and size of every part but the
+    creation-time stamp (read from the zip directory alone), for any other file its bytes."""
+    if not zipfile.is_zipfile(path):
+        return _sha256(path)
+    with zipfile.ZipFile(path) as archive:
+        parts = sorted(
+            f"{info.filename}:{info.CRC:08x}:{info.file_size}"
+            for info in archive.infolist()
+            if info.filename not in VOLATILE_MEMBERS
+        )
+    return hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest()
+
+
+def settle_temp(temp: Path, final: Path) -> tuple[str, bool]:
+    """The sha256 of the bytes that will be in place, and whether the file already in place
+    says the same (then the temporary file is removed and the file in place kept as it is)."""
+    if final.exists() and content_digest(temp) == content_digest(final):
+        temp.unlink()
+        return _sha256(final), True
+    return _sha256(temp), False
 
 
 @dataclass
@@ -181,10 +211,6 @@ def _last_exports(db: Path) -> list[tuple[str, str, str, str, str]]:
         return con.execute(LAST_EXPORTS).fetchall()
 
 
-def _same_bytes(a: Path, b: Path) -> bool:
-    return a.stat().st_size == b.stat().st_size and a.read_bytes() == b.read_bytes()
-
-
 def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -192,6 +218,9 @@ def _sha256(path: Path) -> str:
 def _regency_slug(code: str) -> str:
     regency = REGENCIES.get(code)
     return regency.name.lower().replace(" ", "_") if regency else "wilayah"
+
+
+REGENCY_NAMES = {code: regency.full_name for code, regency in REGENCIES.items()}
 
 
 def _regency_name(code: str) -> str | None:
@@ -213,8 +242,11 @@ def export_rows(
         how="left",
         validate="one_to_one",
     )
-    rows["kabupaten_kota"] = rows["regency_code"].map(_regency_name)
-    rows["tanggal_lahir"] = pd.to_datetime(rows["tanggal_lahir"]).dt.strftime("%d-%m-%Y")
+    rows["kabupaten_kota"] = rows["regency_code"].map(REGENCY_NAMES)
+    born = pa.array(pd.to_datetime(rows["tanggal_lahir"]))
+    rows["tanggal_lahir"] = pd.Series(
+        pc.strftime(born, format="%d-%m-%Y"), index=rows.index, dtype=ARROW_TEXT
+    )  # Arrow's strftime: one kernel, not a Python call per date
     rows["jenis_kelamin"] = rows["jenis_kelamin"].map({"L": "Laki-laki", "P": "Perempuan"})
     if layout == "kesehatan":
         rows["kelas_rawat"] = KELAS_RAWAT
@@ -264,113 +296,131 @@ def _with_total(summary: pd.DataFrame) -> pd.DataFrame:
     return pd.concat([summary, pd.DataFrame([total])], ignore_index=True)
 
 
-def _number_cells(values: pd.Series) -> list[object]:
-    """Numbers as cells: whole numbers as int, others as float, missing as None."""
-    numbers = pd.to_numeric(values, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
-    return [None if x != x else (int(x) if x.is_integer() else float(x)) for x in numbers.tolist()]
-
-
-def _text_cells(values: pd.Series) -> list[object]:
-    """Texts as cells, missing as None."""
-    return values.astype("string").to_numpy(dtype=object, na_value=None).tolist()
-
-
 @dataclass
 class Table:
-    """One sheet: column keys, headers and values (text as str, numbers as int/float, None blank)."""
+    """One sheet: column keys, headers and a frame holding them (numbers and texts)."""
 
     name: str
     columns: list[tuple[str, str]]
     frame: pd.DataFrame
 
     @cached_property
-    def cells(self) -> list[list[object]]:
-        """One list of cells per column (text columns as str, number columns as int/float)."""
-        return [
-            _number_cells(self.frame[key])
-            if key in NUMBER_COLUMNS
-            else _text_cells(self.frame[key])
-            for key, _ in self.columns
-        ]
+    def cells(self) -> pd.DataFrame:
+        """The sheet's columns in order, headed by their titles: numbers as nullable floats,
+        texts as Arrow strings (missing = null, written as an empty cell)."""
+        frame = self.frame.reset_index(drop=True)
+        return pd.DataFrame(
+            {
+                title: pd.to_numeric(frame[key], errors="coerce").astype("Float64")
+                if key in NUMBER_COLUMNS
+                else frame[key].astype(ARROW_TEXT)
+                for key, title in self.columns
+            }
+        )
 
     def longest(self, col: int) -> int:
-        """Characters in the longest cell of a column (text lengths counted by Arrow, not per cell)."""
-        key = self.columns[col][0]
-        if key in NUMBER_COLUMNS:
-            return max((len(str(v)) for v in self.cells[col] if v is not None), default=0)
-        longest = self.frame[key].astype("string").str.len().max()
-        return 0 if pd.isna(longest) else int(longest)
+        """Characters in the longest cell of a column (counted by Arrow, not per cell)."""
+        values = pa.array(self.cells.iloc[:, col])
+        if self.columns[col][0] in NUMBER_COLUMNS:
+            values = pc.cast(values, pa.string())  # whole numbers without ".0", as shown
+        longest = pc.max(pc.utf8_length(values)).as_py()
+        return longest or 0
 
-    def values(self) -> list[list[object]]:
-        """Cells row by row."""
-        return [list(row) for row in zip(*self.cells, strict=True)]
+    def formula_like(self) -> np.ndarray:
+        """Per row: does any text cell start like a formula?"""
+        flagged = np.zeros(len(self.frame), dtype=bool)
+        for col, (key, _) in enumerate(self.columns):
+            if key not in NUMBER_COLUMNS:
+                texts = self.cells.iloc[:, col]
+                flagged |= texts.str.match(FORMULA_PATTERN).fillna(False).to_numpy(dtype=bool)
+        return flagged
+
+
+ARROW_TEXT = pd.ArrowDtype(pa.large_string())
+
+
+def _cell(value: object) -> object:
+    """A cell value for a single-cell write: None for missing, whole numbers as int."""
+    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
 
 
 def write_xlsx(path: Path, tables: list[Table], as_of: date) -> None:
-    """An xlsx with frozen, filtered headers; text as string cells; same bytes for the same input."""
-    large = sum(len(t.frame) for t in tables) > IN_MEMORY_ROWS
-    workbook = xlsxwriter.Workbook(
-        str(path),
-        {
-            # small files are built in memory (no temp files); large ones row by row
-            "constant_memory": large,
-            "in_memory": not large,
-            "strings_to_formulas": False,
-            "strings_to_urls": False,
-            "strings_to_numbers": False,
-        },
-    )
-    workbook.set_properties(
-        {"created": datetime(as_of.year, as_of.month, as_of.day), "author": "tepat"}
-    )
-    header_format = workbook.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
-    quoted = workbook.add_format({"quote_prefix": True})
-    money = workbook.add_format({"num_format": "#,##0"})
+    """An xlsx with frozen, filtered headers; text as string cells; rows streamed to disk.
+
+    Written by rust_xlsxwriter (`rvgsrust_xlsxwriter`): runs of rows without a cell that needs
+    a format of its own go over as Arrow columns in one call, the rest cell by cell.
+    """
+    workbook = rxw.Workbook(str(path))
+    workbook.set_properties(title=f"tepat {as_of.isoformat()}", author="tepat")
+    header_format = workbook.add_format().set_bold().set_background_color("#DDEBF7")
+    header_format.set_border("thin")
+    quoted = workbook.add_format().set_quote_prefix()
+    money = workbook.add_format().set_num_format("#,##0")
     for table in tables:
-        ws = workbook.add_worksheet(table.name[:31])
-        ws.freeze_panes(1, 0)
+        ws = workbook.add_worksheet(table.name[:31], constant_memory=True)
         keys = [c for c, _ in table.columns]
-        rows = table.values()
-        for col, (key, title) in enumerate(table.columns):
-            ws.write_string(0, col, title, header_format)
+        money_columns = {col for col, key in enumerate(keys) if key in MONEY_COLUMNS}
+        for col, (_, title) in enumerate(table.columns):
             width = max(10, min(40, max(len(title), table.longest(col)) + 2))
-            ws.set_column(col, col, width, money if key in MONEY_COLUMNS else None)
-        ws.autofilter(0, 0, max(len(rows), 1), len(keys) - 1)
-        for r, values in enumerate(rows, start=1):
-            for col, value in enumerate(values):
-                if value is None:
-                    continue
-                if isinstance(value, str):
-                    if value.startswith(FORMULA_START):
-                        ws.write_string(r, col, value, quoted)
+            ws.set_column_width(col, width)
+            if col in money_columns:
+                ws.set_column_format(col, money)
+        ws.write_row(0, 0, [title for _, title in table.columns], header_format)
+        ws.freeze_panes(1, 0)
+        ws.autofilter(0, 0, max(len(table.frame), 1), len(keys) - 1)
+        cells = table.cells
+        arrow = pa.Table.from_pandas(cells, preserve_index=False)  # sliced without copies
+        own_format = table.formula_like() | bool(money_columns)
+        own_rows = np.flatnonzero(own_format)
+        own_values = arrow.take(own_rows).to_pylist()
+        start = 0
+        for r, values in zip([*own_rows.tolist(), len(cells)], [*own_values, None], strict=True):
+            if r > start:  # a run of plain rows
+                ws.write_dataframe(start + 1, 0, arrow.slice(start, r - start), write_header=False)
+            if values is not None:
+                for col, value in enumerate(values.values()):
+                    value = _cell(value)
+                    if value is None:
+                        continue
+                    if isinstance(value, str):
+                        fmt = quoted if value.startswith(FORMULA_START) else None
                     else:
-                        ws.write_string(r, col, value)
-                elif keys[col] in MONEY_COLUMNS:
-                    ws.write_number(r, col, value, money)
-                else:
-                    ws.write_number(r, col, value)
+                        fmt = money if col in money_columns else None
+                    ws.write(r + 1, col, value, fmt)
+            start = r + 1
     workbook.close()
     os.chmod(path, 0o600)
 
 
 def write_csv(path: Path, table: Table) -> None:
-    """UTF-8, comma-separated, CRLF; texts quoted and neutralised, numbers bare."""
-    columns = [
-        cells if key in NUMBER_COLUMNS else [None if v is None else neutralise(v) for v in cells]
-        for (key, _), cells in zip(table.columns, table.cells, strict=True)
-    ]
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, quoting=csv.QUOTE_NONNUMERIC, lineterminator="\r\n")
-    writer.writerow([title for _, title in table.columns])
-    writer.writerows(zip(*columns, strict=True))
-    path.write_bytes(buffer.getvalue().encode("utf-8"))
+    """UTF-8, comma-separated, CRLF; texts quoted and neutralised, numbers bare (Arrow's writer)."""
+    cells = table.cells.copy()
+    for col, (key, _) in enumerate(table.columns):
+        if key not in NUMBER_COLUMNS:
+            texts = cells.iloc[:, col]
+            risky = texts.str.match(FORMULA_PATTERN).fillna(False)
+            cells.iloc[:, col] = texts.where(~risky, "'" + texts)
+    arrow = pa.Table.from_pandas(cells, preserve_index=False)
+    options = pacsv.WriteOptions(quoting_style="needed", eol="\r\n")
+    pacsv.write_csv(arrow, str(path), options)
     os.chmod(path, 0o600)
 
 
-def _write_file(write, temp: Path, args: tuple) -> str:
-    """`write(temp, *args)` and the sha256 of what it wrote (runs in a writing process when large)."""
+def _write_file(write, temp: Path, final: Path, args: tuple) -> tuple[str, bool]:
+    """`write(temp, *args)`, then `settle_temp` (on a writing thread when the exports are large)."""
     write(temp, *args)
-    return _sha256(temp)
+    return settle_temp(temp, final)
+
+
+def writing_pool(workers: int) -> Executor:
+    """Where export files are written side by side: threads, as the Rust writer builds and
+    compresses the xlsx and Arrow the csv mostly without the GIL, and threads need no start-up,
+    no copy of the rows and no memory of their own (processes cost ~1.5 s and a copy each)."""
+    return ThreadPoolExecutor(max_workers=workers, thread_name_prefix="tepat-write")
 
 
 def writing_workers() -> int:
@@ -409,16 +459,19 @@ class _Staging:
     def write_all(
         self, workers: int, parallel_min_rows: int
     ) -> tuple[pd.DataFrame, list[PendingFile | StaleFile]]:
-        """Write every file under its temporary name (on `workers` processes when there are at
+        """Write every file under its temporary name (on `workers` threads when there are at
         least `parallel_min_rows` rows; largest first), then the records and files to commit."""
         exports = [e for e in self.entries if isinstance(e, _Export)]
         try:
-            shas = self._write(exports, workers, parallel_min_rows)
+            settled = self._write(exports, workers, parallel_min_rows)
         except BaseException:
             for export in exports:
                 export.temp.unlink(missing_ok=True)
             raise
-        sha_of = {export.final: sha for export, sha in zip(exports, shas, strict=True)}
+        sha_of = {export.final: sha for export, (sha, _) in zip(exports, settled, strict=True)}
+        unchanged = {
+            export.final for export, (_, same) in zip(exports, settled, strict=True) if same
+        }
         records = [
             {
                 "run_id": self.run_id,
@@ -432,23 +485,29 @@ class _Staging:
             for e in exports
         ]
         pending = [
-            PendingFile(temp=e.temp, final=e.final) if isinstance(e, _Export) else e
+            PendingFile(e.temp, e.final, e.final in unchanged) if isinstance(e, _Export) else e
             for e in self.entries
         ]
         return pd.DataFrame(records), pending
 
     @staticmethod
-    def _write(exports: list[_Export], workers: int, parallel_min_rows: int) -> list[str]:
+    def _write(
+        exports: list[_Export], workers: int, parallel_min_rows: int
+    ) -> list[tuple[str, bool]]:
         rows = sum(e.key[3] for e in exports)
         workers = min(workers, len(exports))
         if workers < 2 or rows < parallel_min_rows:
-            return [_write_file(e.write, e.temp, e.args) for e in exports]
-        # spawn, not fork: the flow process runs threads (Prefect), which fork does not copy safely
-        context = multiprocessing.get_context("spawn")
+            return [_write_file(e.write, e.temp, e.final, e.args) for e in exports]
         largest_first = sorted(range(len(exports)), key=lambda i: -exports[i].key[3])
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        with writing_pool(workers) as pool:
             futures = {
-                i: pool.submit(_write_file, exports[i].write, exports[i].temp, exports[i].args)
+                i: pool.submit(
+                    _write_file,
+                    exports[i].write,
+                    exports[i].temp,
+                    exports[i].final,
+                    exports[i].args,
+                )
                 for i in largest_first
             }
             return [futures[i].result() for i in range(len(exports))]

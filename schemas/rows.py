@@ -8,9 +8,10 @@ names the column, shows the value as written and says how to fix it.
 
 Speed: pandera copies every failing row of the validated frame into its failure cases and
 formats them into a message, once per check. That costs more than the rules themselves on a
-million rows, so the checks ask for a single failure case (`n_failure_cases=1`) and the
-failing rows are read from each error's boolean `check_output` instead; the frame validated
-is narrowed to the columns the rules read.
+million rows, so the rules return their verdict on row positions (`_verdict`), which pandera
+does not align with the frame and so takes no failure cases from; the failing rows are read
+from each error's boolean `check_output` instead. The frame validated is narrowed to the
+columns the rules read.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import pyarrow.compute as pc
 from pandera.typing import Series
 
 from schemas.codes import ROW_CODES, Severity, issue_code
-from transforms.identity import arrow_text, only_digits
+from transforms.identity import arrow_text, lookup, only_digits
 from transforms.reference import REGENCIES
 
 STATUS_ORDER = {"accepted": 0, "review": 1, "rejected": 2}
@@ -31,9 +32,10 @@ SEVERITY_STATUS = {Severity.ERROR: "rejected", Severity.REVIEW: "review"}
 SEVERITY_RANK = {"error": 2, "review": 1, "warning": 0}
 ROW_KEYS = ["file_name", "sheet", "row_number"]
 TEXT = pd.StringDtype("pyarrow")
+STR = pd.Series(dtype=str).dtype  # what `astype(str)` gives (Arrow-backed text, NaN missing)
 
 # Keyword arguments of every row-rule check: no NA shortcut (the rules handle NA themselves)
-# and one failure case only (the failing rows come from `check_output`).
+# and one failure case at most (the failing rows come from `check_output`; see `_verdict`).
 RULE = {"ignore_na": False, "n_failure_cases": 1}
 
 
@@ -49,6 +51,13 @@ class RawRows(pa.DataFrameModel):
     class Config:
         strict = False
         unique = ["file_name", "sheet", "row_number"]
+
+
+def _verdict(ok: pd.Series) -> pd.Series:
+    """A rule's verdict on row positions 1..n, not on the frame's index: pandera then skips
+    copying the failing rows into failure cases; `failing_checks` reads `check_output`."""
+    values = np.asarray(ok, dtype=bool)
+    return pd.Series(values, index=pd.RangeIndex(1, len(values) + 1), copy=False)
 
 
 def _eq_or_absent(a: pd.Series, b: pd.Series) -> pd.Series:
@@ -82,35 +91,35 @@ class CanonicalRows(pa.DataFrameModel):
 
     @pa.dataframe_check(name="NIK_MISSING", **RULE)
     def nik_present(cls, df: pd.DataFrame) -> pd.Series:
-        return df["nik_written"]
+        return _verdict(df["nik_written"])
 
     @pa.dataframe_check(name="NIK_TRUNCATED", **RULE)
     def nik_not_scientific(cls, df: pd.DataFrame) -> pd.Series:
-        return ~df["nik_scientific"]
+        return _verdict(~df["nik_scientific"])
 
     @pa.dataframe_check(name="NIK_FORMAT", **RULE)
     def nik_sixteen_digits(cls, df: pd.DataFrame) -> pd.Series:
-        return ~df["nik_written"] | df["nik_scientific"] | df["nik"].notna()
+        return _verdict(~df["nik_written"] | df["nik_scientific"] | df["nik"].notna())
 
     @pa.dataframe_check(name="NIK_TRUNCATED_SUSPECT", **RULE)
     def nik_not_rounded(cls, df: pd.DataFrame) -> pd.Series:
-        return ~df["nik_truncation_suspect"]
+        return _verdict(~df["nik_truncation_suspect"])
 
     @pa.dataframe_check(name="NIK_PROVINCE", **RULE)
     def nik_province_known(cls, df: pd.DataFrame) -> pd.Series:
-        return df["nik_province_ok"]
+        return _verdict(df["nik_province_ok"])
 
     @pa.dataframe_check(name="NIK_DATE", **RULE)
     def nik_date_possible(cls, df: pd.DataFrame) -> pd.Series:
-        return df["nik_date_ok"]
+        return _verdict(df["nik_date_ok"])
 
     @pa.dataframe_check(name="NIK_SERIAL", **RULE)
     def nik_serial_nonzero(cls, df: pd.DataFrame) -> pd.Series:
-        return df["nik_serial_ok"]
+        return _verdict(df["nik_serial_ok"])
 
     @pa.dataframe_check(name="NIK_KECAMATAN_UNKNOWN", **RULE)
     def nik_district_known(cls, df: pd.DataFrame) -> pd.Series:
-        return df["nik_district_known"] | ~df["nik_province_ok"]
+        return _verdict(df["nik_district_known"] | ~df["nik_province_ok"])
 
     @pa.dataframe_check(name="NIK_DOB_MISMATCH", **RULE)
     def nik_date_matches_column(cls, df: pd.DataFrame) -> pd.Series:
@@ -122,74 +131,74 @@ class CanonicalRows(pa.DataFrameModel):
             & (a.dt.month == b.dt.month)
             & (a.dt.year % 100 == b.dt.year % 100)
         )
-        return ~comparable | same
+        return _verdict(~comparable | same)
 
     @pa.dataframe_check(name="NIK_SEX_MISMATCH", **RULE)
     def nik_sex_matches_column(cls, df: pd.DataFrame) -> pd.Series:
         comparable = df["nik_date_ok"]
-        return ~comparable | _eq_or_absent(df["jenis_kelamin_stated"], df["nik_sex"])
+        return _verdict(~comparable | _eq_or_absent(df["jenis_kelamin_stated"], df["nik_sex"]))
 
     @pa.dataframe_check(name="KK_MISSING", **RULE)
     def kk_present(cls, df: pd.DataFrame) -> pd.Series:
-        return df["kk_written"]
+        return _verdict(df["kk_written"])
 
     @pa.dataframe_check(name="KK_FORMAT", **RULE)
     def kk_sixteen_digits(cls, df: pd.DataFrame) -> pd.Series:
-        return ~df["kk_written"] | df["no_kk"].notna()
+        return _verdict(~df["kk_written"] | df["no_kk"].notna())
 
     @pa.dataframe_check(name="KK_TRUNCATED", **RULE)
     def kk_not_rounded(cls, df: pd.DataFrame) -> pd.Series:
-        return ~df["kk_truncation_suspect"]
+        return _verdict(~df["kk_truncation_suspect"])
 
     @pa.dataframe_check(name="KK_REGION", **RULE)
     def kk_from_submitting_regency(cls, df: pd.DataFrame) -> pd.Series:
-        return _eq_or_absent(df["no_kk"].str.slice(0, 4), df["regency_code"])
+        return _verdict(_eq_or_absent(df["no_kk"].str.slice(0, 4), df["regency_code"]))
 
     @pa.dataframe_check(name="NAME_MISSING", **RULE)
     def name_present(cls, df: pd.DataFrame) -> pd.Series:
-        return df["nama_written"]
+        return _verdict(df["nama_written"])
 
     @pa.dataframe_check(name="NAME_INVALID", **RULE)
     def name_readable(cls, df: pd.DataFrame) -> pd.Series:
-        return ~df["nama_invalid"]
+        return _verdict(~df["nama_invalid"])
 
     @pa.dataframe_check(name="DOB_MISSING", **RULE)
     def dob_present(cls, df: pd.DataFrame) -> pd.Series:
-        return df["tanggal_lahir_written"]
+        return _verdict(df["tanggal_lahir_written"])
 
     @pa.dataframe_check(name="DOB_INVALID", **RULE)
     def dob_plausible(cls, df: pd.DataFrame) -> pd.Series:
         age = df["age"]
         ok = df["tanggal_lahir"].notna() & age.between(0, 120).fillna(False)
-        return (~df["tanggal_lahir_written"] | ok).astype(bool)
+        return _verdict((~df["tanggal_lahir_written"] | ok).astype(bool))
 
     @pa.dataframe_check(name="SEX_INVALID", **RULE)
     def sex_known(cls, df: pd.DataFrame) -> pd.Series:
-        return df["jenis_kelamin"].notna()
+        return _verdict(df["jenis_kelamin"].notna())
 
     @pa.dataframe_check(name="SEX_DERIVED", **RULE)
     def sex_stated(cls, df: pd.DataFrame) -> pd.Series:
-        return df["jenis_kelamin_stated"].notna() | df["jenis_kelamin"].isna()
+        return _verdict(df["jenis_kelamin_stated"].notna() | df["jenis_kelamin"].isna())
 
     @pa.dataframe_check(name="OCCUPATION_UNKNOWN", **RULE)
     def occupation_known(cls, df: pd.DataFrame) -> pd.Series:
-        return df["occupation_group"].ne("unknown").fillna(True).astype(bool)
+        return _verdict(df["occupation_group"].ne("unknown").fillna(True).astype(bool))
 
     @pa.dataframe_check(name="INCOME_UNREADABLE", **RULE)
     def income_readable(cls, df: pd.DataFrame) -> pd.Series:
-        return ~df["penghasilan_unreadable"]
+        return _verdict(~df["penghasilan_unreadable"])
 
     @pa.dataframe_check(name="DESIL_UNREADABLE", **RULE)
     def desil_readable(cls, df: pd.DataFrame) -> pd.Series:
-        return ~df["desil_unreadable"]
+        return _verdict(~df["desil_unreadable"])
 
     @pa.dataframe_check(name="DISABILITY_UNREADABLE", **RULE)
     def disability_readable(cls, df: pd.DataFrame) -> pd.Series:
-        return ~df["disabilitas_unreadable"]
+        return _verdict(~df["disabilitas_unreadable"])
 
     @pa.dataframe_check(name="DEPENDENTS_UNREADABLE", **RULE)
     def dependents_readable(cls, df: pd.DataFrame) -> pd.Series:
-        return ~df["jumlah_tanggungan_unreadable"]
+        return _verdict(~df["jumlah_tanggungan_unreadable"])
 
 
 class RowIssues(pa.DataFrameModel):
@@ -263,6 +272,7 @@ def failing_checks(canonical: pd.DataFrame) -> pd.DataFrame:
     malformed NIK that passed cleaning): that is a bug in `canonicalise`, not a row finding.
     """
     frame = canonical[[c for c in CHECK_COLUMNS if c in canonical]]
+    frame = frame.set_axis(pd.RangeIndex(len(frame)))  # never aligned with a `_verdict`
     found = [_empty_failures()]
     try:
         CanonicalRows.validate(frame, lazy=True)
@@ -272,7 +282,7 @@ def failing_checks(canonical: pd.DataFrame) -> pd.DataFrame:
             name = getattr(error.check, "name", None)
             if name in ROW_CODES and error.check_output is not None:
                 failed = ~error.check_output.to_numpy(dtype=bool)
-                found.append(pd.DataFrame({"index": frame.index[failed], "check": name}))
+                found.append(pd.DataFrame({"index": canonical.index[failed], "check": name}))
             else:
                 unexpected.append(_describe(error))
         if unexpected:
@@ -310,9 +320,14 @@ def _digit_count(digits: pd.Series) -> pd.Series:
     return count.where(~other, count + ", berisi huruf atau tanda lain").fillna("")
 
 
+_REGION_LABELS = {code: f"{code} ({r.full_name})" for code, r in REGENCIES.items()}
+
+
 def _region_label(codes: pd.Series) -> pd.Series:
-    names = {code: f"{code} ({r.full_name})" for code, r in REGENCIES.items()}
-    return codes.map(lambda c: names.get(c, c), na_action="ignore").astype(TEXT)
+    """`6472 (Kota Samarinda)` for a known regency code, the code as is otherwise."""
+    text = arrow_text(codes.astype(TEXT))
+    labels = pc.coalesce(lookup(text, _REGION_LABELS, pyarrow.large_string()), text)
+    return pd.Series(pd.arrays.ArrowStringArray(labels), index=codes.index, copy=False)
 
 
 def _detail(code: str, rows: pd.DataFrame) -> pd.Series:
@@ -453,14 +468,19 @@ def issue_records(
             "file_name": rows["file_name"].array,
             "sheet": rows["sheet"].array,
             "row_number": rows["row_number"].astype("int64").to_numpy(),
-            "code": pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), [code]),
-            "severity": pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), [severity]),
-            "column_name": pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), [column]),
+            "code": _repeated(code, n),
+            "severity": _repeated(severity, n),
+            "column_name": _repeated(column, n),
             "value": value.astype(TEXT).array,
             "message": message.array,
         },
         index=rows.index,
-    ).astype({"code": str, "severity": str, "column_name": str})
+    )
+
+
+def _repeated(text: str, n: int) -> pd.api.extensions.ExtensionArray:
+    """`text` n times as a `str` column (built in Arrow, not one Python string per row)."""
+    return pd.array(pyarrow.repeat(pyarrow.scalar(text, pyarrow.large_string()), n), dtype=STR)
 
 
 def fill_message(template: str, value: pd.Series, detail: pd.Series) -> pd.Series:

@@ -11,10 +11,11 @@ again and compares the warehouse and the export folder with the clean reference:
 - the same source files, submission rows (status, NIK, person id), row issues, persons,
   person registry, decisions, verified lists and match candidates (run ids and times aside);
 - no orphan rows (issues without their row, rows of unknown files, verified persons missing);
-- right after the kill, every file under its final name is complete: the bytes of the first
-  or of the second delivery, never a partial file;
+- right after the kill, every file under its final name is complete: the content of the
+  first or of the second delivery, never a partial file;
 - after the recovery run: no temporary file left, every export recorded by the last run on
-  disk with the recorded sha256, and the same files with the same bytes as the clean run.
+  disk with the recorded sha256, and the same files with the same content as the clean run
+  (`flows.publish.content_digest`: an xlsx's creation-time stamp aside).
 
 Run by hand (the full set; a temporary Prefect API is started once and shared):
 
@@ -43,6 +44,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from flows.faults import FAULT_ENV, FAULT_POINTS  # noqa: E402
+from flows.publish import content_digest  # noqa: E402
 
 AS_OF = "2026-11-27"
 TEPAT = Path(sys.executable).parent / "tepat"
@@ -161,12 +163,12 @@ def _sha256(path: Path) -> str:
 
 
 def export_files(place: Place) -> dict[str, str]:
-    """sha256 of every final export file by path under the export dir (reports aside: they
-    carry their run id and time)."""
+    """What every final export file under the export dir says (`content_digest`: an xlsx's
+    creation-time stamp aside), by path; reports aside (they carry their run id and time)."""
     if not place.exports.exists():
         return {}
     return {
-        p.relative_to(place.exports).as_posix(): _sha256(p)
+        p.relative_to(place.exports).as_posix(): content_digest(p)
         for p in sorted(place.exports.rglob("*"))
         if p.is_file() and not p.name.endswith(".tmp") and "laporan" not in p.parts
     }
@@ -212,7 +214,9 @@ def snapshot(place: Place) -> Snapshot:
     temps = [p for p in place.exports.rglob("*.tmp")] if place.exports.exists() else []
     problems.extend(f"temporary file left: {p.name}" for p in temps)
     exports["path"] = exports["path"].map(lambda p: Path(p).relative_to(place.exports).as_posix())
-    exports = _canonical(exports.drop(columns=["run_id"]), ["path"])
+    # sha256 is checked against the bytes in place above; which bytes (the creation-time stamp
+    # of an xlsx) differs between two runs that write the same content
+    exports = _canonical(exports.drop(columns=["run_id", "sha256"]), ["path"])
     return Snapshot(tables, export_files(place), exports, problems)
 
 

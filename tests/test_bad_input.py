@@ -344,6 +344,10 @@ def test_scan_bounds_cover_calamine_for_any_layout_and_chunking(tmp_path, body, 
     for start in range(0, len(xml), chunk):
         pieces.feed(xml[start : start + chunk])
     assert pieces.bounds() == whole.bounds()  # however the inflated bytes arrive
+    told = SheetExtent()  # told which piece is the last: scanned at once, same bounds
+    for start in range(0, len(xml), chunk):
+        told.feed(xml[start : start + chunk], last=start + chunk >= len(xml))
+    assert told.bounds() == whole.bounds()
     assert_bound_covers_calamine(tmp_path, xml)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import stat
+import time
 from datetime import date
 
 import openpyxl
@@ -11,6 +12,7 @@ import pandas as pd
 import pytest
 
 from flows.feedback import CELL_FILL, ROW_FILL, feedback_path, sources_of, write_feedback
+from flows.publish import content_digest
 from schemas.rows import failing_checks, issues_from_checks, row_status
 from transforms.normalise import canonicalise
 
@@ -110,7 +112,7 @@ def test_summary_counts_per_status_and_reason(written):
     assert flat["KK_REGION"][0] == "Ditinjau" and flat["OCCUPATION_UNKNOWN"][0] == "Catatan"
 
 
-def test_same_input_same_bytes_and_a_discarded_write_leaves_nothing(tmp_path):
+def test_same_input_same_content_and_a_discarded_write_leaves_nothing(tmp_path):
     canonical = canonicalise(_rows(), AS_OF)
     issues = issues_from_checks(canonical, failing_checks(canonical))
     canonical["status"] = row_status(canonical, issues)
@@ -119,10 +121,12 @@ def test_same_input_same_bytes_and_a_discarded_write_leaves_nothing(tmp_path):
         records, pending = write_feedback(
             tmp_path / run, sources_of(canonical), canonical, issues, AS_OF, run
         )
-        digests.append(records.iloc[0]["sha256"])
+        assert records.iloc[0]["sha256"] == hashlib.sha256(pending[0].temp.read_bytes()).hexdigest()
+        digests.append(content_digest(pending[0].temp))
         for file in pending:
             file.discard()
         assert not list((tmp_path / run).rglob("*.xlsx*"))
+        time.sleep(1.1)  # the creation-time stamp (seconds) differs; nothing else may
     assert digests[0] == digests[1]
 
 

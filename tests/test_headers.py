@@ -71,3 +71,24 @@ def test_synonyms_match_ignoring_case_spaces_and_punctuation(pair, decoration, l
     text = " ".join(synonym) if spaced else synonym
     text = decoration.format(text.lower() if lower else text)
     assert match_field("".join(ch for ch in text.upper() if ch.isalnum())) == field
+
+
+IDENTITY_LIKE_CELLS = [
+    "6409010502750058", "640901050275005", "6403 0201 0919 7772", "641101-110417-7201",
+    "'6403054308800095", "6409.0105.0275", "NIP 19800101 200501 1 001", "  NIP 1234567890",
+    "6.40901E+15", "0000000000", "١٢٣٤٥٦٧٨٩٠١", "64030201 09\t197772", "", " ", "-", None,
+    float("nan"), 6409010502750058.0, 123.0, 1e9, -1e9, 999999999, 10**12, 10**400, True,
+    pd.Timestamp("2020-01-01").date(),
+]  # fmt: skip
+
+
+@given(st.lists(st.sampled_from(IDENTITY_LIKE_CELLS), max_size=12))
+def test_identity_detection_is_the_same_vectorised_as_cell_by_cell(cells):
+    import numpy as np
+
+    from transforms.headers import _identity_like, _looks_like_identity
+
+    values = np.empty(len(cells), dtype=object)
+    values[:] = cells
+    expected = [_looks_like_identity(v) for v in cells]
+    assert _identity_like(values).tolist() == expected

@@ -221,3 +221,24 @@ def test_text_kernels():
 def test_squash_matches_python(texts):
     expected = [" ".join(t.split()) or None if t is not None else None for t in texts]
     assert squash(pa.array(texts, pa.large_string())).to_pylist() == expected
+
+
+def test_repetitive_columns_give_the_same_text_as_cell_by_cell():
+    """Long columns that repeat a few spellings are worked per distinct cell: same result,
+    and cells that compare equal but read differently (1, 1.0, True, NaN, NaT) stay apart."""
+    import numpy as np
+
+    kinds = [
+        " L ", "P", 1, 1.0, True, np.float64(1.0), 2.5, float("nan"), None, pd.NaT, pd.NA,
+        date(2020, 1, 31), pd.Timestamp("2020-01-31 10:00"), 6472015508800003.0, "a  b", "",
+    ]  # fmt: skip
+    cells = pd.Series([kinds[i % len(kinds)] for i in range(60_000)], dtype=object)
+    whole = cell_text(cells)
+    by_part = pd.concat([cell_text(cells.iloc[i : i + 16]) for i in range(0, 64, 16)])
+    expected = pd.concat([by_part] * (60_000 // 64 + 1)).iloc[:60_000].set_axis(cells.index)
+    pd.testing.assert_frame_equal(whole, expected)
+    text = cells.map(lambda v: v if isinstance(v, str) else None).astype("string[pyarrow]")
+    pd.testing.assert_frame_equal(
+        cell_text(text),
+        pd.concat([cell_text(text.iloc[i : i + 1000]) for i in range(0, 60_000, 1000)]),
+    )

@@ -8,6 +8,7 @@ check `DOB_INVALID` reports it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 import numpy as np
@@ -84,27 +85,50 @@ def _four_digit_year(year: np.ndarray, month: np.ndarray, day: np.ndarray, as_of
     return np.where(year < 100, resolve_century(year, month, day, as_of), year)
 
 
-def parse_date_text(texts: pa.Array, as_of: date) -> np.ndarray:
-    """Distinct date spellings to datetime64[ns] (NaT when unreadable)."""
-    text = pc.utf8_trim(pc.replace_substring_regex(texts, SPACE + "+", " "), " ")
-    result = np.full(len(text), np.datetime64("NaT"), dtype="datetime64[ns]")
-
-    def fill(found: np.ndarray) -> None:
-        empty = np.isnat(result)
-        result[empty] = found[empty]
-
-    for pattern in (_DAY_FIRST, _DAY_FIRST_SPACED, _YEAR_FIRST):
+def _numeric_dates(pattern: str, as_of: date) -> Callable[[pa.Array], np.ndarray]:
+    def parse(text: pa.Array) -> np.ndarray:
         parts = extract(text, pattern)
         y, m, d = (to_number(parts[k]) for k in ("y", "m", "d"))
-        fill(build_dates(_four_digit_year(y, m, d, as_of), m, d))
+        return build_dates(_four_digit_year(y, m, d, as_of), m, d)
 
-    named = extract(text, _NAMED)
-    month = lookup(pc.utf8_upper(named["mon"]), MONTH_SPELLINGS, pa.float64())
-    month = month.to_numpy(zero_copy_only=False).astype("float64")
-    d, y = to_number(named["d"]), to_number(named["y"])
-    fill(build_dates(_four_digit_year(y, month, d, as_of), month, d))
+    return parse
 
-    fill(_from_serial(to_number(extract(text, _SERIAL)["n"])))
+
+def _named_month_dates(as_of: date) -> Callable[[pa.Array], np.ndarray]:
+    def parse(text: pa.Array) -> np.ndarray:
+        named = extract(text, _NAMED)
+        month = lookup(pc.utf8_upper(named["mon"]), MONTH_SPELLINGS, pa.float64())
+        month = month.to_numpy(zero_copy_only=False).astype("float64")
+        d, y = to_number(named["d"]), to_number(named["y"])
+        return build_dates(_four_digit_year(y, month, d, as_of), month, d)
+
+    return parse
+
+
+def _serial_dates(text: pa.Array) -> np.ndarray:
+    return _from_serial(to_number(extract(text, _SERIAL)["n"]))
+
+
+def parse_date_text(texts: pa.Array, as_of: date) -> np.ndarray:
+    """Distinct date spellings to datetime64[ns] (NaT when unreadable).
+
+    Each spelling takes the first pattern that gives a date; a pattern only sees the
+    spellings no earlier pattern read.
+    """
+    text = pc.utf8_trim(pc.replace_substring_regex(texts, SPACE + "+", " "), " ")
+    result = np.full(len(text), np.datetime64("NaT"), dtype="datetime64[ns]")
+    todo = np.arange(len(text))
+    steps = (
+        *(_numeric_dates(p, as_of) for p in (_DAY_FIRST, _DAY_FIRST_SPACED, _YEAR_FIRST)),
+        _named_month_dates(as_of),
+        _serial_dates,
+    )
+    for parse in steps:
+        if not todo.size:
+            break
+        found = parse(text if todo.size == len(text) else pc.take(text, pa.array(todo)))
+        result[todo] = found
+        todo = todo[np.isnat(found)]
     return result
 
 

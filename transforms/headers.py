@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 # Canonical fields and the header spellings regency offices use for them, normalised by
 # `normalise_label` (upper case, letters and digits only). Synonyms of 5 or more characters
@@ -108,6 +110,12 @@ _PREFIX_SYNONYMS: list[tuple[str, str]] = sorted(
     ((syn, fld) for syn, fld in _SYNONYM_TO_FIELD.items() if len(syn) >= 5),
     key=lambda item: -len(item[0]),
 )
+# The same, looked up by a label's first characters, longest first: a few dict lookups per
+# label instead of a hundred `startswith` (every cell of the first rows is tried as a label).
+_PREFIX_LENGTHS: tuple[int, ...] = tuple(
+    sorted({len(syn) for syn, _ in _PREFIX_SYNONYMS}, reverse=True)
+)
+_PREFIX_TO_FIELD: dict[str, str] = dict(_PREFIX_SYNONYMS)
 _NON_ALNUM = re.compile(r"[^0-9A-Z]")
 _PLACE_WORDS = ("TEMPAT", "TMP", "TPT")
 _DATE_WORDS = ("TGL", "TANGGAL", "TANGAL")
@@ -147,9 +155,11 @@ def match_field(label: str) -> str | None:
         return _SYNONYM_TO_FIELD[label]
     if any(w in label for w in _PLACE_WORDS) and any(w in label for w in _DATE_WORDS):
         return "tempat_tanggal_lahir"  # "TEMPAT LAHIR / TGL LAHIR" in one cell
-    for syn, fld in _PREFIX_SYNONYMS:
-        if label.startswith(syn):
-            return fld
+    for length in _PREFIX_LENGTHS:
+        if len(label) >= length:
+            fld = _PREFIX_TO_FIELD.get(label[:length])
+            if fld is not None:
+                return fld
     return None
 
 
@@ -323,11 +333,98 @@ def _looks_like_identity(value: object) -> bool:
 
 
 _IDENTITY_LIKE = np.frompyfunc(_looks_like_identity, 1, 1)
+_TYPE_OF = np.frompyfunc(type, 1, 1)
+
+
+@dataclass(frozen=True)
+class CellTypes:
+    """Which cells of an object array are numbers (int or float, not bool), text, or empty
+    (None, and NaN in a column of one type): as `isinstance` says, without a Python loop."""
+
+    number: np.ndarray
+    text: np.ndarray
+    none: np.ndarray
+
+    @property
+    def other(self) -> np.ndarray:
+        """Anything else: dates, bools, ..."""
+        return ~(self.number | self.text | self.none)
+
+
+def cell_types(values: np.ndarray) -> CellTypes:
+    """The `CellTypes` of a 1-D object array: pandas' type inference for a column of one type
+    (text, or floats as calamine gives numbers), else the few distinct types classified once."""
+    nothing = np.zeros(len(values), dtype=bool)
+    inferred = pd.api.types.infer_dtype(values, skipna=True)
+    if inferred in ("string", "floating", "empty"):
+        empty = pd.isna(values)
+        kept = ~empty if inferred != "empty" else nothing
+        if inferred == "string":
+            return CellTypes(number=nothing, text=kept, none=empty)
+        return CellTypes(number=kept, text=nothing, none=empty)
+    kinds = _TYPE_OF(values)
+    masks = {"number": nothing.copy(), "text": nothing.copy(), "none": nothing.copy()}
+    for kind in set(kinds.tolist()):
+        if issubclass(kind, str):
+            group = "text"
+        elif issubclass(kind, int | float) and not issubclass(kind, bool):
+            group = "number"
+        elif kind is type(None):
+            group = "none"
+        else:
+            continue
+        target = np.empty((), dtype=object)  # compared as an object: numpy acts on its types
+        target[()] = kind
+        masks[group] |= kinds == target
+    return CellTypes(**masks)
+
+
+_ASCII_PUNCTUATION = (" ", ".", "-", "'")
+
+
+def _ten_digits(text: pa.Array) -> np.ndarray:
+    """Which texts are ten or more ASCII digits and nothing else."""
+    digits = pc.and_(pc.ascii_is_decimal(text), pc.greater_equal(pc.binary_length(text), 10))
+    return digits.to_numpy(zero_copy_only=False).copy()
 
 
 def _identity_like(values: np.ndarray) -> np.ndarray:
-    """Which cells hold what looks like an identity number (see `_looks_like_identity`)."""
-    return _IDENTITY_LIKE(values).astype(bool)
+    """Which cells hold what looks like an identity number (see `_looks_like_identity`),
+    vectorised: numbers by their magnitude, text of ASCII digits by Arrow's kernels; only other
+    text (spaced or dotted numbers, dashes, NIP ...) goes through `_looks_like_identity` one by one."""
+    values = np.asarray(values, dtype=object)
+    out = np.zeros(len(values), dtype=bool)
+    if not len(values):
+        return out
+    types = cell_types(values)
+    numeric = np.flatnonzero(types.number)
+    undecided = np.zeros(0, dtype=np.intp)  # other types (dates, bools): never an identity
+    if len(numeric):
+        try:
+            with np.errstate(invalid="ignore"):
+                out[numeric] = np.abs(values[numeric].astype(np.float64)) >= 1e9
+        except OverflowError:  # an integer beyond float: one by one
+            undecided = numeric
+    text = np.flatnonzero(types.text)
+    if len(text):
+        try:
+            arrow = pa.array(values[text], type=pa.string())
+        except (pa.ArrowException, UnicodeError):  # e.g. lone surrogates: one by one
+            undecided = np.union1d(undecided, text)
+        else:
+            # ten or more ASCII digits: an identity by `_looks_like_identity` too
+            sure = _ten_digits(arrow)
+            if not sure.all():  # "6403 0201 0919 7772", "'6403...", "641101-110417-7201"
+                rest = np.flatnonzero(~sure)
+                spaced = arrow.take(pa.array(rest))
+                for mark in _ASCII_PUNCTUATION:  # a subset of what it takes out
+                    spaced = pc.replace_substring(spaced, mark, "")
+                sure[rest] = _ten_digits(spaced)
+            out[text[sure]] = True
+            undecided = np.union1d(undecided, text[~sure])
+    if len(undecided):
+        out[undecided] = _IDENTITY_LIKE(values[undecided]).astype(bool)
+    return out
 
 
 def _first_text(values: np.ndarray, filled: np.ndarray) -> list[str]:
@@ -350,12 +447,10 @@ def grid_to_table(grid: pd.DataFrame, header: HeaderMatch) -> Table:
     the last row that looks like a person (an identity number, or three filled fields), the
     rest of the sheet. Every other row is kept, so nothing in the middle of data disappears.
     """
-    body = grid.loc[grid.index > max(header.header_rows)]
+    values, row_numbers = _body(grid, max(header.header_rows))
     data_positions = sorted({pos for fld, pos in header.columns.items() if fld != "row_no"})
-    if body.empty or not data_positions:
+    if not len(values) or not data_positions:
         return Table(rows=_empty_rows(header), n_skipped=0, skipped_rows=[])
-    values = body.to_numpy(dtype=object)
-    row_numbers = body.index.to_numpy(dtype="int64")
     has_identity = np.zeros(len(values), dtype=bool)
     for fld in IDENTITY_FIELDS:
         if fld in header.columns:
@@ -388,18 +483,32 @@ def grid_to_table(grid: pd.DataFrame, header: HeaderMatch) -> Table:
     footer = total | (footer_zone & (marker | ~blank))
     skipped = blank | footer
     kept = ~skipped
+    fields = [fld for fld in header.columns if fld != "row_no"]
+    kept_at = np.flatnonzero(kept)  # once, not once per column
     data = pd.DataFrame(
-        {fld: values[kept, pos] for fld, pos in header.columns.items() if fld != "row_no"},
+        {fld: values[kept_at, header.columns[fld]] for fld in fields},
         dtype=object,  # raw cells as read (text, numbers, dates); no costly type inference
         copy=False,
     )
-    data.insert(0, "row_number", row_numbers[kept])
+    data.insert(0, "row_number", row_numbers[kept_at])
     return Table(
         rows=data,
         n_skipped=int(skipped.sum()),
         skipped_rows=row_numbers[skipped].tolist(),
         n_footer=int(footer.sum()),
     )
+
+
+def _body(grid: pd.DataFrame, last_header_row: int) -> tuple[np.ndarray, np.ndarray]:
+    """The cells below the header and their row numbers: a view of the grid when its rows are
+    in order (as every reader makes them), so the sheet's cells are not copied once more."""
+    index = grid.index
+    if index.is_monotonic_increasing:
+        start = int(index.searchsorted(last_header_row, side="right"))
+        values = grid.to_numpy(dtype=object)[start:]
+        return values, index[start:].to_numpy(dtype="int64")
+    body = grid.loc[index > last_header_row]
+    return body.to_numpy(dtype=object), body.index.to_numpy(dtype="int64")
 
 
 def _empty_rows(header: HeaderMatch) -> pd.DataFrame:

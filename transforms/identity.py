@@ -35,8 +35,9 @@ _IDENTITY_NOISE = r"[\s\x{00a0}.\-'’‘`_/]"
 def arrow_text(values: pd.Series) -> pa.Array:
     """A text Series as one contiguous pyarrow large_string array (zero-copy when possible)."""
     if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
-        chunked = values.array.__arrow_array__()
-        array = chunked.combine_chunks() if isinstance(chunked, pa.ChunkedArray) else chunked
+        array = values.array.__arrow_array__()
+        if isinstance(array, pa.ChunkedArray):  # combine_chunks copies even a single chunk
+            array = array.chunk(0) if array.num_chunks == 1 else array.combine_chunks()
     else:
         try:
             array = pa.array(
@@ -246,14 +247,18 @@ def cell_text(values: pd.Series, collapse: bool = True) -> pd.DataFrame:
     Numbers become their integer digits without float formatting (6472015508800003.0 ->
     "6472015508800003"); numbers beyond 2**53 or with a fraction are flagged `inexact`;
     dates become dd-mm-yyyy. `collapse`: also collapse inner runs of whitespace (display
-    text); parsers that normalise spellings themselves skip that pass.
+    text); parsers that normalise spellings themselves skip that pass. Columns that repeat a
+    few spellings (sex, desil, kecamatan) are worked once per distinct cell.
     """
     squash = _squash if collapse else trim
     n = len(values)
     from_number = np.zeros(n, dtype=bool)
     inexact = np.zeros(n, dtype=bool)
     if isinstance(values.dtype, pd.StringDtype):
-        return _cells(squash(arrow_text(values)), from_number, inexact, values.index)
+        text = arrow_text(values)
+        if _repetitive(text):
+            return _cells(on_uniques(text, squash), from_number, inexact, values.index)
+        return _cells(squash(text), from_number, inexact, values.index)
     if pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype):
         numbers = values.to_numpy(dtype="float64", na_value=np.nan)
         present = ~np.isnan(numbers)
@@ -263,10 +268,68 @@ def cell_text(values: pd.Series, collapse: bool = True) -> pd.DataFrame:
     cells = values.to_numpy(dtype=object)
     try:  # the common case: text cells and blanks only
         text = pa.array(cells, type=pa.large_string(), from_pandas=True)
-        return _cells(squash(text), from_number, inexact, values.index)
     except (pa.ArrowInvalid, pa.ArrowTypeError):
         pass
+    else:
+        if _repetitive(text):
+            return _cells(on_uniques(text, squash), from_number, inexact, values.index)
+        return _cells(squash(text), from_number, inexact, values.index)
     kinds = cell_kinds(cells)
+    groups = _distinct_cells(cells, kinds)
+    if groups is None:
+        return _cells(*_mixed_cells(cells, kinds, squash), values.index)
+    inverse, first = groups
+    text, from_number, inexact = _mixed_cells(cells[first], kinds[first], squash)
+    return _cells(
+        pc.take(text, pa.array(inverse)), from_number[inverse], inexact[inverse], values.index
+    )
+
+
+# A column is worked once per distinct cell when a sample of this many cells holds at most
+# a quarter as many distinct values (hashing costs less than the text kernels then).
+_SAMPLE = 20_000
+_MIN_ROWS = 50_000
+
+
+def _repetitive(text: pa.Array) -> bool:
+    """Whether a text column repeats its values enough to work per distinct value."""
+    if len(text) < _MIN_ROWS:
+        return False
+    sample = text[:: max(1, len(text) // _SAMPLE)]
+    return pc.count_distinct(sample, mode="all").as_py() * 4 <= len(sample)
+
+
+def _distinct_cells(cells: np.ndarray, kinds: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """For a repetitive object column: each cell's group and one cell per group, or None.
+
+    Cells group by value and kind (1 and 1.0 give the same text, True and 1 must not merge);
+    date and other cells stay one per group, their text may differ though equal.
+    """
+    n = len(cells)
+    if n < _MIN_ROWS:
+        return None
+    sample = cells[:: max(1, n // _SAMPLE)]
+    try:
+        if len(pd.unique(sample)) * 4 > len(sample):
+            return None
+        codes, _ = pd.factorize(cells, use_na_sentinel=True)
+    except TypeError:  # an unhashable cell
+        return None
+    key = codes.astype(np.int64) * 8 + kinds
+    apart = (kinds == OTHER) | (kinds == DATE)
+    if apart.any():
+        key[apart] = -16 - np.flatnonzero(apart)
+    inverse, distinct = pd.factorize(key)
+    first = np.empty(len(distinct), dtype=np.int64)
+    first[inverse[::-1]] = np.arange(n - 1, -1, -1)  # any member represents its group
+    return inverse, first
+
+
+def _mixed_cells(
+    cells: np.ndarray, kinds: np.ndarray, squash: Callable[[pa.Array], pa.Array]
+) -> tuple[pa.Array, np.ndarray, np.ndarray]:
+    """Text, from-number and inexact flags of object cells of mixed kinds."""
+    inexact = np.zeros(len(cells), dtype=bool)
     is_str = kinds == TEXT
     is_number = (kinds == FLOAT) | (kinds == INT)
     if is_number.any():
@@ -285,7 +348,7 @@ def cell_text(values: pd.Series, collapse: bool = True) -> pd.DataFrame:
     if other.any():
         rendered = [_other_text(v) for v in cells[other]]
         text = pc.replace_with_mask(text, pa.array(other), pa.array(rendered, pa.large_string()))
-    return _cells(squash(text), is_number, inexact, values.index)
+    return squash(text), is_number, inexact
 
 
 def _scatter(n: int, mask: np.ndarray, values: pa.Array) -> pa.Array:
@@ -451,10 +514,10 @@ def nik_birth_parts(nik: pd.Series, numbers: tuple[np.ndarray, np.ndarray] | Non
     yy = np.where(present, (values // 10**4) % 100, np.nan)
     female = day_raw > 40
     day = np.where(female, day_raw - 40, day_raw)
-    sex = pd.Series(np.where(female, "P", "L"), index=nik.index, dtype=TEXT_DTYPE)
+    sex = pc.if_else(pa.array(female, mask=~present), "P", "L").cast(pa.large_string())
+    sex = text_series(sex, nik.index)
     return pd.DataFrame(
-        {"day": day, "month": month, "yy": yy, "sex": sex.where(present), "day_raw": day_raw},
-        index=nik.index,
+        {"day": day, "month": month, "yy": yy, "sex": sex, "day_raw": day_raw}, index=nik.index
     )
 
 

@@ -315,19 +315,26 @@ def classify(
     typo_elsewhere = nik_typo & (name == NAME_SAME) & (dob == DOB_SAME)
     two_niks = (name == NAME_SAME) & (dob == DOB_SAME) & sex & kk
     review = ~forbid & ~merge & (variant | typo_elsewhere | two_niks)
-    decision = np.select([forbid, merge, review], [DISTINCT, MERGE, REVIEW], "")
+    # labels picked by index from object arrays: 8 bytes a pair, not a fixed-width string each
+    decision = np.select([forbid, merge, review], [1, 2, 3], 0)
     rule = np.select(
-        [forbid, merge, review & typo_elsewhere, review & two_niks, review],
-        [
-            "nama_jelas_beda",
-            "nik_salah_ketik",
-            "nik_salah_ketik_data_lain_beda",
-            "identitas_sama_nik_beda",
-            "nik_dan_nama_mirip",
-        ],
-        "",
+        [forbid, merge, review & typo_elsewhere, review & two_niks, review], [1, 2, 3, 4, 5], 0
     )
-    return decision, rule
+    return DECISION_LABELS[decision], RULE_LABELS[rule]
+
+
+DECISION_LABELS = np.array(["", DISTINCT, MERGE, REVIEW], dtype=object)
+RULE_LABELS = np.array(
+    [
+        "",
+        "nama_jelas_beda",
+        "nik_salah_ketik",
+        "nik_salah_ketik_data_lain_beda",
+        "identitas_sama_nik_beda",
+        "nik_dan_nama_mirip",
+    ],
+    dtype=object,
+)
 
 
 def key_pairs(compared: pd.DataFrame) -> pd.DataFrame:

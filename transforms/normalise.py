@@ -324,5 +324,8 @@ def row_hash(frame: pd.DataFrame) -> pd.Series:
     """
     parts = [pc.fill_null(arrow_text(frame[c].astype(TEXT_DTYPE)), "\x00") for c in HASH_COLUMNS]
     joined = pc.binary_join_element_wise(*parts, pa.scalar("\x1f", pa.large_string()))
-    hashed = pd.util.hash_array(joined.to_numpy(zero_copy_only=False), categorize=False)
-    return pd.Series(hashed, index=frame.index).astype("string[pyarrow]")
+    # UTF-8 bytes hash exactly as their str does, without re-encoding every string
+    utf8 = joined.cast(pa.large_binary()).to_numpy(zero_copy_only=False)
+    hashed = pd.util.hash_array(utf8, categorize=False)
+    digits = pa.array(hashed, type=pa.uint64()).cast(pa.large_string())
+    return text_series(digits, frame.index)

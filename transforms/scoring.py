@@ -194,7 +194,8 @@ def components_json(
     if not parts or not len(features):
         return pd.Series("{}", index=features.index, dtype=object)
     joined = pc.binary_join_element_wise("{", *parts, "}", "")
-    return pd.Series(joined.to_numpy(zero_copy_only=False), index=features.index, dtype=object)
+    # Arrow-backed text: the joined buffer as is, not copied into a Python string per person
+    return pd.Series(pd.arrays.ArrowStringArray(joined), index=features.index)
 
 
 def _json_weight(weight: float) -> str:
