@@ -286,15 +286,16 @@ def _style_index(fill: np.ndarray, bold, quoted, wrap) -> np.ndarray:
 
 @dataclass
 class _Column:
-    """One sheet column ready to write: texts (None = empty), a style per row, blank-if-filled."""
+    """One sheet column ready to write: texts (null = empty), a style per row, blank-if-filled."""
 
-    values: np.ndarray
+    values: pa.Array
     style: np.ndarray
     keep_empty: np.ndarray
 
 
-def _text_array(values: pd.Series) -> np.ndarray:
-    return values.astype(object).where(values.notna(), None).to_numpy(dtype=object)
+def _text_array(values: pd.Series) -> pa.Array:
+    """Texts as an Arrow array (missing = null): handed to the writer without Python strings."""
+    return pa.array(values, type=pa.large_string(), from_pandas=True)
 
 
 def _sheet_columns(part: pd.DataFrame, columns, issues: pd.DataFrame) -> list[_Column]:
@@ -356,16 +357,17 @@ def _write_sheet_rows(
     plain = (np.delete(matrix, REASONS, axis=1) == PLAIN_STYLE).all(axis=1) & (
         matrix[:, REASONS] == PLAIN_WRAPPED_STYLE
     )
-    table = pa.table(
-        [pa.array(numbers), *(pa.array(c.values, type=pa.large_string()) for c in columns)],
-        names=titles,
-    )
-    plain_formats = {title: styles[PLAIN_STYLE] for title in titles}
-    plain_formats[titles[REASONS + 1]] = styles[PLAIN_WRAPPED_STYLE]
+    table = pa.table([pa.array(numbers), *(c.values for c in columns)], names=titles)
+    # Plain rows are one line high: only a reason (a note on a column not shown) wraps.
+    plain_formats = {titles[REASONS + 1]: styles[PLAIN_WRAPPED_STYLE]}
     own = np.flatnonzero(~plain)
     style_of = np.array(styles, dtype=object)
     own_cells = [
-        (c.values[own].tolist(), style_of[c.style[own]].tolist(), c.keep_empty[own].tolist())
+        (
+            c.values.take(own).to_pylist(),
+            style_of[c.style[own]].tolist(),
+            c.keep_empty[own].tolist(),
+        )
         for c in columns
     ]
     lead_style = own_cells[1][1]  # the row number takes the row's own fill, like the codes
