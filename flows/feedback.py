@@ -11,7 +11,7 @@ One xlsx per loaded source file under `<export_dir>/umpan_balik/<regency code>_<
   stronger colour (red = rejected, orange = review, blue = note).
 
 Written like the BPJS exports: under a temporary name, moved into place after the warehouse
-commit, owner-only, the same bytes for the same input. A workbook is written for every file
+commit, owner-only, the same content for the same input. A workbook is written for every file
 loaded this run and for every earlier file whose rows changed status this run (a review
 decision applied, a NIK conflict found), so the regency always has the current verdict.
 """

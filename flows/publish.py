@@ -85,9 +85,10 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 FORMULA_PATTERN = r"^[=+\-@\t\r]"
 
 
-def neutralise(value: str) -> str:
-    """A text a spreadsheet could run as a formula gets a leading apostrophe (for csv)."""
-    return "'" + value if value.startswith(FORMULA_START) else value
+def neutralise(texts: pd.Series) -> pd.Series:
+    """Texts a spreadsheet could run as a formula get a leading apostrophe (for csv)."""
+    risky = texts.str.match(FORMULA_PATTERN).fillna(False)
+    return texts.where(~risky, "'" + texts)
 
 
 @dataclass
@@ -401,9 +402,7 @@ def write_csv(path: Path, table: Table) -> None:
     cells = table.cells.copy()
     for col, (key, _) in enumerate(table.columns):
         if key not in NUMBER_COLUMNS:
-            texts = cells.iloc[:, col]
-            risky = texts.str.match(FORMULA_PATTERN).fillna(False)
-            cells.iloc[:, col] = texts.where(~risky, "'" + texts)
+            cells.iloc[:, col] = neutralise(cells.iloc[:, col])
     arrow = pa.Table.from_pandas(cells, preserve_index=False)
     options = pacsv.WriteOptions(quoting_style="needed", eol="\r\n")
     pacsv.write_csv(arrow, str(path), options)
