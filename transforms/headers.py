@@ -423,7 +423,8 @@ def _identity_like(values: np.ndarray) -> np.ndarray:
             out[text[sure]] = True
             undecided = np.union1d(undecided, text[~sure])
     if len(undecided):
-        out[undecided] = _IDENTITY_LIKE(values[undecided]).astype(bool)
+        with np.errstate(invalid="ignore"):  # a NaN cell compares False, as it should
+            out[undecided] = _IDENTITY_LIKE(values[undecided]).astype(bool)
     return out
 
 
