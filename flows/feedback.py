@@ -32,7 +32,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import rvgsrust_xlsxwriter as rxw
 
-from flows.publish import PendingFile, settle_temp, writing_pool
+from flows.publish import PendingFile, formula_like, settle_temp, writing_pool
 from flows.settings import Settings
 from flows.warehouse import connect, read_frame, table_columns
 from schemas.codes import CODE_DESCRIPTIONS, SEVERITY_LABELS
@@ -63,8 +63,6 @@ DATA_COLUMNS: list[tuple[str, tuple[str, ...], str]] = [
 ]
 ALWAYS_SHOWN = 5  # NIK .. Jenis Kelamin always; the rest only when a finding blames them
 LEAD_COLUMNS = ["Baris", "Status", "Kode", "Alasan"]
-# Text a spreadsheet could take for a formula: shown with Excel's quote prefix (value unchanged).
-FORMULA_PATTERN = r"^[=+\-@\t\r]"
 STATUS_COLUMN = "status"  # `column_name` of review decisions: the Status cell is marked
 
 ROW_FILL = {"rejected": "#FCE4D6", "review": "#FFF2CC"}
@@ -335,7 +333,7 @@ def _sheet_columns(part: pd.DataFrame, columns, issues: pd.DataFrame) -> list[_C
         rank = ranks.get(blamed, none)
         marked = rank >= 0
         fill = np.where(marked, 3 + rank, row_fill)
-        quoted = values.astype("string").str.match(FORMULA_PATTERN).fillna(False).to_numpy(bool)
+        quoted = formula_like(values)  # shown with Excel's quote prefix (value unchanged)
         out.append(
             _Column(_text_array(values), _style_index(fill, marked, quoted, False), filled | marked)
         )

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import zipfile
 from collections.abc import Callable
 from concurrent.futures import Executor, ThreadPoolExecutor
@@ -82,13 +83,17 @@ NUMBER_COLUMNS = {"rank", "score", "n_verified", "quota", "n_within_quota"} | MO
 # a second); above it, on `writing_workers()` threads.
 PARALLEL_MIN_ROWS = 20_000
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-FORMULA_PATTERN = r"^[=+\-@\t\r]"
+FORMULA_PATTERN = "^[" + re.escape("".join(FORMULA_START)) + "]"
+
+
+def formula_like(texts: pd.Series) -> np.ndarray:
+    """Per text: does it start like a formula (missing texts do not)?"""
+    return texts.astype("string").str.match(FORMULA_PATTERN).fillna(False).to_numpy(dtype=bool)
 
 
 def neutralise(texts: pd.Series) -> pd.Series:
     """Texts a spreadsheet could run as a formula get a leading apostrophe (for csv)."""
-    risky = texts.str.match(FORMULA_PATTERN).fillna(False)
-    return texts.where(~risky, "'" + texts)
+    return texts.where(~formula_like(texts), "'" + texts)
 
 
 @dataclass
@@ -332,8 +337,7 @@ class Table:
         flagged = np.zeros(len(self.frame), dtype=bool)
         for col, (key, _) in enumerate(self.columns):
             if key not in NUMBER_COLUMNS:
-                texts = self.cells.iloc[:, col]
-                flagged |= texts.str.match(FORMULA_PATTERN).fillna(False).to_numpy(dtype=bool)
+                flagged |= formula_like(self.cells.iloc[:, col])
         return flagged
 
 
