@@ -5,7 +5,7 @@
 
 Generates the demo workload once (unless `--dir` already holds it), reads every file through the
 ingest stage's own functions (`ingest_file`, `canonicalise`, the pandera row checks), then runs
-`transforms.dedup.deduplicate` on the accepted and review rows, as the flow's deduplicate task
+`transforms.link.dedup.deduplicate` on the accepted and review rows, as the flow's deduplicate task
 does, without Prefect or the warehouse. Reports, over the rows that got a `person_id`:
 
 - pairwise precision, recall and F1 of the predicted person clusters against `true_person`
@@ -32,15 +32,15 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from flows.ingest import ingest_file  # noqa: E402
-from flows.read import list_submissions  # noqa: E402
 from flows.settings import Settings  # noqa: E402
+from flows.sources.ingest import ingest_file  # noqa: E402
+from flows.sources.read import list_submissions  # noqa: E402
+from schemas.codes import ROW_KEYS
 from schemas.rows import failing_checks, issues_from_checks, row_status  # noqa: E402
-from transforms.dedup import deduplicate, probable_persons  # noqa: E402
-from transforms.normalise import canonicalise  # noqa: E402
+from transforms.link.dedup import deduplicate, probable_persons  # noqa: E402
+from transforms.validate.normalise import canonicalise  # noqa: E402
 
 AS_OF = date(2026, 11, 27)
-ROW_KEYS = ["file_name", "sheet", "row_number"]
 HOUSEHOLD_CASES = ("twin", "father_son")
 
 
@@ -256,7 +256,7 @@ def main() -> None:
     args = parser.parse_args()
     raw_dir = args.dir / f"rows{args.rows}_seed{args.seed}"
     if not (raw_dir / "_truth" / "rows.csv").exists():
-        from flows.demo_data import generate_demo_data
+        from demo.generator import generate_demo_data
 
         print(generate_demo_data(args.rows, raw_dir, seed=args.seed, as_of=AS_OF))
     cache = raw_dir.with_name(raw_dir.name + ".canonical.parquet")

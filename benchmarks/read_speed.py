@@ -29,9 +29,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from python_calamine import CalamineWorkbook  # noqa: E402
 
-from flows.ingest import ingest_file, ingest_with, reading_pool  # noqa: E402
-from flows.read import list_submissions  # noqa: E402
 from flows.settings import Settings  # noqa: E402
+from flows.sources.ingest import ingest_file, ingest_with, reading_pool  # noqa: E402
+from flows.sources.read import list_submissions  # noqa: E402
 
 
 def calamine_rows(path: Path) -> int:
@@ -95,7 +95,7 @@ def main() -> None:
     args = parser.parse_args()
 
     if not args.dir.is_dir():
-        from flows.demo_data import generate_demo_data
+        from demo.generator import generate_demo_data
 
         print(f"writing {args.rows:,} rows of xlsx under {args.dir} ...", flush=True)
         generate_demo_data(rows=args.rows, out_dir=args.dir, seed=1, formats="xlsx")

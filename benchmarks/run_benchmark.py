@@ -4,7 +4,7 @@
         [--seed 1] [--cache /tmp/tepat-bench] [--plain-size 100000] [--out results.md]
 
 For each size N (data rows over 20 xlsx files, 10 regencies x 2 programs, made once by
-`flows.demo_data.generate_demo_data` and kept under `--cache`, keyed by N and seed):
+`demo.generator.generate_demo_data` and kept under `--cache`, keyed by N and seed):
 
 - `tepat run` as a subprocess on an empty warehouse, then again with nothing new. Stage times
   come from the run's own progress lines (`[k/7] ...`, one per stage when not on a terminal),
@@ -80,7 +80,7 @@ def workload(cache: Path, rows: int, seed: int) -> Path:
     folder = cache / f"workload-{rows}-seed{seed}"
     if (folder / ".complete").exists():
         return folder
-    from flows.demo_data import generate_demo_data
+    from demo.generator import generate_demo_data
 
     shutil.rmtree(folder, ignore_errors=True)
     log(f"generating {rows:,} rows under {folder} (once; kept for later runs) ...")
@@ -94,7 +94,7 @@ def workload(cache: Path, rows: int, seed: int) -> Path:
 
 def submissions(raw_dir: Path) -> list[Path]:
     """The xlsx files the run reads (the generator's ground truth under `_truth/` is not one)."""
-    from flows.read import list_submissions
+    from flows.sources.read import list_submissions
 
     return [p for p in list_submissions(raw_dir) if p.suffix.lower() == ".xlsx"]
 

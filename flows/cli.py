@@ -109,7 +109,7 @@ def demo_data(
     ] = None,
 ) -> None:
     """Write synthetic regency submissions and their ground truth."""
-    from flows.demo_data import generate_demo_data
+    from demo.generator import generate_demo_data
 
     kwargs = {"as_of": _as_of(as_of)} if as_of else {}
     summary = generate_demo_data(
@@ -172,8 +172,8 @@ def analyst_copy(
     overwrite: Annotated[bool, typer.Option(help="Replace OUT if it exists.")] = False,
 ) -> None:
     """Write a copy of the warehouse for analysts: identities pseudonymised or removed."""
-    from flows.analyst import AnalystCopyError, pseudonym_key_path, write_analyst_copy
-    from flows.locking import RunAlreadyRunning, run_lock
+    from flows.outputs.analyst_copy import AnalystCopyError, pseudonym_key_path, write_analyst_copy
+    from flows.runtime.lock import RunAlreadyRunning, run_lock
 
     with (
         one_line_errors("analyst-copy", AnalystCopyError, RunAlreadyRunning),
@@ -196,7 +196,7 @@ def review_rows(
     ] = False,
 ) -> None:
     """List rows held for review with their evidence (NIK date/sex vs columns, KK region, ...)."""
-    from flows.review_rows import ReviewError, format_review_rows, list_review_rows
+    from flows.review.rows import ReviewError, format_review_rows, list_review_rows
 
     with one_line_errors("review rows", ReviewError):
         rows = list_review_rows(db, include_decided=all_rows, regency_code=regency, file_name=file)
@@ -214,8 +214,8 @@ def review_decide_row(
     db: Annotated[Path, typer.Option(help="The DuckDB warehouse.")] = DEFAULTS.db,
 ) -> None:
     """Accept or reject a row held for review; every later run applies it to the same content."""
-    from flows.locking import RunAlreadyRunning
-    from flows.review_rows import ReviewError, decide_row
+    from flows.review.rows import ReviewError, decide_row
+    from flows.runtime.lock import RunAlreadyRunning
 
     with one_line_errors("review decide-row", ReviewError, RunAlreadyRunning):
         recorded = decide_row(db, file, sheet, row, decision, officer, note)
@@ -234,7 +234,7 @@ def review_pairs(
     limit: Annotated[int, typer.Option(help="At most this many pairs, highest score first.")] = 50,
 ) -> None:
     """List pairs of persons that may be one person (deduplication was not sure)."""
-    from flows.review_pairs import PairReviewError, list_pairs, pairs_text
+    from flows.review.pairs import PairReviewError, list_pairs, pairs_text
 
     with one_line_errors("review pairs", PairReviewError):
         pairs = list_pairs(db, status, limit)
@@ -251,8 +251,8 @@ def review_decide_pair(
     db: Annotated[Path, typer.Option(help="The DuckDB warehouse.")] = DEFAULTS.db,
 ) -> None:
     """Record that two persons are one person (merge) or two people (distinct)."""
-    from flows.locking import RunAlreadyRunning
-    from flows.review_pairs import PairReviewError, decide_pair
+    from flows.review.pairs import PairReviewError, decide_pair
+    from flows.runtime.lock import RunAlreadyRunning
 
     with one_line_errors("review decide-pair", PairReviewError, RunAlreadyRunning):
         recorded = decide_pair(db, person_a, person_b, decision, officer, note)

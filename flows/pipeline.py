@@ -16,33 +16,32 @@ import pyarrow as pa
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from flows.analyst import program_table
-from flows.faults import fault_point
-from flows.feedback import write_feedback_for_run
-from flows.fingerprint import PreviousRun, fingerprint_task, nothing_new, record_unchanged_run
-from flows.ingest import (
-    IngestedFile,
-    ingest_with,
-    keep_first_of_identical,
-    reading_pool,
-    unreadable,
-)
-from flows.limits import still_being_written
-from flows.locking import run_lock
-from flows.progress import install_log_masking, run_progress, stage, track
-from flows.publish import PendingFile, recover_exports, write_bpjs_exports
-from flows.read import list_submissions, sha256_of
-from flows.reference import load_reference_lists
-from flows.report import publish_run_report
-from flows.review_rows import (
+from flows.outputs.bpjs_files import PendingFile, recover_exports, write_bpjs_exports
+from flows.outputs.feedback import write_feedback_for_run
+from flows.outputs.report import publish_run_report
+from flows.review.rows import (
     apply_row_decisions,
     combine_updates,
     decide_stored_rows,
     honour_accepted_conflicts,
     read_row_decisions,
 )
+from flows.runtime.faults import fault_point
+from flows.runtime.lock import run_lock
+from flows.runtime.progress import install_log_masking, run_progress, stage, track
 from flows.settings import Settings
-from flows.warehouse import (
+from flows.sources.ingest import (
+    IngestedFile,
+    ingest_with,
+    keep_first_of_identical,
+    reading_pool,
+    unreadable,
+)
+from flows.sources.limits import still_being_written
+from flows.sources.read import list_submissions, sha256_of
+from flows.sources.reference_lists import load_reference_lists
+from flows.warehouse.state import PreviousRun, fingerprint_task, nothing_new, record_unchanged_run
+from flows.warehouse.store import (
     RunWrite,
     connect,
     owner_only_files,
@@ -50,7 +49,8 @@ from flows.warehouse import (
     read_frame,
     write_run,
 )
-from schemas.codes import ROW_CODES, file_reason
+from flows.warehouse.views import program_table
+from schemas.codes import ROW_CODES, ROW_KEYS, file_reason
 from schemas.programs import ProgramRules, load_rules
 from schemas.rows import (
     RawRows,
@@ -59,11 +59,10 @@ from schemas.rows import (
     row_status,
     validate_verified,
 )
-from transforms.dedup import deduplicate, enrolment_by_person, probable_persons
-from transforms.normalise import canonicalise
-from transforms.scoring import decide_program, person_features, rank_verified
+from transforms.link.dedup import deduplicate, enrolment_by_person, probable_persons
+from transforms.score.scoring import decide_program, person_features, rank_verified
+from transforms.validate.normalise import canonicalise
 
-ROW_KEYS = ["file_name", "sheet", "row_number"]
 PERSON_COLUMNS = [
     "person_id", "nik", "no_kk", "nama", "tanggal_lahir", "jenis_kelamin", "regency_code",
     "tempat_lahir", "alamat", "rt_rw", "desa", "kecamatan", "no_hp", "fktp", "pekerjaan",
@@ -360,11 +359,9 @@ def read_state_task(db: Path, files: pd.DataFrame) -> WarehouseState:
         )
 
 
-def ingest(settings: Settings, state: WarehouseState, plan: FilePlan | None = None) -> Ingested:
+def ingest(settings: Settings, state: WarehouseState, plan: FilePlan) -> Ingested:
     """Plan the files, then read each new one in its own task, on all cores; a file whose task
     failed even after retries is recorded as unreadable, and the others go on."""
-    if plan is None:
-        plan = plan_files(settings.raw_dir, state.files)
     with reading_pool(settings, [path for path, _ in plan.to_ingest]) as pool:
         futures = [
             ingest_file_task.submit(path, settings.raw_dir, sha, settings, pool)

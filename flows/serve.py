@@ -3,7 +3,7 @@
 `prefect.serve` registers the deployment with the Prefect API (PREFECT_API_URL) and runs a
 long-lived process that starts each scheduled run in a subprocess, in the folder `tepat
 serve` was started from. Paths are made absolute here so runs do not depend on that folder.
-The run lock (flows.locking) keeps a manual `tepat run` and a scheduled run from writing the
+The run lock (flows.runtime.lock) keeps a manual `tepat run` and a scheduled run from writing the
 warehouse at once; the deployment's concurrency limit of 1 queues overlapping scheduled runs.
 """
 

@@ -8,7 +8,6 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_PROGRAMS_FILE = Path(__file__).resolve().parent.parent / "schemas" / "programs.toml"
 
 
@@ -27,7 +26,7 @@ class Settings(BaseSettings):
     max_file_bytes: int = 200 * 1024 * 1024
     max_rows_per_sheet: int = 1_100_000
     max_columns: int = 300
-    # flows/limits.py: a zip bomb or a sheet spread over a huge grid is refused before reading.
+    # flows/sources/limits.py: a zip bomb or a sheet spread over a huge grid is refused before reading.
     max_cells: int = 30_000_000  # rows x columns a sheet may span (~50 bytes each in memory)
     max_unpacked_bytes: int = 2 * 1024 * 1024 * 1024  # a zip workbook, all parts unpacked
     max_zip_entries: int = 10_000

@@ -16,6 +16,12 @@ class Severity(StrEnum):
     WARNING = "warning"  # row accepted with a note
 
 
+# The two subsidy programs a submission can be for (`source_files.program`).
+PROGRAMS: tuple[str, ...] = ("kesehatan", "ketenagakerjaan")
+# What identifies a submission row: the file, its sheet and the row number a person sees.
+ROW_KEYS: list[str] = ["file_name", "sheet", "row_number"]
+
+
 @dataclass(frozen=True)
 class RowCode:
     """A row finding: which column it blames and how to tell the regency officer."""

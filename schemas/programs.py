@@ -21,7 +21,8 @@ from pydantic import (
     model_validator,
 )
 
-from transforms.reference import OCCUPATION_GROUPS, REGENCIES
+from schemas.codes import PROGRAMS
+from schemas.reference import OCCUPATION_GROUPS, REGENCIES
 
 # Person features the scoring stage computes; rules may only name these.
 FEATURES: dict[str, Literal["number", "bool", "text"]] = {
@@ -49,7 +50,6 @@ TEXT_VALUES: dict[str, frozenset[str]] = {
 }
 
 # Programs regencies submit files for (CONTRACT.md); a rule's candidates come from these.
-SUBMISSION_PROGRAMS = ("kesehatan", "ketenagakerjaan")
 
 # Reason codes the engine itself gives, and the usual rule codes, with the Indonesian
 # explanation a regency officer reads. A rule may use another code with its own `message`.
@@ -225,11 +225,11 @@ class Program(_Strict):
         if doubled:
             raise ValueError(f"score component names repeated: {', '.join(doubled)}")
         if self.submitted_programs is not None:
-            unknown = sorted(set(self.submitted_programs) - set(SUBMISSION_PROGRAMS))
+            unknown = sorted(set(self.submitted_programs) - set(PROGRAMS))
             if unknown:
                 raise ValueError(
                     f"submitted_programs: {', '.join(unknown)} not submitted by regencies; "
-                    f"known: {', '.join(SUBMISSION_PROGRAMS)}"
+                    f"known: {', '.join(PROGRAMS)}"
                 )
         return self
 
@@ -250,7 +250,7 @@ class Program(_Strict):
         """The export layout: as configured, else the program's own name if it is a BPJS one."""
         if self.export_layout is not None:
             return self.export_layout
-        return name if name in SUBMISSION_PROGRAMS else "identity"
+        return name if name in PROGRAMS else "identity"
 
     def reason_messages(self) -> dict[str, str]:
         """Indonesian explanation per reason code this program can give."""
@@ -273,7 +273,7 @@ def rule_problems(rules: ProgramRules) -> list[tuple[tuple[Any, ...], str]]:
     """Problems across fields that pydantic cannot place: (location, message) pairs."""
     problems: list[tuple[tuple[Any, ...], str]] = []
     for name, program in rules.programs.items():
-        if program.submitted_programs is None and name not in SUBMISSION_PROGRAMS:
+        if program.submitted_programs is None and name not in PROGRAMS:
             problems.append(
                 (
                     ("programs", name),

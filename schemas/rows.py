@@ -23,14 +23,13 @@ import pyarrow as pyarrow
 import pyarrow.compute as pc
 from pandera.typing import Series
 
-from schemas.codes import ROW_CODES, Severity, issue_code
-from transforms.identity import arrow_text, lookup, only_digits
-from transforms.reference import REGENCIES
+from schemas.codes import PROGRAMS, ROW_CODES, ROW_KEYS, Severity, issue_code
+from schemas.reference import REGENCIES
+from schemas.text import arrow_text, lookup, only_digits
 
 STATUS_ORDER = {"accepted": 0, "review": 1, "rejected": 2}
 SEVERITY_STATUS = {Severity.ERROR: "rejected", Severity.REVIEW: "review"}
 SEVERITY_RANK = {"error": 2, "review": 1, "warning": 0}
-ROW_KEYS = ["file_name", "sheet", "row_number"]
 TEXT = pd.StringDtype("pyarrow")
 STR = pd.Series(dtype=str).dtype  # what `astype(str)` gives (Arrow-backed text, NaN missing)
 
@@ -46,7 +45,7 @@ class RawRows(pa.DataFrameModel):
     sheet: Series[str]
     row_number: Series[int] = pa.Field(ge=1)
     regency_code: Series[str] = pa.Field(str_matches=r"^64[0-9]{2}$")
-    program: Series[str] = pa.Field(isin=["kesehatan", "ketenagakerjaan"])
+    program: Series[str] = pa.Field(isin=list(PROGRAMS))
 
     class Config:
         strict = False
@@ -68,7 +67,7 @@ class CanonicalRows(pa.DataFrameModel):
     """Typed rows; each dataframe check is a row rule named by its code (True = fine).
 
     `*_written` flags say a cell held something (before any parsing); the rules read them,
-    the typed fields and the decoded NIK flags made by `transforms.normalise.canonicalise`.
+    the typed fields and the decoded NIK flags made by `transforms.validate.normalise.canonicalise`.
     """
 
     regency_code: Series[str]

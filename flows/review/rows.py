@@ -1,0 +1,399 @@
+"""Rows held for review: list them with their evidence, record an officer's decision, apply it.
+
+A decision (`accept` or `reject`, with the officer's name, a note and a timestamp) is kept in
+`row_reviews`, keyed by the row's content (`submission_rows.row_hash`: the NIK, KK, name,
+birth date and sex cells as written) and its regency, with the file, sheet and row it was
+made on. Every later run applies it to rows with that content, in any file of that regency:
+
+- accept: a row held for review becomes accepted, with a `REVIEW_ACCEPTED` note;
+- reject: a row not already rejected becomes rejected, with a `REVIEW_REJECTED` error.
+
+A corrected resubmission has different content, so an old decision does not touch it. Errors
+are never lifted by a decision: accepting only releases a held row.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from flows.runtime.lock import run_lock
+from flows.warehouse.store import connect, read_frame, table_columns
+from schemas.codes import ROW_CODES, ROW_KEYS
+from schemas.rows import fill_message, issue_records
+from transforms.link.dedup import golden_records
+
+DECISION_KEYS = ["row_hash", "regency_code"]
+DECISIONS = ("accept", "reject")
+DECISION_COLUMNS = [
+    "row_hash", "regency_code", "file_name", "sheet", "row_number", "decision", "officer",
+    "note", "codes", "decided_at",
+]  # fmt: skip
+
+
+def empty_decisions() -> pd.DataFrame:
+    """No decisions (a fresh warehouse)."""
+    return pd.DataFrame({c: pd.Series(dtype="object") for c in DECISION_COLUMNS})
+
+
+def read_row_decisions(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """The latest decision per row content and regency."""
+    return read_frame(
+        con,
+        f"""
+        SELECT {", ".join(DECISION_COLUMNS)} FROM row_reviews
+        QUALIFY row_number() OVER (
+            PARTITION BY row_hash, regency_code ORDER BY decided_at DESC, file_name, sheet,
+            row_number) = 1
+        """,
+    )
+
+
+def _decision_issues(rows: pd.DataFrame) -> pd.DataFrame:
+    """`REVIEW_ACCEPTED` / `REVIEW_REJECTED` issues for rows joined to their decision."""
+    frames = []
+    for decision, code in (("accept", "REVIEW_ACCEPTED"), ("reject", "REVIEW_REJECTED")):
+        part = rows.loc[rows["decision"].eq(decision)]
+        if part.empty:
+            continue
+        spec = ROW_CODES[code]
+        when = pd.to_datetime(part["decided_at"]).dt.strftime("%d-%m-%Y")
+        detail = (part["officer"].astype(str) + ", " + when).astype("string")
+        note = part["note"].astype("string").fillna("-")
+        frames.append(
+            issue_records(
+                part, code, spec.severity.value, spec.column, note,
+                fill_message(spec.message, note, detail),
+            )
+        )  # fmt: skip
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def apply_row_decisions(
+    rows: pd.DataFrame, decisions: pd.DataFrame
+) -> tuple[pd.Series, pd.DataFrame]:
+    """New status per row after the officers' decisions, and issues for the rows they changed.
+
+    `rows` needs the row keys, `row_hash`, `regency_code` and `status`.
+    """
+    status = rows["status"].copy()
+    if decisions.empty or rows.empty:
+        return status, pd.DataFrame()
+    joined = rows[[*ROW_KEYS, *DECISION_KEYS, "status"]].merge(
+        decisions.drop(columns=ROW_KEYS), on=DECISION_KEYS, how="left", validate="many_to_one"
+    )
+    joined.index = rows.index
+    accept = joined["decision"].eq("accept") & joined["status"].eq("review")
+    reject = joined["decision"].eq("reject") & joined["status"].isin(["accepted", "review"])
+    # an accepted NIK conflict is accepted at validation and held again by deduplication,
+    # where `honour_accepted_conflicts` releases it: it carries the note too
+    noted = joined["decision"].eq("accept") & joined["status"].eq("accepted")
+    status[accept.to_numpy()] = "accepted"
+    status[reject.to_numpy()] = "rejected"
+    return status, _decision_issues(joined.loc[accept | reject | noted])
+
+
+def decide_stored_rows(
+    rows: pd.DataFrame, decisions: pd.DataFrame, replaced: list[str]
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Earlier runs' accepted and review rows after the decisions recorded since.
+
+    Returns the rows to deduplicate (decided-rejected rows dropped, decided-accepted rows
+    accepted), the `submission_rows` status updates, and the decision issues. Rows of files
+    replaced in this run are left alone: their new content is validated afresh.
+    """
+    if rows.empty or decisions.empty:
+        return rows, pd.DataFrame(), pd.DataFrame()
+    current = ~rows["file_name"].isin(replaced)
+    status, issues = apply_row_decisions(rows.loc[current], decisions)
+    before = rows.loc[current, "status"]
+    changed = status.ne(before)
+    if not changed.any():
+        return rows, pd.DataFrame(), pd.DataFrame()
+    if len(issues):  # a note only where this run changes the row (earlier runs noted the rest)
+        keys = pd.MultiIndex.from_frame(rows.loc[changed[changed].index, ROW_KEYS])
+        issues = issues.loc[pd.MultiIndex.from_frame(issues[ROW_KEYS]).isin(keys)]
+    updates = rows.loc[changed[changed].index, [*ROW_KEYS, "person_id"]].copy()
+    updates["status"] = status[changed].to_numpy()
+    updates["person_id"] = (
+        updates["person_id"].astype("Int64").mask(updates["status"].eq("rejected"))
+    )
+    decided = rows.copy()
+    decided.loc[status.index, "status"] = status
+    decided = decided.loc[decided["status"].ne("rejected")]
+    return decided, updates.reset_index(drop=True), issues
+
+
+def honour_accepted_conflicts(
+    linked: pd.DataFrame, persons: pd.DataFrame, decisions: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Rows an officer accepted stay accepted even when deduplication holds them again as a
+    NIK conflict (it finds the conflict afresh every run); persons are rebuilt if any changed."""
+    if decisions.empty or linked.empty or "nik_conflict" not in linked:
+        return linked, persons
+    accepted = decisions.loc[decisions["decision"].eq("accept"), DECISION_KEYS].drop_duplicates()
+    keyed = linked[DECISION_KEYS].merge(accepted.assign(_accepted=True), how="left")
+    release = (
+        linked["nik_conflict"].to_numpy(dtype=bool)
+        & linked["status"].eq("review").to_numpy()
+        & keyed["_accepted"].fillna(False).to_numpy(dtype=bool)
+    )
+    if not release.any():
+        return linked, persons
+    linked = linked.copy()
+    linked.loc[release, "status"] = "accepted"
+    return linked, golden_records(linked)
+
+
+def combine_updates(*frames: pd.DataFrame) -> pd.DataFrame:
+    """Status updates from several steps; a later frame wins for the same row."""
+    present = [f for f in frames if f is not None and len(f)]
+    if not present:
+        return pd.DataFrame()
+    combined = pd.concat(present, ignore_index=True)
+    return combined.drop_duplicates(ROW_KEYS, keep="last", ignore_index=True)
+
+
+# --------------------------------------------------------------------------------------------
+# The officer's side: `tepat review rows` and `tepat review decide-row`
+# --------------------------------------------------------------------------------------------
+
+SHOWN_COLUMNS = {
+    # shown as: preferred stored column, fallback
+    "nik": ("nik_raw", "nik"),
+    "no_kk": ("kk_raw", "no_kk"),
+    "nama": ("nama", "nama"),
+    "tanggal_lahir": ("tanggal_lahir_raw", "tanggal_lahir"),
+    "jenis_kelamin": ("jenis_kelamin_raw", "jenis_kelamin"),
+}
+
+
+def open_review_rows(
+    con: duckdb.DuckDBPyConnection,
+    include_decided: bool = False,
+    regency_code: str | None = None,
+    file_name: str | None = None,
+) -> pd.DataFrame:
+    """Rows held for review with their evidence (review findings, other holders of the NIK)
+    and any decision already recorded for their content (applied by the next run)."""
+    present = set(table_columns(con, "submission_rows"))
+    tables = {row[0] for row in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    reviews = (
+        "row_reviews"
+        if "row_reviews" in tables
+        else (
+            "(SELECT NULL::VARCHAR AS row_hash, NULL::VARCHAR AS regency_code, NULL::VARCHAR AS "
+            "decision, NULL::VARCHAR AS officer, NULL::VARCHAR AS note, NULL::TIMESTAMP AS "
+            "decided_at WHERE false)"
+        )
+    )
+    shown = []
+    for alias, (preferred, fallback) in SHOWN_COLUMNS.items():
+        column = preferred if preferred in present else fallback
+        expression = f"s.{column}"
+        if column == "tanggal_lahir":
+            expression = "strftime(s.tanggal_lahir, '%d-%m-%Y')"
+        shown.append(f"CAST({expression} AS VARCHAR) AS {alias}")
+    filters, params = ["s.status = 'review'"], []
+    if regency_code:
+        filters.append("s.regency_code = ?")
+        params.append(regency_code)
+    if file_name:
+        filters.append("s.file_name = ?")
+        params.append(file_name)
+    frame = read_frame(
+        con,
+        f"""
+        WITH held AS (
+            SELECT s.file_name, s.sheet, s.row_number, s.regency_code, s.program, s.row_hash,
+                   s.person_id, s.nik AS nik_clean, {", ".join(shown)}
+            FROM submission_rows s WHERE {" AND ".join(filters)}
+        ),
+        findings AS (
+            SELECT file_name, sheet, row_number,
+                   string_agg(code, ', ' ORDER BY code) AS codes,
+                   string_agg(message, '\n' ORDER BY code) AS evidence
+            FROM (SELECT DISTINCT i.file_name, i.sheet, i.row_number, i.code, i.message
+                  FROM row_issues i JOIN held h USING (file_name, sheet, row_number)
+                  WHERE i.severity = 'review')
+            GROUP BY ALL
+        ),
+        holders AS (
+            SELECT h.file_name, h.sheet, h.row_number,
+                   string_agg(o.nama || ' (lahir ' || coalesce(strftime(o.tanggal_lahir,
+                       '%d-%m-%Y'), '?') || '; ' || o.file_name || ' baris ' ||
+                       o.row_number || ')', '; ' ORDER BY o.order_key) AS other_holders
+            FROM held h JOIN submission_rows o
+              ON o.nik = h.nik_clean AND o.person_id IS DISTINCT FROM h.person_id
+             AND o.status IN ('accepted', 'review')
+            GROUP BY ALL
+        ),
+        latest AS (
+            SELECT row_hash, regency_code, decision, officer, note, decided_at FROM {reviews}
+            QUALIFY row_number() OVER (
+                PARTITION BY row_hash, regency_code ORDER BY decided_at DESC) = 1
+        )
+        SELECT h.file_name, h.sheet, h.row_number, h.regency_code, h.program,
+               coalesce(f.codes, '') AS codes, h.nik, h.no_kk, h.nama, h.tanggal_lahir,
+               h.jenis_kelamin, coalesce(f.evidence, '') AS evidence, o.other_holders,
+               d.decision, d.officer, d.note, d.decided_at
+        FROM held h
+        LEFT JOIN findings f USING (file_name, sheet, row_number)
+        LEFT JOIN holders o USING (file_name, sheet, row_number)
+        LEFT JOIN latest d ON d.row_hash = h.row_hash AND d.regency_code = h.regency_code
+        ORDER BY h.regency_code, h.file_name, h.sheet, h.row_number
+        """,
+        params,
+    )
+    if not include_decided:
+        frame = frame.loc[frame["decision"].isna()].reset_index(drop=True)
+    return frame
+
+
+def format_review_rows(frame: pd.DataFrame) -> str:
+    """The listing an officer reads in the terminal (Indonesian)."""
+    if frame.empty:
+        return "Tidak ada baris yang menunggu tinjauan."
+    lines = [f"{len(frame)} baris menunggu tinjauan:"]
+    for n, row in enumerate(frame.itertuples(index=False), start=1):
+        sheet = f" | lembar '{row.sheet}'" if row.sheet else ""
+        lines.append("")
+        lines.append(
+            f"[{n}] {row.file_name}{sheet} | baris {row.row_number} | {row.regency_code} "
+            f"{row.program or ''}".rstrip()
+        )
+        lines.append(f"    Kode  : {row.codes}")
+        data = " | ".join(
+            f"{label} {value}"
+            for label, value in (
+                ("NIK", row.nik), ("KK", row.no_kk), ("Nama", row.nama),
+                ("Lahir", row.tanggal_lahir), ("JK", row.jenis_kelamin),
+            )
+            if isinstance(value, str) and value
+        )  # fmt: skip
+        lines.append(f"    Data  : {data}")
+        for evidence in str(row.evidence).splitlines():
+            lines.append(f"    Bukti : {evidence}")
+        if isinstance(row.other_holders, str) and row.other_holders:
+            lines.append(f"    NIK yang sama juga dipakai: {row.other_holders}")
+        if isinstance(row.decision, str):
+            lines.append(
+                f"    Keputusan: {row.decision} oleh {row.officer} ({row.note}); "
+                "berlaku pada run berikutnya"
+            )
+        sheet_arg = f'"{row.sheet}"'
+        lines.append(
+            f'    Putuskan: tepat review decide-row "{row.file_name}" {sheet_arg} '
+            f"{row.row_number} --decision accept|reject --officer NAMA --note CATATAN"
+        )
+    return "\n".join(lines)
+
+
+class ReviewError(ValueError):
+    """A decision that cannot be recorded; the message (Indonesian) says why."""
+
+
+def record_row_decision(
+    con: duckdb.DuckDBPyConnection,
+    file_name: str,
+    sheet: str,
+    row_number: int,
+    decision: str,
+    officer: str,
+    note: str,
+    decided_at: datetime | None = None,
+) -> dict[str, object]:
+    """Record an officer's decision on a row held for review; the next run applies it."""
+    if decision not in DECISIONS:
+        raise ReviewError(f"Keputusan harus accept atau reject, bukan '{decision}'.")
+    if not officer.strip():
+        raise ReviewError("Nama petugas (--officer) wajib diisi.")
+    if not note.strip():
+        raise ReviewError("Catatan (--note) wajib diisi: tuliskan dasar keputusan.")
+    found = con.execute(
+        "SELECT status, row_hash, regency_code FROM submission_rows "
+        "WHERE file_name = ? AND sheet = ? AND row_number = ?",
+        [file_name, sheet, row_number],
+    ).fetchall()
+    if not found:
+        raise ReviewError(
+            f"Baris tidak ditemukan: {file_name}, lembar '{sheet}', baris {row_number}. "
+            "Lihat `tepat review rows` untuk nama berkas, lembar dan baris yang tepat."
+        )
+    status, row_hash, regency_code = found[0]
+    if status != "review":
+        raise ReviewError(
+            f"Baris ini berstatus {status}, bukan menunggu tinjauan; hanya baris yang "
+            "ditinjau dapat diputuskan."
+        )
+    codes = con.execute(
+        "SELECT string_agg(DISTINCT code, ', ') FROM row_issues "
+        "WHERE file_name = ? AND sheet = ? AND row_number = ? AND severity = 'review'",
+        [file_name, sheet, row_number],
+    ).fetchone()[0]
+    record = {
+        "row_hash": row_hash,
+        "regency_code": regency_code,
+        "file_name": file_name,
+        "sheet": sheet,
+        "row_number": int(row_number),
+        "decision": decision,
+        "officer": officer.strip(),
+        "note": note.strip(),
+        "codes": codes or "",
+        "decided_at": decided_at or datetime.now(),
+    }
+    con.execute(
+        f"INSERT INTO row_reviews ({', '.join(DECISION_COLUMNS)}) VALUES "
+        f"({', '.join('?' for _ in DECISION_COLUMNS)})",
+        [record[c] for c in DECISION_COLUMNS],
+    )
+    return record
+
+
+# --------------------------------------------------------------------------------------------
+# Warehouse-level entry points for the command line
+# --------------------------------------------------------------------------------------------
+
+LOCK_WAIT_SECONDS = 30.0  # a decision waits this long for a running `tepat run` to finish
+
+
+def list_review_rows(
+    db: Path,
+    include_decided: bool = False,
+    regency_code: str | None = None,
+    file_name: str | None = None,
+) -> pd.DataFrame:
+    """`open_review_rows` on the warehouse file, read-only."""
+    if not db.exists():
+        raise ReviewError(f"Gudang data {db} belum ada: jalankan `tepat run` dulu.")
+    try:
+        with connect(db, read_only=True) as con:
+            return open_review_rows(con, include_decided, regency_code, file_name)
+    except duckdb.IOException as exc:
+        raise ReviewError(f"Gudang data {db} sedang dipakai run lain; coba lagi nanti.") from exc
+
+
+def decide_row(
+    db: Path,
+    file_name: str,
+    sheet: str,
+    row_number: int,
+    decision: str,
+    officer: str,
+    note: str,
+    decided_at: datetime | None = None,
+) -> dict[str, object]:
+    """`record_row_decision` on the warehouse file, holding the run lock while writing."""
+    if not db.exists():
+        raise ReviewError(f"Gudang data {db} belum ada: jalankan `tepat run` dulu.")
+    with (
+        run_lock(db, LOCK_WAIT_SECONDS, purpose="tepat review decide-row"),
+        connect(db) as con,
+    ):
+        return record_row_decision(
+            con, file_name, sheet, row_number, decision.strip().lower(), officer, note, decided_at
+        )

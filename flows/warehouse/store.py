@@ -1,0 +1,221 @@
+"""The DuckDB warehouse: connection, reading prior state, and one transaction per run."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+
+from flows.runtime.faults import fault_point
+from flows.warehouse.schema import migrate
+from flows.warehouse.views import create_views
+
+TEXT = pd.StringDtype("pyarrow")  # pandas' Arrow-backed text, <NA> for missing
+# DuckDB's memory limit while a run is written (its default is 80% of RAM: it would hold all
+# the run's new rows in memory until the commit).
+WRITE_MEMORY_LIMIT = "512MB"
+# Tables a run replaces whole (the current state), and tables it appends to per file.
+STATE_TABLES = ("persons", "candidate_decisions", "verified_candidates", "match_candidates")
+
+
+@contextmanager
+def connect(db: Path, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Open the warehouse (created owner-only on first use) with the schema in place."""
+    db.parent.mkdir(parents=True, exist_ok=True)
+    created = not db.exists()
+    try:
+        con = duckdb.connect(str(db), read_only=read_only)
+    except duckdb.IOException as exc:
+        busy = _busy(db, exc)
+        if busy is None:
+            raise
+        raise busy from exc
+    try:
+        if created:
+            os.chmod(db, 0o600)
+        if not read_only:
+            migrate(con)
+            create_views(con)
+        yield con
+    finally:
+        con.close()
+
+
+class WarehouseBusy(RuntimeError):
+    """Another program holds the DuckDB file open for writing; nothing was read or changed."""
+
+
+def _busy(db: Path, exc: duckdb.IOException) -> WarehouseBusy | None:
+    """A clear message for DuckDB's lock conflict (another process has the file open)."""
+    message = str(exc)
+    if "could not set lock" not in message.lower():
+        return None
+    holder = re.search(r"held in (.*?) \(PID (\d+)\)", message)
+    who = f"{Path(holder.group(1)).name}, PID {holder.group(2)}" if holder else "proses lain"
+    return WarehouseBusy(
+        f"gudang data {db} sedang dibuka oleh program lain ({who}); tutup program itu "
+        "(mis. notebook, DBeaver, duckdb CLI) lalu jalankan lagi. Gudang data tidak diubah."
+    )
+
+
+@contextmanager
+def owner_only_files() -> Iterator[None]:
+    """Everything a run creates (warehouse, its WAL, exports, feedback, reports, temporary files,
+    folders) readable and writable by the owner only: umask 077 for the duration."""
+    previous = os.umask(0o077)
+    try:
+        yield
+    finally:
+        os.umask(previous)
+
+
+def table_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
+    return [row[0] for row in con.execute(f"DESCRIBE {table}").fetchall()]
+
+
+def read_frame(
+    con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None
+) -> pd.DataFrame:
+    """Run a query and fully fetch it as a DataFrame."""
+    return con.execute(sql, params or []).df()
+
+
+def read_arrow_frame(
+    con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None
+) -> pd.DataFrame:
+    """A query fetched through Arrow: text as Arrow-backed `string`, dates as datetime64[us];
+    no Python object per cell, so large results come several times faster and leaner."""
+    table = con.sql(sql, params=params or None).to_arrow_table()
+    frame = table.to_pandas(
+        types_mapper={pa.string(): TEXT, pa.large_string(): TEXT}.get, date_as_object=False
+    )
+    for name, dtype in zip(table.column_names, table.schema.types, strict=True):
+        if pa.types.is_date(dtype):
+            frame[name] = frame[name].astype("datetime64[us]")
+    return frame
+
+
+@dataclass
+class RunWrite:
+    """Everything one run writes, applied in a single transaction."""
+
+    run: dict[str, object]
+    source_files: pd.DataFrame
+    replaced_files: list[str]
+    submission_rows: pd.DataFrame
+    row_issues: pd.DataFrame
+    registry_added: pd.DataFrame
+    persons: pd.DataFrame
+    candidate_decisions: pd.DataFrame
+    verified_candidates: pd.DataFrame
+    exports: pd.DataFrame
+    row_status_updates: pd.DataFrame = field(default_factory=pd.DataFrame)
+    programs: pd.DataFrame = field(default_factory=pd.DataFrame)  # premiums for v_budget
+    match_candidates: pd.DataFrame = field(default_factory=pd.DataFrame)  # person pairs
+
+
+def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> None:
+    if frame is None or frame.empty:
+        return
+    columns = [c for c in table_columns(con, table) if c in frame.columns]
+    view = f"_incoming_{table}"
+    con.register(view, frame[columns])
+    cols = ", ".join(columns)
+    try:
+        con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {view}")
+    except BaseException:
+        with contextlib.suppress(duckdb.Error):  # refused in an aborted transaction
+            con.unregister(view)
+        raise  # the insert's own error, e.g. out of memory
+    con.unregister(view)
+
+
+def write_run(con: duckdb.DuckDBPyConnection, write: RunWrite) -> None:
+    """Apply one run's writes atomically: all of them or, on any error, none.
+
+    Under `WRITE_MEMORY_LIMIT`, so DuckDB writes the inserted rows out as it goes instead of
+    holding them (~0.6 GB more at 1M rows); should that be too small (indexes of a far larger
+    warehouse must fit), the rolled-back write is made once more under DuckDB's default.
+    """
+    con.execute(f"SET memory_limit = '{WRITE_MEMORY_LIMIT}'")
+    try:
+        _write_run(con, write)
+    except duckdb.OutOfMemoryException:
+        con.execute("RESET memory_limit")
+        _write_run(con, write)
+    finally:
+        con.execute("RESET memory_limit")
+
+
+def _write_run(con: duckdb.DuckDBPyConnection, write: RunWrite) -> None:
+    con.execute("BEGIN TRANSACTION")
+    try:
+        if write.replaced_files:
+            con.register("_replaced", pd.DataFrame({"file_name": write.replaced_files}))
+            for table in ("submission_rows", "row_issues"):
+                con.execute(
+                    f"DELETE FROM {table} WHERE file_name IN (SELECT file_name FROM _replaced)"
+                )
+            con.unregister("_replaced")
+        if not write.source_files.empty:
+            con.register("_files", write.source_files[["file_name"]])
+            con.execute(
+                "DELETE FROM source_files WHERE file_name IN (SELECT file_name FROM _files)"
+            )
+            con.unregister("_files")
+        _insert(con, "source_files", write.source_files)
+        _insert(con, "submission_rows", write.submission_rows)
+        _insert(con, "row_issues", write.row_issues)
+        fault_point("warehouse-mid-transaction")
+        if not write.row_status_updates.empty:
+            _apply_status_updates(con, write.row_status_updates)
+        _upsert_registry(con, write.registry_added)
+        for table in STATE_TABLES:
+            con.execute(f"DELETE FROM {table}")
+        _insert(con, "persons", write.persons)
+        _insert(con, "candidate_decisions", write.candidate_decisions)
+        _insert(con, "verified_candidates", write.verified_candidates)
+        _insert(con, "match_candidates", write.match_candidates)
+        _insert(con, "exports", write.exports)
+        if not write.programs.empty:
+            con.execute("DELETE FROM programs")
+            _insert(con, "programs", write.programs)
+        _insert(con, "runs", pd.DataFrame([write.run]))
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+
+
+def _upsert_registry(con: duckdb.DuckDBPyConnection, changes: pd.DataFrame) -> None:
+    """New registry keys, and keys whose person changed (merged persons keep the smallest id)."""
+    if changes is None or changes.empty:
+        return
+    con.register("_registry_keys", changes[["person_key"]])
+    con.execute(
+        "DELETE FROM person_registry WHERE person_key IN (SELECT person_key FROM _registry_keys)"
+    )
+    con.unregister("_registry_keys")
+    _insert(con, "person_registry", changes)
+
+
+def _apply_status_updates(con: duckdb.DuckDBPyConnection, updates: pd.DataFrame) -> None:
+    """Person ids and statuses of rows loaded earlier (dedup may hold or link them)."""
+    con.register("_updates", updates[["file_name", "sheet", "row_number", "status", "person_id"]])
+    con.execute(
+        """
+        UPDATE submission_rows AS s
+        SET status = u.status, person_id = u.person_id
+        FROM _updates AS u
+        WHERE s.file_name = u.file_name AND s.sheet = u.sheet AND s.row_number = u.row_number
+        """
+    )
+    con.unregister("_updates")

@@ -1,0 +1,54 @@
+import pandas as pd
+
+from transforms.validate.names import clean_display_name, name_invalid, name_key
+
+
+def test_titles_and_spellings_fold_for_matching_only():
+    display = clean_display_name(
+        pd.Series(
+            [
+                "  H. Muhamad  Rizki, S.Pd",
+                "Drs. M. RIZKI, M.Si",
+                "MOCHAMMAD rizki",
+                "Hj. Siti Nur Djanah",
+            ]
+        )
+    )
+    assert display.iloc[0] == "H. Muhamad Rizki, S.Pd"  # shown as written, spaces collapsed
+    keys = name_key(display).tolist()
+    assert keys[:3] == ["MUHAMMAD RIZKI"] * 3
+    assert keys[3] == "SITI NUR JANAH"
+
+
+def test_common_first_names_are_not_titles():
+    keys = name_key(pd.Series(["Andi Saputra", "Nur Aini", "Siti"])).tolist()
+    assert keys == ["ANDI SAPUTRA", "NUR AINI", "SITI"]
+
+
+def test_invalid_names():
+    out = name_invalid(pd.Series(["A", "Budi 2", "Budi", None, "Ng"]))
+    assert out.tolist() == [True, True, False, False, False]
+
+
+def test_degrees_without_a_comma_and_apostrophes():
+    keys = name_key(
+        pd.Series(
+            ["Rina Wati S.Pd.", "MA'RUF AMIN", "Ma Ruf Amin", "Ir. H. Joko, S.T., M.T.", "Sri H"]
+        )
+    ).tolist()
+    assert keys[0] == "RINA WATI"
+    assert keys[1] == "MARUF AMIN" != keys[2]  # the apostrophe joins, a space separates
+    assert keys[3] == "JOKO"
+    assert keys[4] == "SRI H"  # a trailing initial is part of the name
+
+
+def test_problems_say_why_in_indonesian():
+    from transforms.validate.names import name_problem
+
+    out = name_problem(pd.Series(["Budi 2", "A.", "-", "Budi", None])).tolist()
+    assert out == ["berisi angka", "kurang dari dua huruf", "kurang dari dua huruf", pd.NA, pd.NA]
+
+
+def test_display_keeps_case_and_titles_but_collapses_spaces():
+    out = clean_display_name(pd.Series(["  Hj.\u00a0Siti   Aminah , S.Pd ", ""])).tolist()
+    assert out == ["Hj. Siti Aminah , S.Pd", pd.NA]
