@@ -39,19 +39,6 @@ class IngestedFile:
     notes: list[str] = field(default_factory=list)  # e.g. sheets skipped without a header
 
 
-def read_limits(settings: Settings) -> ReadLimits:
-    """The reading limits of the settings."""
-    return ReadLimits(
-        max_file_bytes=settings.max_file_bytes,
-        max_rows=settings.max_rows_per_sheet,
-        max_columns=settings.max_columns,
-        max_cells=settings.max_cells,
-        max_unpacked_bytes=settings.max_unpacked_bytes,
-        max_zip_entries=settings.max_zip_entries,
-        max_compression_ratio=settings.max_compression_ratio,
-    )
-
-
 def _title_text(grid: pd.DataFrame, header_row: int) -> str:
     """The text of the rows above the header (title rows name the regency and program)."""
     top = grid.loc[grid.index < header_row].to_numpy(dtype=object).ravel().tolist()
@@ -93,7 +80,7 @@ def ingest_file(path: Path, raw_dir: Path, sha256: str, settings: Settings) -> I
 def _ingest(path: Path, record: dict[str, object], settings: Settings) -> IngestedFile:
     tables, notes, titles = [], [], []
     any_cells = False
-    for sheet in iter_sheets(path, read_limits(settings)):
+    for sheet in iter_sheets(path, ReadLimits.of(settings)):
         any_cells = any_cells or not sheet.grid.empty
         table = _cut_sheet(sheet, settings.header_search_rows, notes)
         if table is not None:

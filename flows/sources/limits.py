@@ -42,6 +42,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from flows.settings import Settings
 from transforms.ingest.headers import cell_types
 
 
@@ -54,18 +55,35 @@ class FileRejected(Exception):
         self.detail = detail
 
 
+def _setting(name: str) -> object:
+    """The default of a reading limit, from the one settings object."""
+    return Settings.model_fields[name].default
+
+
 @dataclass(frozen=True)
 class ReadLimits:
     """What a single file may hold before it is refused (a zip bomb or a runaway sheet stops here)."""
 
-    max_file_bytes: int = 200 * 1024 * 1024
-    max_rows: int = 1_100_000
-    max_columns: int = 300
-    # grid cells per sheet, unpacked zip bytes, zip parts and compression ratio
-    max_cells: int = 30_000_000
-    max_unpacked_bytes: int = 2 * 1024 * 1024 * 1024
-    max_zip_entries: int = 10_000
-    max_compression_ratio: float = 250.0
+    max_file_bytes: int = _setting("max_file_bytes")
+    max_rows: int = _setting("max_rows_per_sheet")
+    max_columns: int = _setting("max_columns")
+    max_cells: int = _setting("max_cells")
+    max_unpacked_bytes: int = _setting("max_unpacked_bytes")
+    max_zip_entries: int = _setting("max_zip_entries")
+    max_compression_ratio: float = _setting("max_compression_ratio")
+
+    @classmethod
+    def of(cls, settings: Settings) -> ReadLimits:
+        """The reading limits a run's settings give."""
+        return cls(
+            max_file_bytes=settings.max_file_bytes,
+            max_rows=settings.max_rows_per_sheet,
+            max_columns=settings.max_columns,
+            max_cells=settings.max_cells,
+            max_unpacked_bytes=settings.max_unpacked_bytes,
+            max_zip_entries=settings.max_zip_entries,
+            max_compression_ratio=settings.max_compression_ratio,
+        )
 
 
 # Entries smaller than this are not held to the compression-ratio limit (tiny parts compress well).

@@ -41,6 +41,7 @@ from flows.sources.limits import (
     still_being_written,
 )
 from flows.sources.read import read_sheets
+from tests.conftest import captured_logs
 
 AS_OF = "2026-11-27"
 HEADER = ["NO", "NIK", "NO KK", "NAMA", "TANGGAL LAHIR", "JENIS KELAMIN", "ALAMAT", "KECAMATAN"]
@@ -639,15 +640,6 @@ EXPECTED = {
 }
 
 
-class Captured(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(level=logging.DEBUG)
-        self.lines: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.lines.append(self.format(record))
-
-
 @pytest.fixture(scope="module")
 def hostile(prefect_harness, tmp_path_factory):
     """One run of the flow over every bad file at once (logs captured at DEBUG)."""
@@ -657,24 +649,15 @@ def hostile(prefect_harness, tmp_path_factory):
     facts = build_hostile_raw_dir(root)
     db, exports = root / "warehouse" / "tepat.duckdb", root / "exports"
     before = {p for p in root.rglob("*")}
-    handler = Captured()
-    handler.setFormatter(logging.Formatter("%(name)s %(levelname)s %(message)s"))
-    prefect_logger = logging.getLogger("prefect")
-    level = prefect_logger.level
-    logging.getLogger().addHandler(handler)
-    prefect_logger.setLevel(logging.DEBUG)
-    try:
-        with pytest.MonkeyPatch.context() as env:
-            env.setenv("TEPAT_MAX_UNPACKED_BYTES", str(50 * 1024 * 1024))
-            # read in this process: starting reading processes costs more than these files
-            env.setenv("TEPAT_PARALLEL_READ_MIN_BYTES", str(1 << 40))
-            summary = pipeline(
-                raw_dir=facts["raw"], reference_dir=root / "reference", db=db,
-                export_dir=exports, as_of=pd.Timestamp(AS_OF).date(),
-            )  # fmt: skip
-    finally:
-        logging.getLogger().removeHandler(handler)
-        prefect_logger.setLevel(level)
+    fmt = "%(name)s %(levelname)s %(message)s"
+    with captured_logs(logging.DEBUG, fmt) as log_lines, pytest.MonkeyPatch.context() as env:
+        env.setenv("TEPAT_MAX_UNPACKED_BYTES", str(50 * 1024 * 1024))
+        # read in this process: starting reading processes costs more than these files
+        env.setenv("TEPAT_PARALLEL_READ_MIN_BYTES", str(1 << 40))
+        summary = pipeline(
+            raw_dir=facts["raw"], reference_dir=root / "reference", db=db,
+            export_dir=exports, as_of=pd.Timestamp(AS_OF).date(),
+        )  # fmt: skip
     with duckdb.connect(str(db), read_only=True) as con:
         files = con.execute("SELECT * FROM source_files").df().set_index("file_name")
         rows = con.execute("SELECT * FROM submission_rows").df()
@@ -683,7 +666,7 @@ def hostile(prefect_harness, tmp_path_factory):
     return {
         **facts, "root": root, "db": db, "exports": exports, "summary": summary,
         "files": files, "rows": rows, "issues": issues, "exported": exported,
-        "created": {p for p in root.rglob("*")} - before, "log": "\n".join(handler.lines),
+        "created": {p for p in root.rglob("*")} - before, "log": "\n".join(log_lines),
     }  # fmt: skip
 
 

@@ -14,6 +14,7 @@ import pytest
 from flows.outputs.bpjs_files import content_digest
 from flows.outputs.feedback import CELL_FILL, ROW_FILL, feedback_path, sources_of, write_feedback
 from schemas.rows import failing_checks, issues_from_checks, row_status
+from tests.conftest import store_frames
 from transforms.validate.normalise import canonicalise
 
 AS_OF = date(2026, 11, 27)
@@ -132,18 +133,11 @@ def test_same_input_same_content_and_a_discarded_write_leaves_nothing(tmp_path):
 
 def test_earlier_files_are_rewritten_only_when_a_status_changed(tmp_path):
     from flows.outputs.feedback import feedback_inputs
-    from flows.warehouse.store import connect
 
     canonical = canonicalise(_rows(), AS_OF)
     issues = issues_from_checks(canonical, failing_checks(canonical))
     canonical["status"] = row_status(canonical, issues)
-    db = tmp_path / "w.duckdb"
-    with connect(db) as con:
-        for table, frame in (("submission_rows", canonical), ("row_issues", issues)):
-            columns = [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()]
-            con.register("_frame", frame[[c for c in columns if c in frame]])
-            con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _frame")
-            con.unregister("_frame")
+    db = store_frames(tmp_path / "w.duckdb", {"submission_rows": canonical, "row_issues": issues})
     nothing_new = canonical.iloc[0:0]
     keys = {"file_name": ["smd/usulan kesehatan.xlsx"], "sheet": ["Palaran"], "row_number": [9]}
     same_status = pd.DataFrame({**keys, "status": ["review"], "person_id": [7]})

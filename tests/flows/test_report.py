@@ -17,6 +17,7 @@ from flows.runtime.progress import IdentityMaskingFilter, RunProgress, mask_iden
 from flows.settings import Settings
 from flows.warehouse.state import input_fingerprint, nothing_new, reviews_fingerprint
 from schemas.programs import load_rules
+from tests.conftest import captured_logs
 
 SIXTEEN_DIGITS = re.compile(r"(?<!\d)\d{16}(?!\d)")
 AS_OF = date(2026, 11, 27)
@@ -155,15 +156,6 @@ def test_nothing_new_needs_no_new_files_and_the_same_inputs(tmp_path: Path) -> N
 # --- end to end: three runs on generated data ---------------------------------------------------
 
 
-class _Records(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(level=logging.DEBUG)
-        self.texts: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.texts.append(self.format(record))
-
-
 @dataclass
 class Runs:
     base: Path
@@ -196,23 +188,14 @@ def runs(prefect_harness: None, tmp_path_factory: pytest.TempPathFactory) -> Run
         "raw_dir": base / "raw", "reference_dir": base / "ref", "db": base / "w" / "tepat.duckdb",
         "export_dir": base / "exports", "as_of": AS_OF,
     }  # fmt: skip
-    handler = _Records()
-    handler.setFormatter(logging.Formatter("%(name)s %(message)s"))
-    prefect_logger = logging.getLogger("prefect")
-    level = prefect_logger.level
-    logging.getLogger().addHandler(handler)
-    prefect_logger.setLevel(logging.INFO)
-    try:
+    with captured_logs(logging.INFO) as log_lines:
         first = pipeline(**kwargs)
         second = pipeline(**kwargs)
         for path in (base / "ref").glob("*ketenagakerjaan*"):
             path.unlink()
         third = pipeline(**kwargs)
-    finally:
-        logging.getLogger().removeHandler(handler)
-        prefect_logger.setLevel(level)
     return Runs(
-        base, base / "exports", kwargs["db"], first, second, third, handler.texts, niks,
+        base, base / "exports", kwargs["db"], first, second, third, log_lines, niks,
         set(truth["nama"].dropna()),
     )  # fmt: skip
 

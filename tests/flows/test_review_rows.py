@@ -24,6 +24,7 @@ from flows.review.rows import (
 )
 from flows.warehouse.store import connect
 from schemas.rows import failing_checks, issues_from_checks, row_status
+from tests.conftest import store_frames
 from transforms.validate.normalise import canonicalise
 
 AS_OF = date(2026, 11, 27)
@@ -108,14 +109,7 @@ def warehouse(tmp_path: Path) -> Path:
     """A warehouse holding one review row (KK from another regency) and one accepted row."""
     rows = _canonical(no_kk=["6402010101200001", "6472010101200001"])
     issues = issues_from_checks(rows, failing_checks(rows))
-    db = tmp_path / "w.duckdb"
-    with connect(db) as con:
-        for table, frame in (("submission_rows", rows), ("row_issues", issues)):
-            columns = [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()]
-            con.register("_frame", frame[[c for c in columns if c in frame]])
-            con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _frame")
-            con.unregister("_frame")
-    return db
+    return store_frames(tmp_path / "w.duckdb", {"submission_rows": rows, "row_issues": issues})
 
 
 def test_listing_shows_the_evidence(warehouse):
