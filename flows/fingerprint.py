@@ -24,7 +24,7 @@ from flows.warehouse import connect, read_frame
 from schemas.programs import ProgramRules
 
 # Officers' decisions (written by `tepat review`): a new or changed decision means recompute.
-REVIEW_TABLES = ("row_reviews", "pair_reviews")
+REVIEW_TABLES = ("row_reviews", "pair_reviews", "occupation_mappings")
 FINGERPRINT_COLUMNS = ("reference_sha256", "rules_sha256", "reviews_sha256", "inputs_sha256")
 
 

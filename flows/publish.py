@@ -40,6 +40,7 @@ import rvgsrust_xlsxwriter as rxw
 from flows.settings import DEFAULT_PROGRAMS_FILE
 from flows.warehouse import connect
 from schemas.programs import Program, ProgramRules, load_rules
+from transforms.names import FORMULA_START
 from transforms.reference import REGENCIES
 
 IDENTITY_COLUMNS = [
@@ -82,7 +83,6 @@ NUMBER_COLUMNS = {"rank", "score", "n_verified", "quota", "n_within_quota"} | MO
 # Below this many rows in all, the files are written one after the other (it takes well under
 # a second); above it, on `writing_workers()` threads.
 PARALLEL_MIN_ROWS = 20_000
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 FORMULA_PATTERN = "^[" + re.escape("".join(FORMULA_START)) + "]"
 
 

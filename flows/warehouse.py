@@ -192,6 +192,17 @@ CREATE TABLE IF NOT EXISTS pair_reviews (
     person_key_a VARCHAR, person_key_b VARCHAR, person_id_a BIGINT, person_id_b BIGINT,
     decision VARCHAR, officer VARCHAR, decided_at TIMESTAMP, note VARCHAR
 );
+-- officers' decisions on occupation spellings (flows/review/occupations.py and the web
+-- workspace): every row with that spelling, now and later, gets this occupation
+CREATE TABLE IF NOT EXISTS occupation_mappings (
+    spelling_key VARCHAR PRIMARY KEY,  -- the normalised spelling as matched
+    spelling VARCHAR,                  -- as first written
+    occupation VARCHAR NOT NULL,       -- canonical Dukcapil name
+    occupation_group VARCHAR NOT NULL,
+    decided_by VARCHAR, decided_at TIMESTAMP, reason VARCHAR
+);
+-- the remarks column as written (KETERANGAN, KET, CATATAN), shown to the reviewer
+ALTER TABLE submission_rows ADD COLUMN IF NOT EXISTS keterangan VARCHAR;
 ALTER TABLE person_registry ADD COLUMN IF NOT EXISTS first_person_id BIGINT;
 ALTER TABLE persons ADD COLUMN IF NOT EXISTS nik_variants VARCHAR;
 ALTER TABLE submission_rows ADD COLUMN IF NOT EXISTS probable_person_id BIGINT;

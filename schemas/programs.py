@@ -21,7 +21,8 @@ from pydantic import (
     model_validator,
 )
 
-from transforms.reference import OCCUPATION_GROUPS, REGENCIES
+from schemas.occupations import UNKNOWN_GROUP, occupation_list
+from transforms.reference import REGENCIES
 
 # Person features the scoring stage computes; rules may only name these.
 FEATURES: dict[str, Literal["number", "bool", "text"]] = {
@@ -43,7 +44,7 @@ FEATURES: dict[str, Literal["number", "bool", "text"]] = {
 
 # The values a text feature can take: a rule naming any other value is a typo.
 TEXT_VALUES: dict[str, frozenset[str]] = {
-    "occupation_group": frozenset(OCCUPATION_GROUPS) | {"unknown"},
+    "occupation_group": frozenset(occupation_list().groups),
     "jenis_kelamin": frozenset({"L", "P"}),
     "regency_code": frozenset(REGENCIES),
 }
@@ -267,6 +268,34 @@ class Program(_Strict):
 
 class ProgramRules(_Strict):
     programs: dict[ProgramName, Program] = Field(min_length=1)
+
+    def occupation_review(self) -> dict[str, frozenset[str]]:
+        """Per submission program, the occupation groups that hold a row for review: `unknown`
+        where some program deciding on its persons tests occupation, and an ambiguous group
+        (`may_be`) where that test would decide differently between the groups it could be."""
+        held: dict[str, set[str]] = {}
+        may_be = occupation_list().may_be
+        for name, program in self.programs.items():
+            tests = [c for c in program.require if c.field == "occupation_group"]
+            if not tests:
+                continue
+            groups = {UNKNOWN_GROUP} | {
+                group
+                for group, options in may_be.items()
+                if len({all(_text_test(c, option) for c in tests) for option in options}) > 1
+            }
+            for submitted in program.candidates_from(name):
+                held.setdefault(submitted, set()).update(groups)
+        return {program: frozenset(groups) for program, groups in held.items()}
+
+
+def _text_test(condition: Condition, value: str) -> bool:
+    """Whether a text value satisfies a condition (equals, in, not_in)."""
+    if condition.in_ is not None:
+        return value in condition.in_
+    if condition.not_in is not None:
+        return value not in condition.not_in
+    return value == str(condition.equals)
 
 
 def rule_problems(rules: ProgramRules) -> list[tuple[tuple[Any, ...], str]]:

@@ -251,13 +251,14 @@ def test_occupation_spellings_and_unknown_kept():
             "PEGAWAI NEGERI SIPIL (PNS)",
             "Kepolisian RI (POLRI)",
             "IRT",
-            "Kuli bangunan",
+            "Kerja serabutan",
             None,
         ]
     )
     out = normalise_occupation(values)
     assert out["pekerjaan"].tolist()[:5] == [
-        "Petani/Pekebun", "Pegawai Negeri Sipil", "POLRI", "Mengurus Rumah Tangga", "Kuli bangunan",
+        "Petani/Pekebun", "Pegawai Negeri Sipil", "Kepolisian RI", "Mengurus Rumah Tangga",
+        "Kerja serabutan",
     ]  # fmt: skip
     assert out["occupation_group"].tolist()[:5] == [
         "informal", "wage_or_state", "wage_or_state", "not_working", "unknown",

@@ -22,6 +22,12 @@ from transforms.identity import (
     text_series,
 )
 
+# A cell starting with one of these is run by a spreadsheet as a formula (exports neutralise
+# it; a name never starts so). Checked after NFKC, so a full-width `＝` counts as `=`.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA = "^[ ]*[" + "".join("\\" + c if c in "-\\]^" else c for c in FORMULA_START) + "]"
+_MARKUP = r"<[ ]*/?[ ]*[A-Za-z!][^<>]*>|&(?:[a-z]+|#[0-9]+);"
+
 # Titles written before a name (religious, honorific, academic); followed by a dot or a space.
 TITLES_BEFORE = (
     "ALMARHUMAH", "ALMARHUM", "USTADZAH", "USTADZ", "HAJJAH", "HAJI", "PROF", "ALMH", "SDRI",
@@ -135,7 +141,7 @@ def name_key(display: pd.Series) -> pd.Series:
 
 
 def name_invalid(display: pd.Series) -> pd.Series:
-    """A name is invalid when it holds digits or has fewer than two letters."""
+    """A name is invalid when it is a formula or markup, holds digits or has under two letters."""
     return name_problem(display).notna()
 
 
@@ -144,11 +150,24 @@ def name_problem(display: pd.Series) -> pd.Series:
     return name_fields(display)["problem"]
 
 
+def _matches(names: pa.Array, pattern: str) -> np.ndarray:
+    return pc.fill_null(pc.match_substring_regex(names, pattern), False).to_numpy(
+        zero_copy_only=False
+    )
+
+
 def _problems(names: pa.Array) -> pa.Array:
+    """Why each distinct name is invalid: a formula, markup, digits, or too few letters."""
+    names = pc.utf8_normalize(names, "NFKC")
     digits = rows_with(names, lambda b: (b >= 0x30) & (b <= 0x39))
     letters = count_bytes(names, lambda b: ((b | 0x20) >= 0x61) & ((b | 0x20) <= 0x7A))
     present = pc.is_valid(names).to_numpy(zero_copy_only=False)
-    problem = np.where(digits, "berisi angka", np.where(letters < 2, "kurang dari dua huruf", None))
+    problem = np.select(
+        [_matches(names, _FORMULA) & (letters >= 2), _matches(names, _MARKUP), digits, letters < 2],
+        ["diawali tanda rumus (= + - @)", "berisi kode/markup", "berisi angka",
+         "kurang dari dua huruf"],
+        default=None,
+    )  # fmt: skip
     return pa.array(np.where(present, problem, None), type=pa.large_string())
 
 
