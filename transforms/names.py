@@ -3,7 +3,9 @@
 The key is computed once per distinct name with pyarrow kernels: upper case; academic degrees
 after the name (`, S.Pd`, `S.E.`, `, M.Si`) and titles before it (`H.`, `Hj.`, `Drs.`,
 `Ir.`, `Prof.`...) removed; apostrophes dropped (MA'RUF = MARUF), other punctuation made a
-space; common spelling variants (MUHAMAD, MOH., M.) and old spellings (OE, DJ, TJ) folded.
+space; `bin`/`binti <father>` dropped; common spelling variants (ST. = SITI, ABD. = ABDUL,
+MUHAMAD, MOH., M., NOOR) and old spellings (OE, DJ, TJ, SJ, CH) folded. The old J for Y
+is not folded here (JOKO is not YOKO): `transforms.matching` allows it only when comparing.
 """
 
 from __future__ import annotations
@@ -78,6 +80,11 @@ NAME_VARIANTS: dict[str, str] = {
     "MUH": "MUHAMMAD",
     "MOH": "MUHAMMAD",
     "MHD": "MUHAMMAD",
+    "MOCH": "MUHAMMAD",
+    "MUCH": "MUHAMMAD",
+    "MOKH": "MUHAMMAD",
+    "MUKH": "MUHAMMAD",
+    "MOHAMED": "MUHAMMAD",
     "MUHAMMED": "MUHAMMAD",
     "M": "MUHAMMAD",
     "ABD": "ABDUL",
@@ -97,6 +104,10 @@ NAME_VARIANTS: dict[str, str] = {
     "SOEKARNO": "SUKARNO",
 }
 _OLD_SPELLING = [("OE", "U"), ("DJ", "J"), ("TJ", "C"), ("SJ", "SY"), ("CH", "KH")]
+# `ST.` written first is SITI (after a name, `ST` is a degree, removed with the others).
+_SITI = (r"^ST ", "SITI ")
+# `bin` / `binti` and the father's name after it: the person's own name is what comes before.
+_PATRONYMIC = (r" (?:BIN|BINTI|BINTE) .*$", "")
 
 
 def clean_display_name(values: pd.Series) -> pd.Series:
@@ -127,6 +138,8 @@ def _keys(names: pa.Array) -> pa.Array:
     letters = pc.replace_substring_regex(letters, r"['’‘`]", "")
     letters = pc.replace_substring_regex(letters, r"[^A-Z]+", " ")
     letters = pc.utf8_trim(letters, " ")
+    for pattern, replacement in (_SITI, _PATRONYMIC):
+        letters = pc.replace_substring_regex(letters, pattern, replacement)
     folded = _fold_words(letters)
     for old, new in _OLD_SPELLING:
         folded = pc.replace_substring(folded, old, new)
