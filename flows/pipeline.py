@@ -64,6 +64,7 @@ from transforms.dedup import deduplicate, enrolment_by_person, probable_persons
 from transforms.normalise import canonicalise
 from transforms.scoring import decide_program, person_features, rank_verified
 from transforms.validate.occupations import Mappings
+from transforms.validate.remarks import persons_held_by_remarks
 
 ROW_KEYS = ["file_name", "sheet", "row_number"]
 PERSON_COLUMNS = [
@@ -470,6 +471,14 @@ def deduplicate_task(
     linked, persons = honour_accepted_conflicts(result.rows, result.persons, state.row_decisions)
     rejected = new_rows["status"].eq("rejected")
     new_rows["probable_person_id"] = probable_persons(new_rows.loc[rejected], linked)
+    # a remark saying the person died, moved or is covered holds them, even on a rejected row
+    remarked = new_rows.loc[rejected, ["keterangan", "probable_person_id"]].rename(
+        columns={"probable_person_id": "person_id"}
+    )
+    held = np.union1d(
+        persons_held_by_remarks(linked), persons_held_by_remarks(remarked.assign(status="review"))
+    )
+    persons["remark_hold"] = persons["person_id"].isin(held)
 
     held = linked.loc[linked["nik_conflict"].to_numpy(dtype=bool)]
     known_conflict = held.set_index(ROW_KEYS).index.isin(state.conflicts.set_index(ROW_KEYS).index)

@@ -56,6 +56,8 @@ SUBMISSION_PROGRAMS = ("kesehatan", "ketenagakerjaan")
 # explanation a regency officer reads. A rule may use another code with its own `message`.
 REASON_MESSAGES: dict[str, str] = {
     "PENDING_REVIEW": "Belum ada baris yang diterima untuk program ini (masih ditinjau)",
+    "REMARK_PENDING": "Keterangan pada baris lain menyebut orang ini meninggal, pindah atau sudah "
+    "ditanggung; menunggu keputusan petugas provinsi",
     "HOUSEHOLD_LIMIT": "Anggota lain dari KK yang sama sudah dipilih (satu orang per KK)",
     "ALREADY_ENROLLED": "Sudah terdaftar aktif sebagai peserta BPJS",
     "AGE_OUT_OF_RANGE": "Usia di luar batas program",
@@ -255,7 +257,10 @@ class Program(_Strict):
 
     def reason_messages(self) -> dict[str, str]:
         """Indonesian explanation per reason code this program can give."""
-        messages = {code: REASON_MESSAGES[code] for code in ("PENDING_REVIEW", "HOUSEHOLD_LIMIT")}
+        messages = {
+            code: REASON_MESSAGES[code]
+            for code in ("PENDING_REVIEW", "REMARK_PENDING", "HOUSEHOLD_LIMIT")
+        }
         for condition in self.require:
             messages.setdefault(condition.reason, condition.explanation)
             if condition.missing_reason:

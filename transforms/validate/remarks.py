@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pandas as pd
 
 from schemas.occupations import occupation_key
@@ -165,3 +166,19 @@ def read_remarks(values: pd.Series) -> pd.DataFrame:
         per_unique = pd.array([code in f for f in found] + [False], dtype=bool)
         out[column] = per_unique[codes]  # the sentinel -1 takes the trailing False
     return pd.DataFrame(out, index=values.index)
+
+
+# Remarks that rule the person out, not just the row: held until an officer decides.
+PERSON_HOLDING = ("remark_deceased", "remark_moved", "remark_covered")
+
+
+def persons_held_by_remarks(rows: pd.DataFrame) -> np.ndarray:
+    """Person ids with a row still held whose remarks say the person died, moved away or is
+    already covered: no other row of theirs puts them on a verified list meanwhile."""
+    if rows.empty or "keterangan" not in rows:
+        return np.zeros(0, dtype=np.int64)
+    held = rows.loc[rows["status"].eq("review") & rows["keterangan"].notna()]
+    flags = read_remarks(held["keterangan"])
+    says = flags[list(PERSON_HOLDING)].any(axis=1).to_numpy(dtype=bool)
+    ids = held["person_id"].to_numpy()[says]
+    return np.unique(pd.to_numeric(pd.Series(ids), errors="coerce").dropna().astype(np.int64))
