@@ -52,3 +52,42 @@ def test_problems_say_why_in_indonesian():
 def test_display_keeps_case_and_titles_but_collapses_spaces():
     out = clean_display_name(pd.Series(["  Hj.\u00a0Siti   Aminah , S.Pd ", ""])).tolist()
     assert out == ["Hj. Siti Aminah , S.Pd", pd.NA]
+
+
+def test_formulas_markup_and_numbers_are_not_names():
+    from transforms.names import name_problem
+
+    names = pd.Series(
+        ['=HYPERLINK("http://x","Budi")', "<b>Budi</b>", "-Budi", "+Budi", "@Budi", "＝Budi",
+         "123456", "Budi &amp; Ani", "Siti Nur'aini", "H. Abd. Rahman, S.Pd"]
+    )  # fmt: skip
+    problems = name_problem(names).tolist()
+    formula = "diawali tanda rumus (= + - @)"
+    assert problems[:6] == [formula, "berisi kode/markup", formula, formula, formula, formula]
+    assert problems[6] == "berisi angka"
+    assert problems[7] == "berisi kode/markup"
+    assert pd.isna(problems[8]) and pd.isna(problems[9])
+
+
+def test_indonesian_name_variants_share_a_key():
+    pairs = [
+        ("ST. AMINAH", "SITI AMINAH"),
+        ("ABD. RAHMAN", "ABDUL RAHMAN"),
+        ("Moch. Rizki", "Muhammad Rizki"),
+        ("MUH. IQBAL", "MUHAMMAD IQBAL"),
+        ("AHMAD BIN SALEH", "AHMAD"),
+        ("FATIMAH BINTI ALI", "FATIMAH"),
+        ("NOOR HASANAH", "NUR HASANAH"),
+        ("DJOKO SUSILO", "JOKO SUSILO"),
+        ("SOESILO", "SUSILO"),
+        ("CHAIRUL", "KHAIRUL"),
+        ("SJAHRIR", "SYAHRIR"),
+        ("TJAHYONO", "CAHYONO"),
+    ]
+    a = name_key(pd.Series([p[0] for p in pairs]))
+    b = name_key(pd.Series([p[1] for p in pairs]))
+    assert a.tolist() == b.tolist()
+    # ST after a name is a degree, not SITI; BINTANG is a name, not BIN
+    assert name_key(pd.Series(["Budi, ST", "BINTANG SAPUTRA"])).tolist() == [
+        "BUDI", "BINTANG SAPUTRA",
+    ]  # fmt: skip
