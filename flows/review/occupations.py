@@ -137,9 +137,10 @@ def format_occupation_spellings(listing: pd.DataFrame) -> str:
         lines.append(f"{len(done)} isian pekerjaan sudah dipetakan:")
         for row in done.itertuples(index=False):
             when = pd.Timestamp(row.decided_at).strftime("%d-%m-%Y")
+            waiting = f"; {row.n_rows} baris menunggu run berikutnya" if row.n_rows else ""
             lines.append(
                 f"  '{row.spelling}' -> {row.occupation} ({row.occupation_group}), oleh "
-                f"{row.decided_by} {when}: {row.reason}; {row.n_rows} baris menunggu run"
+                f"{row.decided_by} {when}: {row.reason}{waiting}"
             )
     return "\n".join(lines)
 
