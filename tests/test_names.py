@@ -1,4 +1,6 @@
 import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from transforms.names import clean_display_name, name_invalid, name_key
 
@@ -91,3 +93,32 @@ def test_indonesian_name_variants_share_a_key():
     assert name_key(pd.Series(["Budi, ST", "BINTANG SAPUTRA"])).tolist() == [
         "BUDI", "BINTANG SAPUTRA",
     ]  # fmt: skip
+
+
+_WORDS = ("SITI", "ABDUL", "MUHAMMAD", "NUR", "JOKO", "CAHYO", "YUSUF", "SYAHRUL", "KHAIRUL",
+          "SUSILO", "WAHYUNI", "AMINAH", "RAHMAN", "JUNAIDI", "BUDI")  # fmt: skip
+_ABBREVIATED = {"SITI": "ST.", "ABDUL": "ABD.", "MUHAMMAD": "MOH.", "NUR": "NOOR"}
+_OLD = (("SY", "SJ"), ("KH", "CH"), ("J", "DJ"), ("C", "TJ"), ("Y", "J"), ("U", "OE"))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    words=st.lists(st.sampled_from(_WORDS), min_size=1, max_size=3, unique=True),
+    kind=st.sampled_from(["abbreviation", "bin", "old"]),
+    father=st.sampled_from(["ALI", "SALEH", "HASAN"]),
+    old=st.sampled_from(_OLD),
+)
+def test_an_indonesian_variant_of_a_name_is_the_same_name(words, kind, father, old):
+    from transforms.matching import NAME_SAME, name_levels
+
+    plain = " ".join(words)
+    if kind == "abbreviation":
+        # as written: the first name abbreviated (ST. AMINAH, ABD. RAHMAN, MOH. NUR)
+        variant = " ".join([_ABBREVIATED.get(words[0], words[0]), *words[1:]])
+    elif kind == "bin":
+        variant = f"{plain} BIN {father}"
+    else:
+        variant = plain.replace(old[0], old[1], 1)
+    keys = name_key(pd.Series([plain, variant]))
+    level, _ = name_levels(keys.iloc[[0]], keys.iloc[[1]])
+    assert level[0] == NAME_SAME, (plain, variant, keys.tolist())

@@ -105,7 +105,7 @@ NAME_VARIANTS: dict[str, str] = {
 }
 _OLD_SPELLING = [("OE", "U"), ("DJ", "J"), ("TJ", "C"), ("SJ", "SY"), ("CH", "KH")]
 # `ST.` written first is SITI (after a name, `ST` is a degree, removed with the others).
-_SITI = (r"^ST ", "SITI ")
+_SITI = (r"^ST\b", "SITI")
 # `bin` / `binti` and the father's name after it: the person's own name is what comes before.
 _PATRONYMIC = (r" (?:BIN|BINTI|BINTE) .*$", "")
 
