@@ -74,6 +74,12 @@ CODE_NAMES: tuple[str, ...] = (
     "NIK_SERIAL",
     "NIK_SEX_MISMATCH",
     "NIK_TRUNCATED",
+    "OCCUPATION_AMBIGUOUS",
+    "OCCUPATION_UNKNOWN",
+    "REMARK_COVERED",
+    "REMARK_DECEASED",
+    "REMARK_DUPLICATE",
+    "REMARK_MOVED",
     "SEX_INVALID",
 )
 ERROR_CODES = frozenset(
@@ -91,14 +97,31 @@ ERROR_CODES = frozenset(
         "SEX_INVALID",
     }
 )
+REVIEW_CODES = frozenset(
+    {
+        "KK_REGION", "NIK_DOB_MISMATCH", "NIK_SEX_MISMATCH", "OCCUPATION_AMBIGUOUS",
+        "OCCUPATION_UNKNOWN", "REMARK_COVERED", "REMARK_DECEASED", "REMARK_DUPLICATE",
+        "REMARK_MOVED",
+    }
+)  # fmt: skip
+# The shipped program rules test occupation in both programs: an occupation not recognised,
+# or one that may be a civil servant's (Guru, Bidan...), holds the row for review.
 # NIK_TRUNCATED is an error (scientific notation) or review (numeric cell ending in 0).
 # Warnings (no effect on status), as the pipeline reports them (schemas/codes.py).
 WARNING_NAMES: tuple[str, ...] = (
     "KK_TRUNCATED",
     "NIK_KECAMATAN_UNKNOWN",
-    "OCCUPATION_UNKNOWN",
     "SEX_DERIVED",
 )
+# Remarks (KETERANGAN column) by kind, and the row code each kind gives ("neutral": none).
+REMARK_KIND_CODES = {
+    "deceased": "REMARK_DECEASED",
+    "moved": "REMARK_MOVED",
+    "duplicate": "REMARK_DUPLICATE",
+    "covered": "REMARK_COVERED",
+}
+REMARK_KIND_P = {"neutral": 0.06, "deceased": 0.012, "moved": 0.012, "duplicate": 0.008,
+                 "covered": 0.018}  # fmt: skip
 
 HARD_LABELS = {1: "nik_typo", 2: "nik_swap", 3: "nik_missing_dup"}
 DUP_LABELS = {0: "", 1: "same_file", 2: "other_program", 3: "other_regency", 4: "revised"}
@@ -680,9 +703,10 @@ def build_population(
 
 
 def _occupations(rng, age: np.ndarray, sex: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    # categories: none, home, student, retired, informal, wage, contract, unknown
+    # categories: none, home, student, retired, informal, wage, contract, unknown,
+    # state_or_private (Guru, Bidan...: could be a civil servant)
     n = len(age)
-    cats = np.zeros((n, 8))
+    cats = np.zeros((n, 9))
     female = sex == 1
     kid = age < 5
     school = (age >= 5) & (age < 15)
@@ -690,14 +714,14 @@ def _occupations(rng, age: np.ndarray, sex: np.ndarray) -> tuple[np.ndarray, np.
     young = (age >= 18) & (age < 23)
     adult = (age >= 23) & (age < 60)
     old = age >= 60
-    cats[kid] = [1, 0, 0, 0, 0, 0, 0, 0]
-    cats[school] = [0.05, 0, 0.95, 0, 0, 0, 0, 0]
-    cats[teen] = [0.05, 0, 0.85, 0, 0.1, 0, 0, 0]
-    cats[young] = [0.15, 0, 0.35, 0, 0.38, 0.06, 0.02, 0.04]
-    cats[adult & ~female] = [0.06, 0, 0, 0, 0.66, 0.15, 0.04, 0.06]
-    cats[adult & female] = [0.06, 0.42, 0, 0, 0.33, 0.09, 0.04, 0.06]
-    cats[old & ~female] = [0.3, 0, 0, 0.12, 0.5, 0.03, 0, 0.05]
-    cats[old & female] = [0.3, 0.25, 0, 0.1, 0.3, 0.02, 0, 0.03]
+    cats[kid] = [1, 0, 0, 0, 0, 0, 0, 0, 0]
+    cats[school] = [0.05, 0, 0.95, 0, 0, 0, 0, 0, 0]
+    cats[teen] = [0.05, 0, 0.85, 0, 0.1, 0, 0, 0, 0]
+    cats[young] = [0.15, 0, 0.35, 0, 0.38, 0.06, 0.02, 0.01, 0.01]
+    cats[adult & ~female] = [0.06, 0, 0, 0, 0.66, 0.15, 0.04, 0.015, 0.02]
+    cats[adult & female] = [0.06, 0.42, 0, 0, 0.33, 0.09, 0.04, 0.015, 0.03]
+    cats[old & ~female] = [0.3, 0, 0, 0.12, 0.5, 0.03, 0, 0.015, 0.01]
+    cats[old & female] = [0.3, 0.25, 0, 0.1, 0.3, 0.02, 0, 0.01, 0.01]
     cum = np.cumsum(cats, axis=1)
     cat = (rng.random(n)[:, None] * cum[:, -1:] > cum).sum(axis=1)
     label = np.empty(n, dtype=object)
@@ -707,7 +731,8 @@ def _occupations(rng, age: np.ndarray, sex: np.ndarray) -> tuple[np.ndarray, np.
     for c, lab in fixed.items():
         label[cat == c] = lab
         group[cat == c] = "not_working"
-    for c, grp in ((4, "informal"), (5, "wage_or_state"), (6, "contract_staff")):
+    groups = ((4, "informal"), (5, "wage_or_state"), (6, "contract_staff"), (8, "state_or_private"))
+    for c, grp in groups:
         m = cat == c
         labs = tuple(V.OCC_WEIGHTS[grp])
         w = np.array([V.OCC_WEIGHTS[grp][x] for x in labs])
@@ -730,7 +755,7 @@ def _incomes(rng, label: np.ndarray, group: np.ndarray) -> np.ndarray:
     inc[inf] = np.clip(rng.lognormal(np.log(1.8e6), 0.5, int(inf.sum())), 3e5, 8e6)
     wage = group == "wage_or_state"
     inc[wage] = np.clip(rng.lognormal(np.log(4.5e6), 0.35, int(wage.sum())), 2.5e6, 1.5e7)
-    con = group == "contract_staff"
+    con = (group == "contract_staff") | (group == "state_or_private")
     inc[con] = np.clip(rng.lognormal(np.log(2.2e6), 0.3, int(con.sum())), 1e6, 5e6)
     inc = np.round(inc / 50_000) * 50_000
     inc[rng.random(n) < 0.05] = np.nan
@@ -1383,7 +1408,11 @@ def nik_rules(
 
 
 def _expected_codes(
-    sem: Semantics, file_regency: np.ndarray, occ_unknown: np.ndarray, as_of: date
+    sem: Semantics,
+    file_regency: np.ndarray,
+    occ_group: np.ndarray,
+    remark_kind: np.ndarray,
+    as_of: date,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(expected_codes, warning_codes, status) per row."""
     asd = _as_of_days(as_of)
@@ -1407,6 +1436,9 @@ def _expected_codes(
             "NIK_DOB_MISMATCH": valid & dob_ok & (emb != sem.dob),
             "NIK_SEX_MISMATCH": valid & (sem.sex_state <= 1) & (emb_sex != sem.sex_state),
             "SEX_INVALID": (sem.sex_state >= 2) & ~valid,
+            "OCCUPATION_UNKNOWN": occ_group == "unknown",
+            "OCCUPATION_AMBIGUOUS": occ_group == "state_or_private",
+            **{code: remark_kind == kind for kind, code in REMARK_KIND_CODES.items()},
         }
     )
     district = (v // 10**10).astype("U6")
@@ -1415,7 +1447,6 @@ def _expected_codes(
         & (sem.nik_kind != 3)
         & (v // 10**14 == 64)
         & ~np.isin(district, list(KALTIM_DISTRICT_CODES)),
-        "OCCUPATION_UNKNOWN": occ_unknown,
         "KK_TRUNCATED": kk16 & (sem.kk_kind == 2) & (kv % 10 == 0),
         "SEX_DERIVED": (sem.sex_state >= 2) & valid,
     }
@@ -1450,6 +1481,63 @@ def _expected_codes(
 
     status = np.where(err, "rejected", np.where(rev, "review", "accepted")).astype(object)
     return join(mask, names), join(wmask, WARNING_NAMES), status
+
+
+def _remarks(rng, rows: Rows, specs: list[FileSpec]) -> tuple[np.ndarray, np.ndarray]:
+    """(kind, text) of each row's remark: only in files with a KETERANGAN column; kind ""
+    (blank), "neutral" (says nothing against the person) or a key of REMARK_KIND_CODES."""
+    n = len(rows.person)
+    has = np.array(["ket" in s.columns for s in specs], dtype=bool)[rows.file]
+    kinds = tuple(REMARK_KIND_P)
+    p = np.array([REMARK_KIND_P[k] for k in kinds])
+    pick = rng.choice(len(kinds) + 1, size=n, p=np.r_[p, 1 - p.sum()])
+    kind = np.array([*kinds, ""], dtype=object)[pick]
+    kind[~has] = ""
+    text = np.full(n, None, dtype=object)
+    for k in kinds:
+        m = np.flatnonzero(kind == k)
+        text[m] = _choice(rng, V.REMARKS[k], size=len(m))
+    return kind, text
+
+
+def _name_variation(name: str, female: bool, rng) -> tuple[str, str]:
+    """One Indonesian variation of a plain name: (variant, kind), or (name, "") if none."""
+    words = name.split()
+    options = ["bin_binti", "old_spelling", ""]
+    if any(w in V.NAME_ABBREVIATIONS for w in words):
+        options.append("abbreviation")
+    if any(w in V.NAME_NUR for w in words):
+        options.append("nur")
+    kind = str(_choice(rng, sorted(options)))
+    if kind == "abbreviation":
+        out = [str(_choice(rng, V.NAME_ABBREVIATIONS[w])) if w in V.NAME_ABBREVIATIONS else w
+               for w in words]  # fmt: skip
+        return " ".join(out), kind
+    if kind == "nur":
+        out = [str(_choice(rng, V.NAME_NUR[w])) if w in V.NAME_NUR else w for w in words]
+        return " ".join(out), kind
+    if kind == "bin_binti":
+        father = str(_choice(rng, V.FATHER_NAMES))
+        return f"{name} {'BINTI' if female else 'BIN'} {father}", kind
+    if kind == "old_spelling":
+        for modern, old in V.OLD_SPELLINGS:
+            if modern in name:
+                return name.replace(modern, old, 1), kind
+    return name, ""
+
+
+def _typo_name_variants(rng, pop: Population, rows: Rows, sem: Semantics, rend) -> np.ndarray:
+    """Rewrite the names of typo-NIK duplicates with an Indonesian variation (in the case the
+    file writes names in); returns the kind of variation per row ("" for other rows)."""
+    kind = np.full(len(rows.person), "", dtype=object)
+    names = rend.cols["nama"]
+    for i in np.flatnonzero((rows.hard == 1) & ~sem.name_missing):
+        p = rows.person[i]
+        variant, kind[i] = _name_variation(pop.name[p], bool(pop.sex[p] == 1), rng)
+        if kind[i]:
+            written = str(names[i])
+            names[i] = variant if written.isupper() else variant.title()
+    return kind
 
 
 # ---------------------------------------------------------------------------
@@ -2155,8 +2243,8 @@ def generate_demo_data(
     out_dir = Path(out_dir)
     _prepare_out_dir(out_dir)
     ss = np.random.SeedSequence(seed)
-    r_plan, r_pop, r_rows, r_sem, r_render, r_layout, r_ref, r_files = (
-        np.random.Generator(np.random.PCG64(s)) for s in ss.spawn(8)
+    r_plan, r_pop, r_rows, r_sem, r_render, r_layout, r_ref, r_files, r_words = (
+        np.random.Generator(np.random.PCG64(s)) for s in ss.spawn(9)
     )
     asd = _as_of_days(as_of)
 
@@ -2182,9 +2270,13 @@ def generate_demo_data(
     rws = _build_rows(r_rows, pop, specs, counts, in_k, in_t, rows)
     sem = _semantics(r_sem, pop, rws, specs, asd)
     file_reg = np.array([s.regency for s in specs], dtype=object)[rws.file]
-    occ_unknown = pop.occ_group[rws.person] == "unknown"
-    exp_codes, warn_codes, status = _expected_codes(sem, file_reg, occ_unknown, as_of)
+    remark_kind, remark_text = _remarks(r_words, rws, specs)
+    exp_codes, warn_codes, status = _expected_codes(
+        sem, file_reg, pop.occ_group[rws.person], remark_kind, as_of
+    )
     rend = _render(r_render, pop, rws, sem, specs, as_of)
+    rend.cols["ket"] = remark_text
+    name_variant = _typo_name_variants(r_words, pop, rws, sem, rend)
     # the NIK the pipeline reads after cleaning (16 digits), "" when there is none
     is16, _ = _digits16(sem.nik_digits)
     nik_read = np.where(is16 & np.isin(sem.nik_kind, (1, 2)), sem.nik_digits, "").astype(object)
@@ -2252,6 +2344,8 @@ def generate_demo_data(
         nik_true=pop.nik[rws.person[ri]],
         nik_read=nik_read[ri],
         dup_kind=np.array([DUP_LABELS[k] for k in range(5)], dtype=object)[rws.dup[ri]],
+        remark_kind=remark_kind[ri],
+        name_variant=name_variant[ri],
     )
     rows_df.to_csv(truth_dir / "rows.csv", index=False, lineterminator="\n")
     files_df = pd.DataFrame(file_rows)

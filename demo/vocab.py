@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import re
 
+from schemas.occupations import occupation_list
 from schemas.reference import (
     INDONESIAN_MONTHS,
     OCCUPATIONS,
     PROGRAM_KEYWORDS,
     REGENCIES,
 )
+from transforms.validate.occupations import match_occupation
+from transforms.validate.remarks import remark_codes
 
 # ---------------------------------------------------------------------------
 # Regencies: folder names, file-name short forms, capitals (for signature blocks)
@@ -137,6 +140,7 @@ HEADERS: dict[str, tuple[str, ...]] = {
     "disab": ("DISABILITAS", "PENYANDANG DISABILITAS", "DISABILITAS (Ya/Tidak)", "Disabilitas"),
     "tanggungan": ("JUMLAH TANGGUNGAN", "JML TANGGUNGAN", "Jumlah Tanggungan", "TANGGUNGAN"),
     "hp": ("NO HP", "NO. TELP", "No Handphone", "NO. HP", "NO TELP/HP"),
+    "ket": ("KETERANGAN", "KET", "Keterangan", "CATATAN", "KET."),
 }
 
 # Column orders (logical names). Optional columns may be dropped per file.
@@ -159,6 +163,7 @@ COLUMN_ORDERS: tuple[tuple[str, ...], ...] = (
         "disab",
         "tanggungan",
         "hp",
+        "ket",
     ),
     (
         "no",
@@ -178,6 +183,7 @@ COLUMN_ORDERS: tuple[tuple[str, ...], ...] = (
         "desil",
         "disab",
         "hp",
+        "ket",
     ),
     (
         "no",
@@ -197,6 +203,7 @@ COLUMN_ORDERS: tuple[tuple[str, ...], ...] = (
         "tanggungan",
         "disab",
         "hp",
+        "ket",
     ),
 )
 OPTIONAL_COLUMNS: dict[str, float] = {
@@ -205,6 +212,7 @@ OPTIONAL_COLUMNS: dict[str, float] = {
     "alamat": 0.9,
     "desa": 0.9,
     "hp": 0.6,
+    "ket": 0.5,
 }
 
 # ---------------------------------------------------------------------------
@@ -268,7 +276,9 @@ def norm_occupation(value: str) -> str:
     return " ".join(re.sub(r"[^A-Z]", " ", value.upper()).split())
 
 
-OCC_WEIGHTS: dict[str, dict[str, float]] = {
+# Common occupations by group with their weights; every other occupation of the list
+# (schemas/occupations.toml) is drawn too, with weight OTHER_OCCUPATION_WEIGHT.
+_COMMON_WEIGHTS: dict[str, dict[str, float]] = {
     "informal": {
         "Petani/Pekebun": 25,
         "Buruh Harian Lepas": 20,
@@ -282,8 +292,10 @@ OCC_WEIGHTS: dict[str, dict[str, float]] = {
         "Tukang Kayu": 2,
         "Buruh Nelayan/Perikanan": 2,
         "Pembantu Rumah Tangga": 2,
-        "Tukang Jahit": 1,
-        "Tukang Las": 1,
+        "Tukang Jahit": 1.5,
+        "Mekanik": 1.5,
+        "Pemulung": 1,
+        "Tukang Las/Pandai Besi": 1,
         "Peternak": 1,
         "Marbot": 0.5,
         "Guru Ngaji": 0.5,
@@ -292,44 +304,83 @@ OCC_WEIGHTS: dict[str, dict[str, float]] = {
         "Karyawan Swasta": 50,
         "Pegawai Negeri Sipil": 20,
         "Karyawan BUMN": 6,
-        "Pegawai": 6,
         "Karyawan BUMD": 4,
-        "TNI": 4,
-        "POLRI": 4,
+        "Tentara Nasional Indonesia": 4,
+        "Kepolisian RI": 4,
+        "Perangkat Desa": 2,
     },
     "contract_staff": {"Karyawan Honorer": 1},
+    "state_or_private": {"Guru": 6, "Bidan": 1.5, "Perawat": 1.5, "Dokter": 0.3, "Dosen": 0.3},
+}
+OTHER_OCCUPATION_WEIGHT = 0.15
+OCC_WEIGHTS: dict[str, dict[str, float]] = {
+    group: {
+        **{
+            o.name: OTHER_OCCUPATION_WEIGHT
+            for o in occupation_list().occupations.values()
+            if o.group == group
+        },
+        **weights,
+    }
+    for group, weights in _COMMON_WEIGHTS.items()
 }
 
-# Spellings not in reference.OCCUPATIONS: the pipeline must report them as unknown.
+# Spellings regencies write beyond the list's own: prefixed, qualified, abbreviated, with
+# other slashes and dots. Each must be recognised as its occupation (checked below).
+EXTRA_OCC_SPELLINGS: dict[str, tuple[str, ...]] = {
+    "Kepolisian RI": ("Anggota POLRI", "ANGGOTA POLRI", "POLRI / BRIMOB", "Polisi", "POLRES KUKAR"),
+    "Tentara Nasional Indonesia": ("Anggota TNI AD", "ANGGOTA TNI-AL", "T.N.I", "TNI/ABRI"),
+    "Pegawai Negeri Sipil": ("PNS GURU", "PNS DINAS KESEHATAN", "P.N.S", "ASN PEMKAB", "PNS/ASN"),
+    "Karyawan Honorer": ("HONORER DINAS PU", "HONORER SEKOLAH", "TENAGA HONORER KECAMATAN",
+                         "GURU HONORER"),
+    "Karyawan Swasta": ("KRY SWASTA", "Kary. Swasta", "KARYAWAN TOKO", "KARYAWAN PT"),
+    "Karyawan BUMN": ("PEGAWAI BUMN (PLN)", "KARYAWAN BUMN PERTAMINA"),
+    "Wiraswasta": ("WIRAUSAHA", "Wira Swasta", "WIRASWASTA / USAHA SENDIRI"),
+    "Tukang Ojek": ("Ojol", "OJEK ONLINE", "Ojek Online", "OJEK PANGKALAN"),
+    "Mekanik": ("Montir", "MONTIR MOTOR", "BENGKEL MOTOR"),
+    "Pedagang": ("Pedagang Kaki Lima", "PKL", "PEDAGANG SAYUR", "JUALAN KUE"),
+    "Petani/Pekebun": ("PETANI SAWIT", "Petani / Pekebun", "PETANI-PEKEBUN", "PETANI KARET"),
+    "Buruh Harian Lepas": ("BHL", "Buruh Bangunan", "BURUH HARIAN", "KULI BANGUNAN"),
+    "Nelayan/Perikanan": ("NELAYAN TRADISIONAL", "Nelayan / Perikanan"),
+    "Tukang Jahit": ("Penjahit", "PENJAHIT PAKAIAN"),
+    "Belum/Tidak Bekerja": ("Belum Sekolah", "BELUM / TIDAK BEKERJA", "Tidak Bekerja"),
+    "Mengurus Rumah Tangga": ("IRT", "IBU RUMAH TANGGA", "Ibu Rumah Tangga"),
+    "Pelajar/Mahasiswa": ("PELAJAR", "Mahasiswa", "PELAJAR / MAHASISWA"),
+    "Pensiunan": ("PENSIUNAN PNS", "PURNAWIRAWAN TNI"),
+    "Guru": ("GURU SD", "Guru", "TENAGA PENGAJAR"),
+    "Perangkat Desa": ("STAF DESA", "KAUR DESA"),
+}  # fmt: skip
+
+# Spellings no rule recognises: the pipeline must hold them for review (OCCUPATION_UNKNOWN).
 UNKNOWN_OCCUPATIONS: tuple[str, ...] = (
     "SERABUTAN",
-    "KULI BANGUNAN",
-    "MONTIR",
-    "OJOL",
+    "KERJA SERABUTAN",
     "SATPAM",
     "PENAMBANG",
-    "PENDETA",
-    "KERJA SERABUTAN",
+    "FREELANCE",
+    "SERBA ADA",
 )
 for _u in UNKNOWN_OCCUPATIONS:
-    assert norm_occupation(_u) not in OCCUPATIONS, _u
+    assert match_occupation(_u) is None, _u
 
-OCC_GROUP_OF_LABEL: dict[str, str] = {}
-for _lab, _grp in OCCUPATIONS.values():
-    OCC_GROUP_OF_LABEL.setdefault(_lab, _grp)
+OCC_GROUP_OF_LABEL: dict[str, str] = {
+    o.name: o.group for o in occupation_list().occupations.values()
+}
 
 
 def _occupation_spellings() -> dict[str, tuple[str, ...]]:
-    """For each canonical label, written spellings that normalise back to it."""
+    """For each occupation, written spellings that are recognised as it: its name in a few
+    cases and slash styles, the list's own spellings, and the extra ones above."""
     out: dict[str, list[str]] = {}
     for key, (label, _grp) in OCCUPATIONS.items():
         cands = [label, label.upper(), key] + ([key.title()] if len(key) > 4 else [])
         if "/" in label:
             cands += [label.replace("/", " / "), label.upper().replace("/", " / ")]
             cands += [label.upper().replace("/", "-")]
+        cands += list(EXTRA_OCC_SPELLINGS.get(label, ()))
         for c in cands:
-            if OCCUPATIONS.get(norm_occupation(c), ("", ""))[0] != label:
-                continue
+            found = match_occupation(c)
+            assert found is not None and found[0] == label, (c, label, found)
             lst = out.setdefault(label, [])
             if c not in lst:
                 lst.append(c)
@@ -490,3 +541,47 @@ def program_words(name: str) -> dict[str, bool]:
     tokens = re.split(r"[^A-Z0-9]+", name.upper())
     joined = " " + " ".join(t for t in tokens if t) + " "
     return {prog: any(f" {kw} " in joined for kw in kws) for prog, kws in PROGRAM_KEYWORDS.items()}
+
+
+# ---------------------------------------------------------------------------
+# Remarks (KETERANGAN): what regencies write, by what it says of the person on the row
+# ---------------------------------------------------------------------------
+
+REMARKS: dict[str, tuple[str, ...]] = {
+    # nothing against the person (a relative's death, a state, a plain note)
+    "neutral": (
+        "LANSIA", "Janda, suami meninggal", "anak yatim", "Ayah meninggal", "BELUM TERDAFTAR BPJS",
+        "KIS tidak aktif", "Disabilitas", "Pindahan dari Jawa", "Tinggal sendiri", "Cerai mati",
+        "Usulan baru", "BPJS NONAKTIF", "Yatim piatu, orang tua meninggal", "Rumah tidak layak huni",
+    ),
+    "deceased": ("MENINGGAL DUNIA", "Meninggal", "ALM.", "Sudah meninggal", "MD", "Telah wafat"),
+    "moved": (
+        "PINDAH DOMISILI", "Pindah ke Balikpapan", "PINDAH ALAMAT", "Sudah pindah", "Merantau",
+        "TIDAK DIKENAL",
+    ),
+    "duplicate": ("DOUBLE", "DATA GANDA", "Ganda", "Dobel", "DUPLIKAT"),
+    "covered": (
+        "SUDAH PBI APBN", "SUDAH TERDAFTAR BPJS TK", "Sudah punya KIS", "Peserta BPJS aktif",
+        "PBI JK", "Sudah terdaftar JKN",
+    ),
+}  # fmt: skip
+_REMARK_CODE = {"deceased": "REMARK_DECEASED", "moved": "REMARK_MOVED",
+                "duplicate": "REMARK_DUPLICATE", "covered": "REMARK_COVERED"}  # fmt: skip
+for _kind, _texts in REMARKS.items():
+    for _text in _texts:
+        _want = {_REMARK_CODE[_kind]} if _kind in _REMARK_CODE else set()
+        assert remark_codes(_text) == _want, (_text, _kind)
+
+# Indonesian name variations a typo-NIK duplicate is written with (the other row has the
+# plain name): abbreviations, the father's name, NUR/NOOR, the old spelling (before 1972).
+NAME_ABBREVIATIONS: dict[str, tuple[str, ...]] = {
+    "SITI": ("ST.",),
+    "ABDUL": ("ABD.",),
+    "MUHAMMAD": ("MOH.", "MUH.", "M."),
+}
+NAME_NUR: dict[str, tuple[str, ...]] = {"NUR": ("NOOR", "NOER"), "NOOR": ("NUR",)}
+# modern -> old spelling, one replacement per name
+OLD_SPELLINGS: tuple[tuple[str, str], ...] = (
+    ("SY", "SJ"), ("KH", "CH"), ("J", "DJ"), ("C", "TJ"), ("Y", "J"), ("U", "OE"),
+)  # fmt: skip
+FATHER_NAMES: tuple[str, ...] = tuple(n for n in MALE_FIRST if " " not in n)

@@ -227,6 +227,43 @@ def review_decide_row(
     )
 
 
+@review_app.command("occupations")
+def review_occupations(
+    db: Annotated[Path, typer.Option(help="The DuckDB warehouse.")] = DEFAULTS.db,
+) -> None:
+    """List occupation spellings not recognised (or ambiguous) and the mappings decided."""
+    from flows.review.occupations import (
+        OccupationReviewError,
+        format_occupation_spellings,
+        list_occupation_spellings,
+    )
+
+    with one_line_errors("review occupations", OccupationReviewError):
+        listing = list_occupation_spellings(db)
+    typer.echo(format_occupation_spellings(listing))
+
+
+@review_app.command("map-occupation")
+def review_map_occupation(
+    spelling: Annotated[str, typer.Argument(help="The occupation as written in the files.")],
+    occupation: Annotated[str, typer.Argument(help="Its Dukcapil occupation (name or spelling).")],
+    by: Annotated[str, typer.Option(help="Who decides (recorded with the time).")],
+    reason: Annotated[str, typer.Option(help="Why: what was checked.")],
+    db: Annotated[Path, typer.Option(help="The DuckDB warehouse.")] = DEFAULTS.db,
+) -> None:
+    """Map a spelling to an occupation for every row with it, now and later (next run)."""
+    from flows.review.occupations import OccupationReviewError, map_occupation
+    from flows.runtime.lock import RunAlreadyRunning
+
+    with one_line_errors("review map-occupation", OccupationReviewError, RunAlreadyRunning):
+        recorded = map_occupation(db, spelling, occupation, by, reason)
+    typer.echo(
+        f"Tercatat: '{recorded['spelling']}' = {recorded['occupation']} "
+        f"({recorded['occupation_group']}), oleh {recorded['decided_by']}. Berlaku pada "
+        "`tepat run` berikutnya untuk semua baris dengan isian ini."
+    )
+
+
 @review_app.command("pairs")
 def review_pairs(
     db: Annotated[Path, typer.Option(help="The DuckDB warehouse.")] = DEFAULTS.db,

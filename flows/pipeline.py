@@ -19,6 +19,7 @@ from prefect.cache_policies import NO_CACHE
 from flows.outputs.bpjs_files import PendingFile, recover_exports, write_bpjs_exports
 from flows.outputs.feedback import write_feedback_for_run
 from flows.outputs.report import publish_run_report
+from flows.review.occupations import files_to_read_again, read_occupation_mappings
 from flows.review.rows import (
     apply_row_decisions,
     combine_updates,
@@ -62,6 +63,8 @@ from schemas.rows import (
 from transforms.link.dedup import deduplicate, enrolment_by_person, probable_persons
 from transforms.score.scoring import decide_program, person_features, rank_verified
 from transforms.validate.normalise import canonicalise
+from transforms.validate.occupations import Mappings
+from transforms.validate.remarks import persons_held_by_remarks
 
 PERSON_COLUMNS = [
     "person_id", "nik", "no_kk", "nama", "tanggal_lahir", "jenis_kelamin", "regency_code",
@@ -75,6 +78,7 @@ ROW_COLUMNS = [
     "order_key", "row_hash", "nik_raw", "no_kk", "nama", "nama_key", "tempat_lahir",
     "tanggal_lahir", "jenis_kelamin", "alamat", "rt_rw", "desa", "kecamatan", "no_hp", "fktp",
     "pekerjaan", "occupation_group", "penghasilan", "desil", "disabilitas", "jumlah_tanggungan",
+    "keterangan",
 ]  # fmt: skip
 
 
@@ -232,14 +236,19 @@ def ingest_file_task(
 
 @task(name="validate", cache_policy=NO_CACHE)
 def validate_rows(
-    raw_rows: pd.DataFrame, as_of: date, row_decisions: pd.DataFrame | None = None
+    raw_rows: pd.DataFrame,
+    as_of: date,
+    row_decisions: pd.DataFrame | None = None,
+    rules: ProgramRules | None = None,
+    occupation_mappings: Mappings | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Canonical rows with their status, and their row issues (pandera, lazily); officers'
-    review decisions applied to rows with the same content."""
+    occupation mappings and review decisions applied to rows with the same content."""
     if raw_rows.empty:
         return pd.DataFrame(columns=ROW_COLUMNS), pd.DataFrame()
     RawRows.validate(raw_rows[[*ROW_KEYS, "regency_code", "program"]], lazy=True)
-    canonical = canonicalise(raw_rows, as_of)
+    review = rules.occupation_review() if rules is not None else None
+    canonical = canonicalise(raw_rows, as_of, occupation_mappings, review)
     issues = issues_from_checks(canonical, failing_checks(canonical))
     canonical["status"] = row_status(canonical, issues)
     if row_decisions is not None and len(row_decisions):
@@ -323,6 +332,8 @@ class WarehouseState:
     conflicts: pd.DataFrame
     pair_reviews: pd.DataFrame = field(default_factory=pd.DataFrame)
     row_decisions: pd.DataFrame = field(default_factory=pd.DataFrame)  # officers' row reviews
+    occupation_mappings: Mappings = field(default_factory=dict)  # officers' spelling decisions
+    read_again: list[str] = field(default_factory=list)  # stored files a new mapping reaches
 
 
 @task(name="read-files", cache_policy=NO_CACHE)
@@ -337,8 +348,11 @@ def read_state_task(db: Path, files: pd.DataFrame) -> WarehouseState:
     """Rows and person ids from earlier runs (read only when the run recomputes: at 1M rows
     they take seconds), stored rows in the dtypes of this run's rows."""
     with connect(db) as con:
+        mappings = read_occupation_mappings(con)
         return WarehouseState(
             files=files,
+            occupation_mappings=mappings,
+            read_again=files_to_read_again(con, mappings),
             rows=coerce_row_types(
                 read_arrow_frame(
                     con,
@@ -357,6 +371,28 @@ def read_state_task(db: Path, files: pd.DataFrame) -> WarehouseState:
             pair_reviews=read_frame(con, "SELECT * FROM pair_reviews"),
             row_decisions=read_row_decisions(con),
         )
+
+
+def read_again(plan: FilePlan, raw_dir: Path, state: WarehouseState) -> FilePlan:
+    """The plan with the stored files an officer's occupation mapping reaches read again (as
+    replaced: their rows are validated afresh with the mapping); a file no longer under the
+    raw dir, or changed since (already planned), is left as it is."""
+    planned = {path.relative_to(raw_dir).as_posix() for path, _ in plan.to_ingest}
+    loaded = state.files.loc[state.files["status"].eq("loaded")]
+    known = dict(zip(loaded["file_name"], loaded["sha256"], strict=True))
+    extra = [
+        (raw_dir / name, known[name])
+        for name in state.read_again
+        if name in known and name not in planned and (raw_dir / name).is_file()
+    ]
+    if not extra:
+        return plan
+    return replace(
+        plan,
+        to_ingest=[*plan.to_ingest, *extra],
+        replaced=[*plan.replaced, *(path.relative_to(raw_dir).as_posix() for path, _ in extra)],
+        unchanged=plan.unchanged - len(extra),
+    )
 
 
 def ingest(settings: Settings, state: WarehouseState, plan: FilePlan) -> Ingested:
@@ -432,6 +468,14 @@ def deduplicate_task(
     linked, persons = honour_accepted_conflicts(result.rows, result.persons, state.row_decisions)
     rejected = new_rows["status"].eq("rejected")
     new_rows["probable_person_id"] = probable_persons(new_rows.loc[rejected], linked)
+    # a remark saying the person died, moved or is covered holds them, even on a rejected row
+    remarked = new_rows.loc[rejected, ["keterangan", "probable_person_id"]].rename(
+        columns={"probable_person_id": "person_id"}
+    )
+    held = np.union1d(
+        persons_held_by_remarks(linked), persons_held_by_remarks(remarked.assign(status="review"))
+    )
+    persons["remark_hold"] = persons["person_id"].isin(held)
 
     held = linked.loc[linked["nik_conflict"].to_numpy(dtype=bool)]
     known_conflict = held.set_index(ROW_KEYS).index.isin(state.conflicts.set_index(ROW_KEYS).index)
@@ -623,11 +667,14 @@ def _recompute(
     """Read the new files, validate, deduplicate, score and publish; every large frame is let
     go as soon as the next stage has what it needs (peak memory at provincial scale)."""
     state = read_state_task(settings.db, known_files)
+    plan = read_again(plan, settings.raw_dir, state)
     stage("Membaca berkas baru")
     ingested = ingest(settings, state, plan)
     fault_point("files-read")
     stage("Validasi baris")
-    canonical, issues = validate_rows(ingested.raw_rows, settings.as_of, state.row_decisions)
+    canonical, issues = validate_rows(
+        ingested.raw_rows, settings.as_of, state.row_decisions, rules, state.occupation_mappings
+    )
     ingested = replace(ingested, raw_rows=ingested.raw_rows.iloc[0:0])  # free raw cells
     canonical = in_row_order(canonical)  # the unsorted frame goes before deduplication
     release_memory()

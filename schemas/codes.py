@@ -177,10 +177,54 @@ ROW_CODES: dict[str, RowCode] = {
         ),
         RowCode(
             "OCCUPATION_UNKNOWN",
+            Severity.REVIEW,
+            "pekerjaan",
+            "Pekerjaan '{value}' tidak dikenali dalam daftar pekerjaan Dukcapil, padahal aturan "
+            "program memeriksa pekerjaan; baris ditahan sampai petugas provinsi memetakan "
+            "isian ini. Gunakan istilah KTP/KK, contoh Petani/Pekebun, Buruh Harian Lepas.",
+        ),
+        RowCode(
+            "OCCUPATION_UNKNOWN_NOTE",
             Severity.WARNING,
             "pekerjaan",
             "Pekerjaan '{value}' tidak ada dalam daftar pekerjaan Dukcapil; dianggap tidak "
             "diketahui. Gunakan istilah KTP/KK, contoh Petani/Pekebun, Buruh Harian Lepas.",
+        ),
+        RowCode(
+            "OCCUPATION_AMBIGUOUS",
+            Severity.REVIEW,
+            "pekerjaan",
+            "Pekerjaan '{value}' ({detail}) bisa berarti pegawai negeri, honorer atau swasta, dan "
+            "aturan program membedakannya; baris ditahan untuk ditinjau. Tulis statusnya, "
+            "contoh PNS Guru, Guru Honorer, Guru Swasta.",
+        ),
+        RowCode(
+            "REMARK_DECEASED",
+            Severity.REVIEW,
+            "keterangan",
+            "Keterangan '{value}' menyebut orang ini meninggal dunia; baris ditahan untuk "
+            "ditinjau. Hapus baris bila benar meninggal.",
+        ),
+        RowCode(
+            "REMARK_MOVED",
+            Severity.REVIEW,
+            "keterangan",
+            "Keterangan '{value}' menyebut orang ini pindah domisili; baris ditahan untuk "
+            "ditinjau. Pastikan orang ini masih berdomisili di wilayah Anda.",
+        ),
+        RowCode(
+            "REMARK_DUPLICATE",
+            Severity.REVIEW,
+            "keterangan",
+            "Keterangan '{value}' menyebut baris ini ganda (sudah diusulkan di baris lain); "
+            "baris ditahan untuk ditinjau. Hapus baris yang ganda.",
+        ),
+        RowCode(
+            "REMARK_COVERED",
+            Severity.REVIEW,
+            "keterangan",
+            "Keterangan '{value}' menyebut orang ini sudah menjadi peserta BPJS atau sudah "
+            "ditanggung; baris ditahan untuk ditinjau.",
         ),
         RowCode(
             "INCOME_UNREADABLE",
@@ -227,6 +271,7 @@ ROW_CODES: dict[str, RowCode] = {
 # Pandera check names that report under another contract code (one code, several causes).
 CHECK_TO_CODE: dict[str, str] = {
     "NIK_TRUNCATED_SUSPECT": "NIK_TRUNCATED",
+    "OCCUPATION_UNKNOWN_NOTE": "OCCUPATION_UNKNOWN",
     "INCOME_UNREADABLE": "VALUE_UNREADABLE",
     "DESIL_UNREADABLE": "VALUE_UNREADABLE",
     "DISABILITY_UNREADABLE": "VALUE_UNREADABLE",
@@ -256,6 +301,11 @@ CODE_DESCRIPTIONS: dict[str, str] = {
     "SEX_INVALID": "Jenis kelamin tidak dikenal",
     "SEX_DERIVED": "Jenis kelamin diisi menurut NIK",
     "OCCUPATION_UNKNOWN": "Pekerjaan tidak ada dalam daftar Dukcapil",
+    "OCCUPATION_AMBIGUOUS": "Pekerjaan bisa pegawai negeri, honorer atau swasta",
+    "REMARK_DECEASED": "Keterangan menyebut meninggal dunia",
+    "REMARK_MOVED": "Keterangan menyebut pindah domisili",
+    "REMARK_DUPLICATE": "Keterangan menyebut data ganda",
+    "REMARK_COVERED": "Keterangan menyebut sudah peserta BPJS atau sudah ditanggung",
     "VALUE_UNREADABLE": "Isian penghasilan, desil, disabilitas, atau tanggungan tidak terbaca",
     "REVIEW_ACCEPTED": "Diterima setelah ditinjau petugas provinsi",
     "REVIEW_REJECTED": "Ditolak setelah ditinjau petugas provinsi",

@@ -22,7 +22,8 @@ from pydantic import (
 )
 
 from schemas.codes import PROGRAMS
-from schemas.reference import OCCUPATION_GROUPS, REGENCIES
+from schemas.occupations import UNKNOWN_GROUP, occupation_list
+from schemas.reference import REGENCIES
 
 # Person features the scoring stage computes; rules may only name these.
 FEATURES: dict[str, Literal["number", "bool", "text"]] = {
@@ -44,7 +45,7 @@ FEATURES: dict[str, Literal["number", "bool", "text"]] = {
 
 # The values a text feature can take: a rule naming any other value is a typo.
 TEXT_VALUES: dict[str, frozenset[str]] = {
-    "occupation_group": frozenset(OCCUPATION_GROUPS) | {"unknown"},
+    "occupation_group": frozenset(occupation_list().groups),
     "jenis_kelamin": frozenset({"L", "P"}),
     "regency_code": frozenset(REGENCIES),
 }
@@ -55,6 +56,8 @@ TEXT_VALUES: dict[str, frozenset[str]] = {
 # explanation a regency officer reads. A rule may use another code with its own `message`.
 REASON_MESSAGES: dict[str, str] = {
     "PENDING_REVIEW": "Belum ada baris yang diterima untuk program ini (masih ditinjau)",
+    "REMARK_PENDING": "Keterangan pada baris lain menyebut orang ini meninggal, pindah atau sudah "
+    "ditanggung; menunggu keputusan petugas provinsi",
     "HOUSEHOLD_LIMIT": "Anggota lain dari KK yang sama sudah dipilih (satu orang per KK)",
     "ALREADY_ENROLLED": "Sudah terdaftar aktif sebagai peserta BPJS",
     "AGE_OUT_OF_RANGE": "Usia di luar batas program",
@@ -254,7 +257,10 @@ class Program(_Strict):
 
     def reason_messages(self) -> dict[str, str]:
         """Indonesian explanation per reason code this program can give."""
-        messages = {code: REASON_MESSAGES[code] for code in ("PENDING_REVIEW", "HOUSEHOLD_LIMIT")}
+        messages = {
+            code: REASON_MESSAGES[code]
+            for code in ("PENDING_REVIEW", "REMARK_PENDING", "HOUSEHOLD_LIMIT")
+        }
         for condition in self.require:
             messages.setdefault(condition.reason, condition.explanation)
             if condition.missing_reason:
@@ -267,6 +273,34 @@ class Program(_Strict):
 
 class ProgramRules(_Strict):
     programs: dict[ProgramName, Program] = Field(min_length=1)
+
+    def occupation_review(self) -> dict[str, frozenset[str]]:
+        """Per submission program, the occupation groups that hold a row for review: `unknown`
+        where some program deciding on its persons tests occupation, and an ambiguous group
+        (`may_be`) where that test would decide differently between the groups it could be."""
+        held: dict[str, set[str]] = {}
+        may_be = occupation_list().may_be
+        for name, program in self.programs.items():
+            tests = [c for c in program.require if c.field == "occupation_group"]
+            if not tests:
+                continue
+            groups = {UNKNOWN_GROUP} | {
+                group
+                for group, options in may_be.items()
+                if len({all(_text_test(c, option) for c in tests) for option in options}) > 1
+            }
+            for submitted in program.candidates_from(name):
+                held.setdefault(submitted, set()).update(groups)
+        return {program: frozenset(groups) for program, groups in held.items()}
+
+
+def _text_test(condition: Condition, value: str) -> bool:
+    """Whether a text value satisfies a condition (equals, in, not_in)."""
+    if condition.in_ is not None:
+        return value in condition.in_
+    if condition.not_in is not None:
+        return value not in condition.not_in
+    return value == str(condition.equals)
 
 
 def rule_problems(rules: ProgramRules) -> list[tuple[tuple[Any, ...], str]]:

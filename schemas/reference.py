@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from schemas.occupations import UNKNOWN_GROUP, occupation_list
+
 # Kemendagri province codes (first two NIK digits). 64 = Kalimantan Timur.
 PROVINCE_CODES: frozenset[str] = frozenset(
     [str(c) for c in range(11, 20)]
@@ -292,64 +294,13 @@ SEX_SPELLINGS: dict[str, str] = {
     "W": "P",
 }
 
-# Occupation groups used by the program rules. Keys are normalised spellings
-# (upper case, letters only, single spaces); values are canonical labels and groups.
+# Occupation groups used by the program rules and every known spelling (the key form of
+# `schemas.occupations.occupation_key`) with its occupation and group: from the data file
+# schemas/occupations.toml.
 OCCUPATION_GROUPS: dict[str, str] = {
-    "not_working": "Tidak bekerja",
-    "wage_or_state": "Pegawai / karyawan",
-    "contract_staff": "Karyawan honorer",
-    "informal": "Pekerja informal",
+    group: label for group, label in occupation_list().groups.items() if group != UNKNOWN_GROUP
 }
-
 OCCUPATIONS: dict[str, tuple[str, str]] = {
-    # not working
-    "BELUM TIDAK BEKERJA": ("Belum/Tidak Bekerja", "not_working"),
-    "BELUM BEKERJA": ("Belum/Tidak Bekerja", "not_working"),
-    "TIDAK BEKERJA": ("Belum/Tidak Bekerja", "not_working"),
-    "MENGURUS RUMAH TANGGA": ("Mengurus Rumah Tangga", "not_working"),
-    "IBU RUMAH TANGGA": ("Mengurus Rumah Tangga", "not_working"),
-    "IRT": ("Mengurus Rumah Tangga", "not_working"),
-    "PELAJAR MAHASISWA": ("Pelajar/Mahasiswa", "not_working"),
-    "PELAJAR": ("Pelajar/Mahasiswa", "not_working"),
-    "MAHASISWA": ("Pelajar/Mahasiswa", "not_working"),
-    "PENSIUNAN": ("Pensiunan", "not_working"),
-    # wage or state employment
-    "PEGAWAI NEGERI SIPIL": ("Pegawai Negeri Sipil", "wage_or_state"),
-    "PNS": ("Pegawai Negeri Sipil", "wage_or_state"),
-    "ASN": ("Pegawai Negeri Sipil", "wage_or_state"),
-    "TENTARA NASIONAL INDONESIA": ("TNI", "wage_or_state"),
-    "TNI": ("TNI", "wage_or_state"),
-    "KEPOLISIAN RI": ("POLRI", "wage_or_state"),
-    "POLRI": ("POLRI", "wage_or_state"),
-    "KARYAWAN SWASTA": ("Karyawan Swasta", "wage_or_state"),
-    "KARYAWAN BUMN": ("Karyawan BUMN", "wage_or_state"),
-    "KARYAWAN BUMD": ("Karyawan BUMD", "wage_or_state"),
-    "PEGAWAI": ("Pegawai", "wage_or_state"),
-    "PEGAWAI SWASTA": ("Karyawan Swasta", "wage_or_state"),
-    "KARYAWAN HONORER": ("Karyawan Honorer", "contract_staff"),
-    "HONORER": ("Karyawan Honorer", "contract_staff"),
-    # informal work
-    "PETANI PEKEBUN": ("Petani/Pekebun", "informal"),
-    "PETANI": ("Petani/Pekebun", "informal"),
-    "PEKEBUN": ("Petani/Pekebun", "informal"),
-    "PETERNAK": ("Peternak", "informal"),
-    "NELAYAN PERIKANAN": ("Nelayan/Perikanan", "informal"),
-    "NELAYAN": ("Nelayan/Perikanan", "informal"),
-    "BURUH HARIAN LEPAS": ("Buruh Harian Lepas", "informal"),
-    "BURUH TANI PERKEBUNAN": ("Buruh Tani/Perkebunan", "informal"),
-    "BURUH TANI": ("Buruh Tani/Perkebunan", "informal"),
-    "BURUH NELAYAN PERIKANAN": ("Buruh Nelayan/Perikanan", "informal"),
-    "BURUH NELAYAN": ("Buruh Nelayan/Perikanan", "informal"),
-    "PEMBANTU RUMAH TANGGA": ("Pembantu Rumah Tangga", "informal"),
-    "TUKANG BATU": ("Tukang Batu", "informal"),
-    "TUKANG KAYU": ("Tukang Kayu", "informal"),
-    "TUKANG JAHIT": ("Tukang Jahit", "informal"),
-    "TUKANG LAS": ("Tukang Las", "informal"),
-    "TUKANG OJEK": ("Tukang Ojek", "informal"),
-    "OJEK": ("Tukang Ojek", "informal"),
-    "PEDAGANG": ("Pedagang", "informal"),
-    "WIRASWASTA": ("Wiraswasta", "informal"),
-    "SOPIR": ("Sopir", "informal"),
-    "MARBOT": ("Marbot", "informal"),
-    "GURU NGAJI": ("Guru Ngaji", "informal"),
+    key: (name, occupation_list().occupations[name].group)
+    for key, name in occupation_list().spellings.items()
 }

@@ -59,6 +59,17 @@ def _verdict(ok: pd.Series) -> pd.Series:
     return pd.Series(values, index=pd.RangeIndex(1, len(values) + 1), copy=False)
 
 
+def _flag(df: pd.DataFrame, column: str) -> np.ndarray:
+    """A boolean row flag; all False when the frame has no such column (made elsewhere)."""
+    if column not in df:
+        return np.zeros(len(df), dtype=bool)
+    return df[column].fillna(False).to_numpy(dtype=bool)
+
+
+def _unknown_occupation(df: pd.DataFrame) -> np.ndarray:
+    return df["occupation_group"].eq("unknown").fillna(False).to_numpy(dtype=bool)
+
+
 def _eq_or_absent(a: pd.Series, b: pd.Series) -> pd.Series:
     return (a.isna() | b.isna() | a.eq(b)).fillna(True).astype(bool)
 
@@ -181,7 +192,34 @@ class CanonicalRows(pa.DataFrameModel):
 
     @pa.dataframe_check(name="OCCUPATION_UNKNOWN", **RULE)
     def occupation_known(cls, df: pd.DataFrame) -> pd.Series:
-        return _verdict(df["occupation_group"].ne("unknown").fillna(True).astype(bool))
+        """Not recognised where the row's program tests occupation: held for review."""
+        return _verdict(~(_unknown_occupation(df) & _flag(df, "occupation_held")))
+
+    @pa.dataframe_check(name="OCCUPATION_UNKNOWN_NOTE", **RULE)
+    def occupation_known_note(cls, df: pd.DataFrame) -> pd.Series:
+        """Not recognised where no rule tests occupation: a note."""
+        return _verdict(~(_unknown_occupation(df) & ~_flag(df, "occupation_held")))
+
+    @pa.dataframe_check(name="OCCUPATION_AMBIGUOUS", **RULE)
+    def occupation_unambiguous(cls, df: pd.DataFrame) -> pd.Series:
+        """Recognised, but in a group the program's occupation rule cannot decide on."""
+        return _verdict(~(~_unknown_occupation(df) & _flag(df, "occupation_held")))
+
+    @pa.dataframe_check(name="REMARK_DECEASED", **RULE)
+    def remark_not_deceased(cls, df: pd.DataFrame) -> pd.Series:
+        return _verdict(~_flag(df, "remark_deceased"))
+
+    @pa.dataframe_check(name="REMARK_MOVED", **RULE)
+    def remark_not_moved(cls, df: pd.DataFrame) -> pd.Series:
+        return _verdict(~_flag(df, "remark_moved"))
+
+    @pa.dataframe_check(name="REMARK_DUPLICATE", **RULE)
+    def remark_not_duplicate(cls, df: pd.DataFrame) -> pd.Series:
+        return _verdict(~_flag(df, "remark_duplicate"))
+
+    @pa.dataframe_check(name="REMARK_COVERED", **RULE)
+    def remark_not_covered(cls, df: pd.DataFrame) -> pd.Series:
+        return _verdict(~_flag(df, "remark_covered"))
 
     @pa.dataframe_check(name="INCOME_UNREADABLE", **RULE)
     def income_readable(cls, df: pd.DataFrame) -> pd.Series:
@@ -252,7 +290,8 @@ CHECK_COLUMNS = [
     "nik_province_ok", "nik_date_ok", "nik_serial_ok", "nik_district_known", "nik_dob",
     "nik_sex", "no_kk", "kk_written", "kk_truncation_suspect", "nama_written", "nama_invalid",
     "tanggal_lahir", "tanggal_lahir_written", "age", "jenis_kelamin", "jenis_kelamin_stated",
-    "occupation_group", "penghasilan_unreadable", "desil", "desil_unreadable",
+    "occupation_group", "occupation_held", "remark_deceased", "remark_moved",
+    "remark_duplicate", "remark_covered", "penghasilan_unreadable", "desil", "desil_unreadable",
     "disabilitas_unreadable", "jumlah_tanggungan", "jumlah_tanggungan_unreadable",
 ]  # fmt: skip
 RULE_NAMES = [c.name for c in CanonicalRows.to_schema().checks]
@@ -363,6 +402,8 @@ def _detail(code: str, rows: pd.DataFrame) -> pd.Series:
         return _region_label(rows["no_kk"].str.slice(0, 4)).fillna("")
     if code == "NAME_INVALID":
         return rows["nama_problem"].astype(TEXT).fillna("")
+    if code == "OCCUPATION_AMBIGUOUS":
+        return rows["pekerjaan"].astype(TEXT).fillna("")
     if code == "DOB_INVALID":
         age = rows["age"]
         text = np.where(
@@ -384,6 +425,7 @@ RAW_SOURCE = {
     "tanggal_lahir": "tanggal_lahir_raw",
     "jenis_kelamin": "jenis_kelamin_raw",
     "pekerjaan": "pekerjaan_raw",
+    "keterangan": "keterangan",
     "penghasilan": "penghasilan_raw",
     "desil": "desil_raw",
     "disabilitas": "disabilitas_raw",
@@ -414,6 +456,7 @@ DETAIL_COLUMNS = {
     "SEX_DERIVED": ["jenis_kelamin"],
     "KK_REGION": ["no_kk"],
     "NAME_INVALID": ["nama_problem"],
+    "OCCUPATION_AMBIGUOUS": ["pekerjaan"],
     "DOB_INVALID": ["tanggal_lahir", "age"],
 }
 

@@ -41,6 +41,7 @@ from flows.settings import DEFAULT_PROGRAMS_FILE
 from flows.warehouse.store import connect
 from schemas.programs import Program, ProgramRules, load_rules
 from schemas.reference import REGENCIES
+from transforms.validate.names import FORMULA_START
 
 IDENTITY_COLUMNS = [
     ("rank", "Peringkat"),
@@ -82,7 +83,6 @@ NUMBER_COLUMNS = {"rank", "score", "n_verified", "quota", "n_within_quota"} | MO
 # Below this many rows in all, the files are written one after the other (it takes well under
 # a second); above it, on `writing_workers()` threads.
 PARALLEL_MIN_ROWS = 20_000
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 FORMULA_PATTERN = "^[" + re.escape("".join(FORMULA_START)) + "]"
 
 

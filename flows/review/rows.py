@@ -197,6 +197,8 @@ def open_review_rows(
         if column == "tanggal_lahir":
             expression = "strftime(s.tanggal_lahir, '%d-%m-%Y')"
         shown.append(f"CAST({expression} AS VARCHAR) AS {alias}")
+    remark = "s.keterangan" if "keterangan" in present else "NULL"
+    shown.append(f"CAST({remark} AS VARCHAR) AS keterangan")
     filters, params = ["s.status = 'review'"], []
     if regency_code:
         filters.append("s.regency_code = ?")
@@ -238,7 +240,8 @@ def open_review_rows(
         )
         SELECT h.file_name, h.sheet, h.row_number, h.regency_code, h.program,
                coalesce(f.codes, '') AS codes, h.nik, h.no_kk, h.nama, h.tanggal_lahir,
-               h.jenis_kelamin, coalesce(f.evidence, '') AS evidence, o.other_holders,
+               h.jenis_kelamin, h.keterangan, coalesce(f.evidence, '') AS evidence,
+               o.other_holders,
                d.decision, d.officer, d.note, d.decided_at
         FROM held h
         LEFT JOIN findings f USING (file_name, sheet, row_number)
@@ -275,6 +278,8 @@ def format_review_rows(frame: pd.DataFrame) -> str:
             if isinstance(value, str) and value
         )  # fmt: skip
         lines.append(f"    Data  : {data}")
+        if isinstance(row.keterangan, str) and row.keterangan:
+            lines.append(f"    Ket.  : {row.keterangan}")
         for evidence in str(row.evidence).splitlines():
             lines.append(f"    Bukti : {evidence}")
         if isinstance(row.other_holders, str) and row.other_holders:

@@ -21,10 +21,11 @@ from prefect.cache_policies import NO_CACHE
 from flows.settings import Settings
 from flows.sources.read import list_submissions, sha256_of
 from flows.warehouse.store import connect, read_frame
+from schemas.occupations import OCCUPATIONS_FILE
 from schemas.programs import ProgramRules
 
 # Officers' decisions (written by `tepat review`): a new or changed decision means recompute.
-REVIEW_TABLES = ("row_reviews", "pair_reviews")
+REVIEW_TABLES = ("row_reviews", "pair_reviews", "occupation_mappings")
 
 
 def _sha256_text(text: str) -> str:
@@ -43,8 +44,10 @@ def reference_fingerprint(reference_dir: Path) -> str:
 
 
 def rules_fingerprint(rules: ProgramRules) -> str:
-    """Hash of the validated rules (comments and layout of the TOML do not count)."""
-    return _sha256_text(rules.model_dump_json(by_alias=True))
+    """Hash of the validated rules (comments and layout of the TOML do not count) and of the
+    occupation list the rows are grouped by."""
+    occupations = OCCUPATIONS_FILE.read_text(encoding="utf-8")
+    return _sha256_text(rules.model_dump_json(by_alias=True) + "\n" + occupations)
 
 
 def reviews_fingerprint(con: duckdb.DuckDBPyConnection) -> str:

@@ -108,7 +108,9 @@ def test_summary_counts_per_status_and_reason(written):
     values = [[c.value for c in row] for row in summary.iter_rows()]
     flat = {row[0]: row[1:] for row in values if row and row[0] is not None}
     assert flat["Berkas"][0] == "smd/usulan kesehatan.xlsx"
-    assert flat["Diterima"][0] == 3 and flat["Ditinjau"][0] == 1 and flat["Ditolak"][0] == 1
+    # the formula-like "name" is NAME_INVALID (rejected) besides being shown as text
+    assert flat["Diterima"][0] == 2 and flat["Ditinjau"][0] == 1 and flat["Ditolak"][0] == 2
+    assert flat["NAME_INVALID"][0] == "Ditolak"
     assert flat["NIK_FORMAT"][:3] == ["Ditolak", "NIK bukan 16 digit angka", 1]
     assert flat["KK_REGION"][0] == "Ditinjau" and flat["OCCUPATION_UNKNOWN"][0] == "Catatan"
 

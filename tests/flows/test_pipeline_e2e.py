@@ -103,6 +103,9 @@ def _expected_verified(truth: dict[str, pd.DataFrame]) -> dict[str, set[str]]:
     accepted = rows.loc[rows["expected_status"] == "accepted"].assign(
         program=lambda r: r["file_name"].map(programs)
     )
+    # a row whose remarks say the person died, moved or is covered holds the person
+    held = set(rows.loc[rows["remark_kind"].isin(["deceased", "moved", "covered"]), "true_person"])
+    accepted = accepted.loc[~accepted["true_person"].isin(held)]
     born = pd.to_datetime(persons["tanggal_lahir"])
     age = (
         AS_OF.year

@@ -325,3 +325,42 @@ def test_splitting_an_automatic_merge_gives_each_key_its_own_id():
     split = deduplicate(frame, first.registry_changes, reviews(keys))
     assert split.rows["person_id"].tolist() == [1, 2]
     assert split.match_candidates["status"].tolist() == ["distinct"]
+
+
+def _typo_pair(written_a: str, written_b: str, **columns):
+    """Two rows of one family card and birth date, NIKs one digit apart, names as written."""
+    from transforms.validate.names import name_key
+
+    names = pd.Series([written_a, written_b])
+    base = {
+        "nik": ["6472015508800003", "6472015508800008"],
+        "nama": names.tolist(),
+        "nama_key": name_key(names).tolist(),
+        "tanggal_lahir": ["1980-08-15"] * 2,
+    }
+    return rows(**{**base, **columns})
+
+
+def test_typo_nik_with_an_indonesian_name_variant_is_merged():
+    for a, b in [
+        ("ST. AMINAH", "SITI AMINAH"),
+        ("FATIMAH BINTI SALEH", "FATIMAH"),
+        ("NOOR HASANAH", "NUR HASANAH"),
+        ("SOEJATMI", "SUYATMI"),  # old spelling OE and J for Y
+        ("ABD. ROHIM", "ABDUL ROHIM"),
+    ]:
+        result = deduplicate(_typo_pair(a, b), EMPTY_REGISTRY)
+        assert result.rows["person_id"].nunique() == 1, (a, b)
+
+
+def test_typo_nik_with_a_name_variant_but_another_birth_date_is_not_merged():
+    result = deduplicate(
+        _typo_pair("ST. AMINAH", "SITI AMINAH", tanggal_lahir=["1980-08-15", "1981-08-15"]),
+        EMPTY_REGISTRY,
+    )
+    assert result.rows["person_id"].nunique() == 2
+
+
+def test_twins_whose_names_differ_in_more_than_j_and_y_stay_apart():
+    result = deduplicate(_typo_pair("JUNAIDI", "YUNITA"), EMPTY_REGISTRY)
+    assert result.rows["person_id"].nunique() == 2

@@ -237,3 +237,37 @@ def test_repetitive_columns_give_the_same_text_as_cell_by_cell():
         cell_text(text),
         pd.concat([cell_text(text.iloc[i : i + 1000]) for i in range(0, 60_000, 1000)]),
     )
+
+
+# --- identity cells in odd dress (issue 13) ---------------------------------------------------
+
+_FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
+_INVISIBLE = ("\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00ad", "\u200e")
+
+
+def test_labels_invisible_characters_and_full_width_digits_are_cleaned():
+    nik = "6472015508800003"
+    cells = pd.Series(
+        [f"NIK: {nik}", f"No. KK: {nik[:4]} {nik[4:8]} {nik[8:12]} {nik[12:]}",
+         nik.translate(_FULL_WIDTH), f"{nik}\u200b", f"\ufeff'{nik}", f"NKK {nik}",
+         f"Nomor KK : {nik}", f"NIK：{nik.translate(_FULL_WIDTH)}", "NIK: 6472 abc"],
+        dtype=object,
+    )  # fmt: skip
+    out = parse_identity(cells)
+    assert out["value"].tolist()[:8] == [nik] * 8
+    assert pd.isna(out["value"].iloc[8]) and out["digits"].iloc[8] == "6472abc"
+    assert out["raw"].iloc[0] == f"NIK: {nik}"  # the cell as written, for feedback
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    digits=st.text(alphabet="0123456789", min_size=16, max_size=16),
+    label=st.sampled_from(["", "NIK:", "NIK ", "No. KK:", "NO KK ", "N.I.K. ", "KK:"]),
+    invisible=st.lists(st.sampled_from(_INVISIBLE), max_size=3),
+    full_width=st.booleans(),
+    at=st.integers(0, 16),
+)
+def test_any_dress_of_sixteen_digits_reads_them(digits, label, invisible, full_width, at):
+    written = digits.translate(_FULL_WIDTH) if full_width else digits
+    written = written[:at] + "".join(invisible) + written[at:]
+    assert parse_identity(pd.Series([label + written]))["value"].iloc[0] == digits

@@ -38,8 +38,8 @@ def test_shipped_rules_and_example_load():
     messages = jospol.reason_messages()  # Indonesian, for the regency officer
     assert messages["DESIL_UNKNOWN"] == "Desil DTSEN tidak diisi"
     assert set(messages) == {
-        "PENDING_REVIEW", "HOUSEHOLD_LIMIT", "NOT_RESIDENT", "AGE_OUT_OF_RANGE",
-        "OCCUPATION_EXCLUDED", "DESIL_ABOVE_LIMIT", "DESIL_UNKNOWN",
+        "PENDING_REVIEW", "REMARK_PENDING", "HOUSEHOLD_LIMIT", "NOT_RESIDENT",
+        "AGE_OUT_OF_RANGE", "OCCUPATION_EXCLUDED", "DESIL_ABOVE_LIMIT", "DESIL_UNKNOWN",
     }  # fmt: skip
 
 

@@ -9,7 +9,9 @@ import pandas as pd
 import pandera.pandas as pa
 import pytest
 
+from flows.settings import DEFAULT_PROGRAMS_FILE
 from schemas.codes import CHECK_TO_CODE, CODE_DESCRIPTIONS, ROW_CODES
+from schemas.programs import load_rules
 from schemas.rows import (
     CanonicalRows,
     RawRows,
@@ -56,8 +58,8 @@ def raw(**columns):
     return pd.DataFrame(base)
 
 
-def codes_of(frame):
-    canonical = canonicalise(frame, AS_OF)
+def codes_of(frame, occupation_review=None):
+    canonical = canonicalise(frame, AS_OF, occupation_review=occupation_review)
     issues = issues_from_checks(canonical, failing_checks(canonical))
     RowIssues.validate(issues)
     by_row = issues.groupby("row_number")["code"].agg(lambda s: sorted(s)).to_dict()
@@ -117,6 +119,14 @@ FAILING = {
     "KK_REGION": ({"no_kk": "6402010101200001"}, ["KK_REGION"], "review"),
     "NAME_MISSING": ({"nama": "   "}, ["NAME_MISSING"], "rejected"),
     "NAME_INVALID": ({"nama": "Siti 2"}, ["NAME_INVALID"], "rejected"),
+    "NAME_INVALID_FORMULA": (
+        {"nama": '=HYPERLINK("http://x","Siti")'},
+        ["NAME_INVALID"],
+        "rejected",
+    ),
+    "NAME_INVALID_MARKUP": ({"nama": "<b>Siti Aminah</b>"}, ["NAME_INVALID"], "rejected"),
+    "NAME_INVALID_FULLWIDTH_EQUALS": ({"nama": "＝Siti Aminah"}, ["NAME_INVALID"], "rejected"),
+    "NAME_INVALID_DIGITS_ONLY": ({"nama": "123456"}, ["NAME_INVALID"], "rejected"),
     "DOB_MISSING": ({"tanggal_lahir": None}, ["DOB_MISSING"], "rejected"),
     "DOB_INVALID": ({"tanggal_lahir": "kemarin"}, ["DOB_INVALID"], "rejected"),
     "SEX_INVALID": (
@@ -125,12 +135,48 @@ FAILING = {
         "rejected",
     ),
     "SEX_DERIVED": ({"jenis_kelamin": None}, ["SEX_DERIVED"], "accepted"),
-    "OCCUPATION_UNKNOWN": ({"pekerjaan": "Serabutan"}, ["OCCUPATION_UNKNOWN"], "accepted"),
+    "OCCUPATION_UNKNOWN_NOTE": ({"pekerjaan": "Serabutan"}, ["OCCUPATION_UNKNOWN"], "accepted"),
+    "REMARK_DECEASED": ({"keterangan": "MENINGGAL DUNIA"}, ["REMARK_DECEASED"], "review"),
+    "REMARK_MOVED": ({"keterangan": "Pindah domisili ke Balikpapan"}, ["REMARK_MOVED"], "review"),
+    "REMARK_DUPLICATE": ({"keterangan": "DOUBLE"}, ["REMARK_DUPLICATE"], "review"),
+    "REMARK_COVERED": ({"keterangan": "SUDAH PBI APBN"}, ["REMARK_COVERED"], "review"),
     "INCOME_UNREADABLE": ({"penghasilan": "sedikit"}, ["VALUE_UNREADABLE"], "accepted"),
     "DESIL_UNREADABLE": ({"desil": "miskin"}, ["VALUE_UNREADABLE"], "accepted"),
     "DISABILITY_UNREADABLE": ({"disabilitas": "belum tahu"}, ["VALUE_UNREADABLE"], "accepted"),
     "DEPENDENTS_UNREADABLE": ({"jumlah_tanggungan": "banyak"}, ["VALUE_UNREADABLE"], "accepted"),
 }
+
+
+# Occupation checks that depend on the program rules: (overrides, codes, status).
+SHIPPED_REVIEW = load_rules(DEFAULT_PROGRAMS_FILE).occupation_review()
+FAILING_UNDER_RULES = {
+    "OCCUPATION_UNKNOWN": ({"pekerjaan": "Serabutan"}, ["OCCUPATION_UNKNOWN"], "review"),
+    "OCCUPATION_AMBIGUOUS": ({"pekerjaan": "Guru SD"}, ["OCCUPATION_AMBIGUOUS"], "review"),
+}
+
+
+@pytest.mark.parametrize("program", ["kesehatan", "ketenagakerjaan"])
+@pytest.mark.parametrize("check", sorted(FAILING_UNDER_RULES))
+def test_occupation_checks_hold_the_row_where_the_rules_test_occupation(check, program):
+    overrides, expected, status = FAILING_UNDER_RULES[check]
+    columns = {key: [GOOD.get(key), value] for key, value in overrides.items()}
+    frame = raw(**columns, program=[program, program])
+    codes, statuses, issues = codes_of(frame, SHIPPED_REVIEW)
+    assert codes == [[], expected] and statuses == ["accepted", status]
+    assert "ditahan" in issues["message"].iloc[0]
+    # a program whose rules never test occupation: an unknown spelling is only a note
+    codes, statuses, _ = codes_of(frame, {"other": frozenset({"unknown"})})
+    assert statuses == ["accepted", "accepted"]
+    assert codes[1] == (["OCCUPATION_UNKNOWN"] if check == "OCCUPATION_UNKNOWN" else [])
+
+
+def test_a_good_remark_or_occupation_holds_nothing():
+    frame = raw(
+        keterangan=["Janda, suami meninggal", "anak yatim", "belum terdaftar BPJS", None],
+        pekerjaan=["Anggota POLRI", "PNS GURU", "Ojek Online", "-"],
+    )
+    codes, statuses, _ = codes_of(frame, SHIPPED_REVIEW)
+    assert codes == [[], [], [], []] and statuses == ["accepted"] * 4
 
 
 @pytest.mark.parametrize("check", sorted(FAILING))
@@ -251,13 +297,14 @@ def test_occupation_spellings_and_unknown_kept():
             "PEGAWAI NEGERI SIPIL (PNS)",
             "Kepolisian RI (POLRI)",
             "IRT",
-            "Kuli bangunan",
+            "Kerja serabutan",
             None,
         ]
     )
     out = normalise_occupation(values)
     assert out["pekerjaan"].tolist()[:5] == [
-        "Petani/Pekebun", "Pegawai Negeri Sipil", "POLRI", "Mengurus Rumah Tangga", "Kuli bangunan",
+        "Petani/Pekebun", "Pegawai Negeri Sipil", "Kepolisian RI", "Mengurus Rumah Tangga",
+        "Kerja serabutan",
     ]  # fmt: skip
     assert out["occupation_group"].tolist()[:5] == [
         "informal", "wage_or_state", "wage_or_state", "not_working", "unknown",

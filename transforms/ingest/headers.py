@@ -80,6 +80,10 @@ FIELD_SYNONYMS: dict[str, tuple[str, ...]] = {
         "NOWHATSAPP", "NOKONTAK",
     ),
     "fktp": ("FKTP", "FASKES", "FASKESTINGKATI", "FASKES1", "PUSKESMAS"),
+    "keterangan": (
+        "KETERANGAN", "KET", "KETERANGANLAIN", "KETERANGANTAMBAHAN", "CATATAN", "REMARK",
+        "REMARKS", "INFO", "INFORMASI", "KETERANGANPESERTA", "CATATANPETUGAS",
+    ),
     # Columns of the BPJS reference lists (already enrolled).
     "segmen": ("SEGMEN", "SEGMENPESERTA", "JENISPESERTA", "JENISKEPESERTAAN", "KEPESERTAAN"),
     "status_peserta": ("STATUS", "STATUSPESERTA", "STATUSKEPESERTAAN", "STATUSAKTIF"),

@@ -210,12 +210,14 @@ class _Names:
     key: np.ndarray
     length: np.ndarray
     squeezed: np.ndarray
+    old_y: np.ndarray  # squeezed, the old spelling's J read as Y (SOEJONO = SUYONO)
 
     @classmethod
     def of(cls, values: pd.Series) -> _Names:
         key = as_text(values)
         squeezed = pd.Series(key, dtype=object).str.replace(" ", "", regex=False)
-        return cls(key, _lengths(key), squeezed.to_numpy(dtype=object))
+        old_y = squeezed.str.replace("J", "Y", regex=False)
+        return cls(key, _lengths(key), squeezed.to_numpy(dtype=object), old_y.to_numpy(object))
 
 
 def _name_levels(names: _Names, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -228,6 +230,8 @@ def _name_levels(names: _Names, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarra
     present = (la > 0) & (lb > 0)
     prefix = present & (common == np.minimum(la, lb))
     same = present & ((ka == kb) | (names.squeezed[a] == names.squeezed[b]))
+    # J for Y only between two names that differ in nothing else (JUSUF = YUSUF)
+    same |= present & (names.old_y[a] == names.old_y[b])
     different = present & ~same & (jw < DIFFERENT_NAME_BELOW) & ~prefix
     level = np.where(same, NAME_SAME, np.where(different | ~present, NAME_DIFFERENT, NAME_SIMILAR))
     maybe = np.flatnonzero((level == NAME_SIMILAR) & (jw >= CLOSE_NAME_FULL))

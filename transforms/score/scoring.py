@@ -21,6 +21,7 @@ from transforms.validate.dates import age_at
 from transforms.validate.identity import to_float
 
 PENDING_REVIEW = "PENDING_REVIEW"
+REMARK_PENDING = "REMARK_PENDING"
 HOUSEHOLD_LIMIT = "HOUSEHOLD_LIMIT"
 KALTIM_KK_PREFIX = "64"
 
@@ -65,6 +66,8 @@ def person_features(persons: pd.DataFrame, enrolled: pd.DataFrame, as_of: date) 
         f[feature] = flag.astype("boolean").fillna(False).astype(bool)
     f["programs_accepted"] = persons["programs_accepted"].astype("string").fillna("")
     f["programs_submitted"] = persons["programs_submitted"].astype("string").fillna("")
+    held = persons["remark_hold"] if "remark_hold" in persons else pd.Series(False, f.index)
+    f["remark_hold"] = held.astype("boolean").fillna(False).to_numpy(dtype=bool)
     return f
 
 
@@ -123,6 +126,7 @@ def decide_program(
 
     reason = pd.Series(pd.NA, index=f.index, dtype="string")
     reason[~f["programs_accepted"].str.contains(pattern, regex=True)] = PENDING_REVIEW
+    reason[f["remark_hold"].to_numpy(dtype=bool) & reason.isna().to_numpy()] = REMARK_PENDING
     for condition in program.require:
         failed = ~condition_holds(f, condition) & reason.isna()
         reason[failed] = condition.reason

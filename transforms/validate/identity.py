@@ -33,6 +33,14 @@ from schemas.text import (
 FLOAT_EXACT_LIMIT = 2**53
 _SCIENTIFIC = r"^'?[0-9]+(?:[.,][0-9]+)?[eE][+]?[0-9]+$"
 _IDENTITY_NOISE = r"[\s\x{00a0}.\-'’‘`_/]"
+# Characters that show as nothing: zero-width spaces and joiners, direction marks, the BOM,
+# soft hyphens; pasted from web apps and WhatsApp into identity cells.
+_INVISIBLE = r"[\x{00ad}\x{180e}\x{200b}-\x{200f}\x{202a}-\x{202e}\x{2060}-\x{2064}\x{2066}-\x{2069}\x{feff}]"
+# A label typed before the number: `NIK: 6472...`, `No. KK : 6472...`, `NKK 6472...`.
+_IDENTITY_LABEL = (
+    r"(?i)^[ ]*(?:no(?:mor)?[ .]*)?(?:n[ .]?i[ .]?k|k[ .]?k|nkk|ktp|kartu[ ]*keluarga)"
+    r"(?:[ .]*ktp)?[ .]*[:=]?[ ]*"
+)
 
 
 def to_number(array: pa.Array) -> np.ndarray:
@@ -258,6 +266,16 @@ def _cells(text: pa.Array, from_number: np.ndarray, inexact: np.ndarray, index) 
 # --------------------------------------------------------------------------------------------
 
 
+def identity_digits(text: pa.Array) -> pa.Array:
+    """An identity cell in odd dress to its digits: NFKC (full-width digits and colons to
+    ASCII), invisible characters and a leading label (`NIK:`, `No. KK`) removed, then the
+    usual separators (spaces, dots, dashes, slashes, apostrophes)."""
+    text = pc.utf8_normalize(text, "NFKC")
+    text = pc.replace_substring_regex(text, _INVISIBLE, "")
+    text = pc.replace_substring_regex(text, _IDENTITY_LABEL, "")
+    return pc.replace_substring_regex(text, _IDENTITY_NOISE, "")
+
+
 def parse_identity(values: pd.Series) -> pd.DataFrame:
     """NIK/KK cells to `raw` text, `digits`, 16-digit `value` (NA unless valid) and damage flags.
 
@@ -270,8 +288,7 @@ def parse_identity(values: pd.Series) -> pd.DataFrame:
     digits = raw
     if (~clean).any():
         noisy = pa.array(~clean & pc.is_valid(raw).to_numpy(zero_copy_only=False))
-        stripped = pc.replace_substring_regex(pc.filter(raw, noisy), _IDENTITY_NOISE, "")
-        digits = pc.replace_with_mask(raw, noisy, stripped)
+        digits = pc.replace_with_mask(raw, noisy, identity_digits(pc.filter(raw, noisy)))
     sci = np.zeros(len(raw), dtype=bool)
     maybe_sci = rows_with(raw, lambda b: (b == 0x45) | (b == 0x65))  # an E or e
     if maybe_sci.any():

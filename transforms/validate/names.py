@@ -3,7 +3,9 @@
 The key is computed once per distinct name with pyarrow kernels: upper case; academic degrees
 after the name (`, S.Pd`, `S.E.`, `, M.Si`) and titles before it (`H.`, `Hj.`, `Drs.`,
 `Ir.`, `Prof.`...) removed; apostrophes dropped (MA'RUF = MARUF), other punctuation made a
-space; common spelling variants (MUHAMAD, MOH., M.) and old spellings (OE, DJ, TJ) folded.
+space; `bin`/`binti <father>` dropped; common spelling variants (ST. = SITI, ABD. = ABDUL,
+MUHAMAD, MOH., M., NOOR) and old spellings (OE, DJ, TJ, SJ, CH) folded. The old J for Y
+is not folded here (JOKO is not YOKO): `transforms.link.matching` allows it only when comparing.
 """
 
 from __future__ import annotations
@@ -15,6 +17,12 @@ import pyarrow.compute as pc
 
 from schemas.text import arrow_text, count_bytes, lookup, rows_with, text_series
 from transforms.validate.identity import squash
+
+# A cell starting with one of these is run by a spreadsheet as a formula (exports neutralise
+# it; a name never starts so). Checked after NFKC, so a full-width `＝` counts as `=`.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA = "^[ ]*[" + "".join("\\" + c if c in "-\\]^" else c for c in FORMULA_START) + "]"
+_MARKUP = r"<[ ]*/?[ ]*[A-Za-z!][^<>]*>|&(?:[a-z]+|#[0-9]+);"
 
 # Titles written before a name (religious, honorific, academic); followed by a dot or a space.
 TITLES_BEFORE = (
@@ -66,6 +74,11 @@ NAME_VARIANTS: dict[str, str] = {
     "MUH": "MUHAMMAD",
     "MOH": "MUHAMMAD",
     "MHD": "MUHAMMAD",
+    "MOCH": "MUHAMMAD",
+    "MUCH": "MUHAMMAD",
+    "MOKH": "MUHAMMAD",
+    "MUKH": "MUHAMMAD",
+    "MOHAMED": "MUHAMMAD",
     "MUHAMMED": "MUHAMMAD",
     "M": "MUHAMMAD",
     "ABD": "ABDUL",
@@ -85,6 +98,10 @@ NAME_VARIANTS: dict[str, str] = {
     "SOEKARNO": "SUKARNO",
 }
 _OLD_SPELLING = [("OE", "U"), ("DJ", "J"), ("TJ", "C"), ("SJ", "SY"), ("CH", "KH")]
+# `ST.` written first is SITI (after a name, `ST` is a degree, removed with the others).
+_SITI = (r"^ST\b", "SITI")
+# `bin` / `binti` and the father's name after it: the person's own name is what comes before.
+_PATRONYMIC = (r" (?:BIN|BINTI|BINTE) .*$", "")
 
 
 def clean_display_name(values: pd.Series) -> pd.Series:
@@ -115,6 +132,8 @@ def _keys(names: pa.Array) -> pa.Array:
     letters = pc.replace_substring_regex(letters, r"['’‘`]", "")
     letters = pc.replace_substring_regex(letters, r"[^A-Z]+", " ")
     letters = pc.utf8_trim(letters, " ")
+    for pattern, replacement in (_SITI, _PATRONYMIC):
+        letters = pc.replace_substring_regex(letters, pattern, replacement)
     folded = _fold_words(letters)
     for old, new in _OLD_SPELLING:
         folded = pc.replace_substring(folded, old, new)
@@ -129,7 +148,7 @@ def name_key(display: pd.Series) -> pd.Series:
 
 
 def name_invalid(display: pd.Series) -> pd.Series:
-    """A name is invalid when it holds digits or has fewer than two letters."""
+    """A name is invalid when it is a formula or markup, holds digits or has under two letters."""
     return name_problem(display).notna()
 
 
@@ -138,11 +157,24 @@ def name_problem(display: pd.Series) -> pd.Series:
     return name_fields(display)["problem"]
 
 
+def _matches(names: pa.Array, pattern: str) -> np.ndarray:
+    return pc.fill_null(pc.match_substring_regex(names, pattern), False).to_numpy(
+        zero_copy_only=False
+    )
+
+
 def _problems(names: pa.Array) -> pa.Array:
+    """Why each distinct name is invalid: a formula, markup, digits, or too few letters."""
+    names = pc.utf8_normalize(names, "NFKC")
     digits = rows_with(names, lambda b: (b >= 0x30) & (b <= 0x39))
     letters = count_bytes(names, lambda b: ((b | 0x20) >= 0x61) & ((b | 0x20) <= 0x7A))
     present = pc.is_valid(names).to_numpy(zero_copy_only=False)
-    problem = np.where(digits, "berisi angka", np.where(letters < 2, "kurang dari dua huruf", None))
+    problem = np.select(
+        [_matches(names, _FORMULA) & (letters >= 2), _matches(names, _MARKUP), digits, letters < 2],
+        ["diawali tanda rumus (= + - @)", "berisi kode/markup", "berisi angka",
+         "kurang dari dua huruf"],
+        default=None,
+    )  # fmt: skip
     return pa.array(np.where(present, problem, None), type=pa.large_string())
 
 

@@ -10,7 +10,7 @@ spelling. Unknown spellings are kept and flagged (`*_unreadable`, occupation gro
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date
 
 import numpy as np
@@ -18,7 +18,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from schemas.reference import OCCUPATIONS, SEX_SPELLINGS
+from schemas.reference import SEX_SPELLINGS
 from schemas.text import (
     TEXT_DTYPE,
     arrow_text,
@@ -31,6 +31,8 @@ from schemas.text import (
 from transforms.validate.dates import age_at, read_birth_dates
 from transforms.validate.identity import TEXT, cell_kinds, cell_text, decode_nik, parse_identity
 from transforms.validate.names import name_fields
+from transforms.validate.occupations import Mappings, normalise_occupation
+from transforms.validate.remarks import read_remarks
 
 TEXT_FIELDS = ("alamat", "rt_rw", "desa", "kecamatan", "no_hp", "fktp")
 KEY_COLUMNS = ("file_name", "sheet", "row_number")
@@ -183,34 +185,15 @@ def parse_flag(values: pd.Series) -> pd.Series:
     return _per_spelling(text.mask(placeholder), flag_of, "boolean")
 
 
-def _occupation_key(text: str) -> str:
-    return " ".join(re.sub(r"[^A-Z]+", " ", text.upper()).split())
-
-
-def occupation_of(text: str) -> tuple[str, str] | None:
-    """A written occupation to (Dukcapil label, group); also `PEGAWAI NEGERI SIPIL (PNS)` forms."""
-    found = OCCUPATIONS.get(_occupation_key(text))
-    if found is None and "(" in text:
-        outside = _occupation_key(re.sub(r"\([^)]*\)", " ", text))
-        inside = " ".join(re.findall(r"\(([^)]*)\)", text))
-        found = OCCUPATIONS.get(outside) or OCCUPATIONS.get(_occupation_key(inside))
-    return found
-
-
-def normalise_occupation(values: pd.Series) -> pd.DataFrame:
-    """Occupation spellings to Dukcapil labels and a group; unknown spellings kept and flagged."""
-    raw = _as_text(values)
-    codes, uniques = pd.factorize(raw, use_na_sentinel=True)
-    found = [occupation_of(u) for u in uniques]
-    labels = pd.array([f[0] if f else u for f, u in zip(found, uniques, strict=True)], TEXT_DTYPE)
-    groups = pd.array([f[1] if f else "unknown" for f in found], dtype=TEXT_DTYPE)
-    return pd.DataFrame(
-        {
-            "pekerjaan": labels.take(codes, allow_fill=True),
-            "occupation_group": groups.take(codes, allow_fill=True),
-        },
-        index=values.index,
-    )
+def occupation_held(rows: pd.DataFrame, review: Mapping[str, frozenset[str]]) -> np.ndarray:
+    """Rows whose occupation group the rules of their program hold for review."""
+    held = np.zeros(len(rows), dtype=bool)
+    if "program" not in rows or not review:
+        return held
+    group = rows["occupation_group"]
+    for program, groups in review.items():
+        held |= (rows["program"].eq(program) & group.isin(groups)).fillna(False).to_numpy(bool)
+    return held
 
 
 def _unreadable(text: pd.Series, parsed: pd.Series) -> np.ndarray:
@@ -219,11 +202,19 @@ def _unreadable(text: pd.Series, parsed: pd.Series) -> np.ndarray:
     return (written & parsed.isna()).to_numpy(dtype=bool)
 
 
-def canonicalise(raw: pd.DataFrame, as_of: date) -> pd.DataFrame:
+def canonicalise(
+    raw: pd.DataFrame,
+    as_of: date,
+    occupation_mappings: Mappings | None = None,
+    occupation_review: Mapping[str, frozenset[str]] | None = None,
+) -> pd.DataFrame:
     """Typed canonical rows: identity decoded, dates parsed, names keyed, categories normalised.
 
     `raw` has the key columns, `regency_code`, `program` and canonical field columns holding
     raw cell values (any may be absent). Nothing is rejected here; checks come after.
+    `occupation_mappings`: officers' decisions on spellings (key -> occupation, group);
+    `occupation_review`: per submission program, the occupation groups its rules hold for
+    review (`ProgramRules.occupation_review`); none given: an unknown occupation is a note.
     """
     out = raw.loc[:, [c for c in (*KEY_COLUMNS, "regency_code", "program") if c in raw]].copy()
     if "file_name" in raw and "sheet" in raw:  # sheets in the order they were read
@@ -287,9 +278,15 @@ def canonicalise(raw: pd.DataFrame, as_of: date) -> pd.DataFrame:
 
     occupation_raw = _column(raw, "pekerjaan")
     out["pekerjaan_raw"] = _text(occupation_raw, collapse=False)
-    occupation = normalise_occupation(out["pekerjaan_raw"])
+    occupation = normalise_occupation(out["pekerjaan_raw"], occupation_mappings)
     out["pekerjaan"] = occupation["pekerjaan"]
     out["occupation_group"] = occupation["occupation_group"]
+    out["occupation_key"] = occupation["occupation_key"]
+    out["occupation_held"] = occupation_held(out, occupation_review or {})
+
+    out["keterangan"] = _text(_column(raw, "keterangan"))
+    for column, flags in read_remarks(out["keterangan"]).items():
+        out[column] = flags.to_numpy()
 
     income_raw = _column(raw, "penghasilan")
     out["penghasilan_raw"] = _text(income_raw, collapse=False)
