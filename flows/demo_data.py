@@ -749,7 +749,7 @@ class FileSpec:
     regency: str
     program: str
     rel_path: str
-    fmt: str  # "xlsx" | "csv"
+    fmt: str  # "xlsx" | "xls" | "ods" | "csv"
     revised_of: int = -1
     # layout style
     delimiter: str = ","
@@ -783,6 +783,10 @@ class FileSpec:
     sign_date: date = date(2026, 1, 1)
     official: str = ""
     base_rows: int = 0
+    # issue 13: families merged down, and a section title and subtotal around each kecamatan
+    merge_families: bool = False
+    kec_sections: bool = False
+    section_style: int = 0
 
 
 def _file_names(rng, as_of: date) -> dict[tuple[str, str], str]:
@@ -807,7 +811,7 @@ def _plan_files(
 ) -> list[FileSpec]:
     names = _file_names(rng, as_of)
     keys = [(c, p) for c in V.REGENCY_CODES for p in PROGRAMS]
-    if formats == "xlsx":
+    if formats in ("xlsx", "xls", "ods"):
         fmts = ["xlsx"] * len(keys)
     elif formats == "csv":
         fmts = ["csv"] * len(keys)
@@ -844,7 +848,45 @@ def _plan_files(
     xl = [s for s in specs if s.fmt == "xlsx"]
     if len(xl) >= 4 and not any(s.nik_numeric for s in xl):
         xl[2].nik_numeric = True
+    _plan_sheet_habits(rng, specs, formats)
     return specs
+
+
+# Old .xls holds 65,536 rows a sheet, and odfpy writes slowly: only files this small get them.
+OLD_FORMAT_MAX_ROWS = 20_000
+# Columns a regency merges down over a family's rows when every member has the same value.
+FAMILY_MERGED = ("kk", "alamat", "rtrw", "desil")
+
+
+def _plan_sheet_habits(rng, specs: list[FileSpec], formats: str) -> None:
+    """Habits of real regency files (issue 13), drawn after every other choice: old .xls and
+    LibreOffice .ods files, families whose KK, address and desil are merged down, sheets per
+    kecamatan, and kecamatan given by section titles (with subtotals) instead of a column."""
+    books = [s for s in specs if s.fmt == "xlsx"]
+    small = [s for s in books if s.revised_of < 0 and s.base_rows <= OLD_FORMAT_MAX_ROWS]
+    if formats in ("xls", "ods"):
+        old = {id(s): formats for s in small}
+    elif formats == "mixed":
+        pick = rng.permutation(len(small))[:4]
+        old = {id(small[int(i)]): ("xls", "ods")[j % 2] for j, i in enumerate(pick)}
+    else:
+        old = {}
+    merge = rng.random(len(books)) < 0.4
+    habit = rng.random(len(books))
+    style = rng.integers(0, len(V.SECTION_TITLES), len(books))
+    for spec, merged, r, st in zip(books, merge, habit, style, strict=True):
+        if id(spec) in old:
+            spec.fmt = old[id(spec)]
+            spec.rel_path = f"{spec.rel_path.rsplit('.', 1)[0]}.{spec.fmt}"
+        spec.merge_families = bool(merged)
+        if "kec" not in spec.columns:
+            continue
+        if (spec.split_sheets and r < 0.5) or (not spec.split_sheets and r < 0.3):
+            at = spec.columns.index("kec")  # the place is around the rows, not in a column
+            spec.columns = spec.columns[:at] + spec.columns[at + 1 :]
+            spec.headers = spec.headers[:at] + spec.headers[at + 1 :]
+            if not spec.split_sheets:
+                spec.kec_sections, spec.kec_sorted, spec.section_style = True, True, int(st)
 
 
 def _style(rng, s: FileSpec, as_of: date) -> None:
@@ -1770,6 +1812,7 @@ class SheetLayout:
     footer: list[list[object]]  # rows after the data (None = blank row)
     footer_start: int  # 1-based row number of the first footer row
     titles: tuple[str, ...]
+    extra: list[tuple[int, int, object]] = field(default_factory=list)  # (row, col, text)
 
 
 def _footer(rng, spec: FileSpec, n_rows: int, income_sum: int, ncols: int, income_col: int) -> list:
@@ -1782,7 +1825,7 @@ def _footer(rng, spec: FileSpec, n_rows: int, income_sum: int, ncols: int, incom
     jml = [None] * ncols
     jml[c] = str(_choice(rng, ("JUMLAH", "Jumlah", "JUMLAH TOTAL")))
     if income_col >= 0 and rng.random() < 0.6:
-        jml[income_col] = income_sum if spec.fmt == "xlsx" else f"{income_sum:,}".replace(",", ".")
+        jml[income_col] = income_sum if spec.fmt != "csv" else f"{income_sum:,}".replace(",", ".")
     elif ncols > c + 2:
         jml[c + 2] = f"{n_rows} orang"
     lines.append(jml)
@@ -1846,17 +1889,44 @@ def _layout(
         else:
             gaps = np.array([], dtype=np.int64)
         pos = np.arange(n)
+        starts, extra_rows = np.zeros(0, dtype=np.int64), np.zeros(n, dtype=np.int64)
+        if spec.kec_sections and n:
+            # a section title above each kecamatan's rows and a subtotal below them
+            starts = np.flatnonzero(np.r_[True, k[order][1:] != k[order][:-1]])
+            gaps = np.setdiff1d(gaps, starts)
+            extra_rows = 2 * (np.searchsorted(starts, pos, side="right") - 1) + 1
         before = np.searchsorted(gaps, pos, side="right")
-        rownum = header_row + 1 + pos + before
-        blank_rows = header_row + 1 + gaps + np.arange(len(gaps))
+        rownum = header_row + 1 + pos + before + extra_rows
+        blank_rows = rownum[gaps] - 1
         inc = pop.income[rows.person[sel]]
         inc_sum = int(np.nansum(inc))
         foot = _footer(rng, spec, n, inc_sum, ncols, inc_col)
-        last = int(rownum[-1]) if n else header_row
+        extra = _section_rows(spec, starts, rownum, k[order], ncols)
+        last = max([int(rownum[-1]) if n else header_row] + [r for r, _, _ in extra])
         sheets.append(
-            SheetLayout(name, sel, rownum, header_row, blank_rows, foot, last + 1, titles)
+            SheetLayout(name, sel, rownum, header_row, blank_rows, foot, last + 1, titles, extra)
         )
     return sheets
+
+
+def _section_rows(
+    spec: FileSpec, starts: np.ndarray, rownum: np.ndarray, kec: np.ndarray, ncols: int
+) -> list[tuple[int, int, object]]:
+    """Cells of the section title row above each kecamatan's rows and the subtotal row below."""
+    out: list[tuple[int, int, object]] = []
+    if not len(starts):
+        return out
+    ends = np.r_[starts[1:], len(rownum)] - 1
+    c = spec.footer_col
+    for i, (first, last) in enumerate(zip(starts.tolist(), ends.tolist(), strict=True)):
+        name = REGENCIES[spec.regency].kecamatan[f"{int(kec[first]):02d}"]
+        title, total = V.SECTION_TITLES[spec.section_style]
+        shown = name.upper() if spec.text_case == "upper" else name
+        out.append((int(rownum[first]) - 1, c, title.format(name=shown, n=i + 1)))
+        out.append((int(rownum[last]) + 1, c, total.format(name=shown)))
+        if ncols > c + 2:
+            out.append((int(rownum[last]) + 1, c + 2, f"{last - first + 1} orang"))
+    return out
 
 
 # ---------------------------------------------------------------------------
@@ -1876,12 +1946,23 @@ class SheetPayload:
     columns: list[list | None]  # per column: values (None = blank); None for the NO column
     footer: list
     footer_start: int
+    extra: list[tuple[int, int, object]] = field(default_factory=list)  # (row, col, text)
+    merges: list[tuple[int, int, int]] = field(default_factory=list)  # (first row, last row, col)
 
 
-def _payload(spec: FileSpec, sheets: list[SheetLayout], rend: Rendered) -> list[SheetPayload]:
+def _payload(
+    spec: FileSpec, sheets: list[SheetLayout], rend: Rendered, household: np.ndarray
+) -> list[SheetPayload]:
     out = []
     for sh in sheets:
         sel = sh.rows
+        columns = [None if c == "no" else rend.cols[c][sel] for c in spec.columns]
+        merges: list[tuple[int, int, int]] = []
+        if spec.merge_families:
+            for j, c in enumerate(spec.columns):
+                if c in FAMILY_MERGED:
+                    columns[j], ranges = _merged_down(columns[j], household[sel], sh.row_numbers)
+                    merges += [(first, last, j) for first, last in ranges]
         out.append(
             SheetPayload(
                 name=sh.name,
@@ -1889,20 +1970,46 @@ def _payload(spec: FileSpec, sheets: list[SheetLayout], rend: Rendered) -> list[
                 header_row=sh.header_row,
                 row_numbers=sh.row_numbers.tolist(),
                 blank_rows=sh.blank_after.tolist(),
-                columns=[None if c == "no" else rend.cols[c][sel].tolist() for c in spec.columns],
+                columns=[None if v is None else v.tolist() for v in columns],
                 footer=sh.footer,
                 footer_start=sh.footer_start,
+                extra=sh.extra,
+                merges=merges,
             )
         )
     return out
 
 
+def _merged_down(
+    values: np.ndarray, household: np.ndarray, row_numbers: np.ndarray
+) -> tuple[np.ndarray, list[tuple[int, int]]]:
+    """A column with each family's run of equal values (adjacent rows of one household, the same
+    value written, an empty one too) merged: the value in the run's first row only, and the
+    runs' first and last row numbers. What the reader sees is what each row was given."""
+    n = len(values)
+    if n < 2:
+        return values, []
+    same = (
+        (household[1:] == household[:-1])
+        & (row_numbers[1:] == row_numbers[:-1] + 1)
+        & np.array(
+            [a == b and type(a) is type(b) for a, b in zip(values[1:], values[:-1], strict=True)]
+        )
+    )
+    run = np.r_[0, np.cumsum(~same)]
+    first = np.flatnonzero(np.r_[True, ~same])
+    size = np.bincount(run)
+    merged = first[size >= 2]
+    values = values.copy()
+    values[np.flatnonzero(np.r_[False, same])] = None
+    last = merged + size[size >= 2] - 1
+    return values, list(zip(row_numbers[merged].tolist(), row_numbers[last].tolist(), strict=True))
+
+
 def _write_file(path: str, spec: FileSpec, sheets: list[SheetPayload]) -> str:
     Path(path).parent.mkdir(parents=True, exist_ok=True)
-    if spec.fmt == "xlsx":
-        _write_xlsx(Path(path), spec, sheets)
-    else:
-        _write_csv(Path(path), spec, sheets)
+    writer = {"xlsx": _write_xlsx, "xls": _write_xls, "ods": _write_ods}.get(spec.fmt, _write_csv)
+    writer(Path(path), spec, sheets)
     return path
 
 
@@ -1973,8 +2080,14 @@ def _write_xlsx(path: Path, spec: FileSpec, sheets: list[SheetPayload]) -> None:
         # the undecorated writers: the public ones parse A1 notation on every call
         ws_s, ws_n = ws._write_string, ws._write_number
         columns = sh.columns
+        extra = sorted(sh.extra)
+        at = 0  # constant_memory: section rows are written in their place among the data rows
         for i, r in enumerate(sh.row_numbers):
             r -= 1
+            while at < len(extra) and extra[at][0] - 1 < r:
+                row, col, text = extra[at]
+                ws_s(row - 1, col, text, bold)
+                at += 1
             for j in range(ncols):
                 colv = columns[j]
                 if colv is None:
@@ -1990,6 +2103,10 @@ def _write_xlsx(path: Path, spec: FileSpec, sheets: list[SheetPayload]) -> None:
                     ws_n(r, j, int(v), dfmt)
                 else:
                     ws_n(r, j, v)
+        for row, col, text in extra[at:]:
+            ws_s(row - 1, col, text, bold)
+        # merged family cells: the value was written in the first row, the others left empty
+        ws.merge.extend([first - 1, col, last - 1, col] for first, last, col in sh.merges)
         r = sh.footer_start - 1
         for line in sh.footer:
             if line is not None:
@@ -2002,6 +2119,128 @@ def _write_xlsx(path: Path, spec: FileSpec, sheets: list[SheetPayload]) -> None:
                         ws_n(r, j, v)
             r += 1
     wb.close()
+
+
+def _sheet_lines(spec: FileSpec, sh: SheetPayload):
+    """Every filled row of a sheet in order: (0-based row, {column: value}, bold), for the
+    writers that take a row at a time."""
+    ncols = len(spec.columns)
+    lines: dict[int, dict[int, object]] = {}
+    bold_rows = set()
+    for r, t in enumerate(sh.titles):
+        if t:
+            lines[r] = {0: t}
+            bold_rows.add(r)
+    lines[sh.header_row - 1] = dict(enumerate(spec.headers))
+    bold_rows.add(sh.header_row - 1)
+    for i, r in enumerate(sh.row_numbers):
+        cells = {}
+        for j in range(ncols):
+            colv = sh.columns[j]
+            v = i + 1 if colv is None else colv[i]
+            if v is not None:
+                cells[j] = v
+        lines[r - 1] = cells
+    for row, col, text in sh.extra:
+        lines.setdefault(row - 1, {})[col] = text
+    for k, line in enumerate(sh.footer):
+        if line is not None:
+            lines[sh.footer_start - 1 + k] = {j: v for j, v in enumerate(line) if v is not None}
+    for r in sorted(lines):
+        yield r, lines[r], r in bold_rows
+
+
+def _title_merges(spec: FileSpec, sh: SheetPayload) -> list[tuple[int, int, int, int]]:
+    """(first row, last row, first col, last col), 0-based: titles merged across, families down."""
+    out = []
+    if spec.title_merge and len(spec.columns) > 1:
+        out += [(r, r, 0, len(spec.columns) - 1) for r, t in enumerate(sh.titles) if t]
+    return out + [(first - 1, last - 1, col, col) for first, last, col in sh.merges]
+
+
+def _write_xls(path: Path, spec: FileSpec, sheets: list[SheetPayload]) -> None:
+    """An Excel 97-2003 workbook (BIFF8), as old regency offices still send."""
+    import xlwt
+
+    wb = xlwt.Workbook(encoding="utf-8")
+    bold = xlwt.easyxf("font: bold on")
+    date_style = xlwt.easyxf(
+        num_format_str=("DD/MM/YYYY", "DD-MMM-YY", "D MMMM YYYY")[spec.idx % 3]
+    )
+    plain = xlwt.Style.default_style
+    for sh in sheets:
+        ws = wb.add_sheet(sh.name[:31], cell_overwrite_ok=True)
+        for r, cells, is_bold in _sheet_lines(spec, sh):
+            row = ws.row(r)
+            for j, v in cells.items():
+                if type(v) is DateCell:
+                    row.set_cell_number(j, float(int(v)), date_style)
+                elif isinstance(v, str):
+                    row.set_cell_text(j, v, bold if is_bold else plain)
+                else:
+                    row.set_cell_number(j, float(v), plain)
+        for r0, r1, c0, c1 in _title_merges(spec, sh):
+            ws.merge(r0, r1, c0, c1)
+    wb.save(str(path))
+
+
+def _write_ods(path: Path, spec: FileSpec, sheets: list[SheetPayload]) -> None:
+    """An OpenDocument spreadsheet, as LibreOffice saves it (merges as spanned cells)."""
+    from odf.opendocument import OpenDocumentSpreadsheet
+    from odf.table import CoveredTableCell, Table, TableCell, TableRow
+
+    doc = OpenDocumentSpreadsheet()
+    for sh in sheets:
+        table = Table(name=sh.name)
+        spans = {(r0, c0): (r1 - r0 + 1, c1 - c0 + 1) for r0, r1, c0, c1 in _title_merges(spec, sh)}
+        covered = {
+            (r, c)
+            for (r0, c0), (h, w) in spans.items()
+            for r in range(r0, r0 + h)
+            for c in range(c0, c0 + w)
+            if (r, c) != (r0, c0)
+        }
+        covered_rows = {r for r, _ in covered}
+        lines = {r: cells for r, cells, _ in _sheet_lines(spec, sh)}
+        ncols = len(spec.columns)
+        for r in range(max([*lines, *covered_rows], default=-1) + 1):
+            row = TableRow()
+            cells = lines.get(r, {})
+            for j in range(ncols):
+                if (r, j) in covered:
+                    row.addElement(CoveredTableCell())
+                    continue
+                cell = _ods_cell(cells.get(j), TableCell)
+                if (r, j) in spans:
+                    height, width = spans[(r, j)]
+                    cell.setAttribute("numberrowsspanned", str(height))
+                    cell.setAttribute("numbercolumnsspanned", str(width))
+                row.addElement(cell)
+            table.addElement(row)
+        doc.spreadsheet.addElement(table)
+    doc.save(str(path))
+
+
+def _ods_cell(value: object, cell_type):
+    """One ODS cell: text, a number, or a date (from an Excel serial)."""
+    from odf.text import P
+
+    if value is None:
+        return cell_type()
+    if type(value) is DateCell:
+        day = (EXCEL_EPOCH + timedelta(days=int(value))).isoformat()
+        cell = cell_type(valuetype="date", datevalue=day)
+        cell.addElement(P(text=day))
+        return cell
+    if isinstance(value, str):
+        cell = cell_type(valuetype="string")
+        cell.addElement(P(text=value))
+        return cell
+    cell = cell_type(
+        valuetype="float", value=repr(value) if isinstance(value, float) else str(value)
+    )
+    cell.addElement(P(text=str(value)))
+    return cell
 
 
 def _write_csv(path: Path, spec: FileSpec, sheets: list[SheetPayload]) -> None:
@@ -2140,7 +2379,8 @@ def generate_demo_data(
 ) -> GroundTruthSummary:
     """Write `rows` data rows of regency submissions under `out_dir`, and the ground truth.
 
-    formats: "mixed" (mostly xlsx, 6 of the 20 regency files csv), "xlsx" or "csv".
+    formats: "mixed" (mostly xlsx, 6 of the 20 regency files csv, 4 small ones xls or ods),
+        "xlsx", "xls" / "ods" (the files of up to 20,000 rows; larger ones xlsx) or "csv".
     hard_cases: add duplicate rows whose NIK has a typo, two swapped digits or is missing.
     revised_files: extra "revisi" xlsx files re-sending part of an earlier file (from 500 rows).
     workers: processes writing files in parallel (default: CPU count for 50,000 rows or
@@ -2149,8 +2389,8 @@ def generate_demo_data(
     import time
 
     t0 = time.perf_counter()
-    if formats not in ("mixed", "xlsx", "csv"):
-        raise ValueError(f"formats must be 'mixed', 'xlsx' or 'csv', not {formats!r}")
+    if formats not in ("mixed", "xlsx", "xls", "ods", "csv"):
+        raise ValueError(f"formats must be 'mixed', 'xlsx', 'xls', 'ods' or 'csv', not {formats!r}")
     if rows < 0:
         raise ValueError("rows must be >= 0")
     out_dir = Path(out_dir)
@@ -2201,15 +2441,16 @@ def generate_demo_data(
         if not len(idx):
             continue
         sheets = _layout(r_layout, spec, idx, rws, rend, pop)
-        jobs.append((len(idx), str(out_dir / spec.rel_path), spec, _payload(spec, sheets, rend)))
+        payload = _payload(spec, sheets, rend, pop.hh[rws.person])
+        jobs.append((len(idx), str(out_dir / spec.rel_path), spec, payload))
         n_skipped = 0
         for sh in sheets:
-            n_skipped += len(sh.blank_after) + len(sh.footer)
+            n_skipped += len(sh.blank_after) + len(sh.footer) + len({r for r, _, _ in sh.extra})
             truth_parts.append(
                 pd.DataFrame(
                     {
                         "file_name": spec.rel_path,
-                        "sheet": sh.name if spec.fmt == "xlsx" else "",
+                        "sheet": sh.name if spec.fmt != "csv" else "",
                         "row_number": sh.row_numbers,
                         "_row": sh.rows,
                     }

@@ -499,3 +499,13 @@ def program_words(name: str) -> dict[str, bool]:
     tokens = re.split(r"[^A-Z0-9]+", name.upper())
     joined = " " + " ".join(t for t in tokens if t) + " "
     return {prog: any(f" {kw} " in joined for kw in kws) for prog, kws in PROGRAM_KEYWORDS.items()}
+
+
+# A section title above a kecamatan's rows and the subtotal below them ({name}: the kecamatan
+# as the file writes it; {n}: the section's number), as regencies lay out one sheet per regency.
+SECTION_TITLES: tuple[tuple[str, str], ...] = (
+    ("KEC. {name}", "SUB TOTAL"),
+    ("KECAMATAN : {name}", "JUMLAH KEC. {name}"),
+    ("Kecamatan {name}", "Jumlah"),
+    ("{n}. KECAMATAN {name}", "SUBTOTAL KECAMATAN {name}"),
+)
