@@ -232,7 +232,6 @@ def ingest_file_task(
     return ingest_with(pool, path, raw_dir, sha256, settings)
 
 
-@task(name="validate", cache_policy=NO_CACHE)
 def validate_rows(
     raw_rows: pd.DataFrame, as_of: date, row_decisions: pd.DataFrame | None = None
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -250,6 +249,7 @@ def validate_rows(
     return canonical, issues
 
 
+@task(name="validate", cache_policy=NO_CACHE)
 def validate_isolated(
     ingested: Ingested, as_of: date, row_decisions: pd.DataFrame | None = None
 ) -> tuple[Ingested, pd.DataFrame, pd.DataFrame]:
@@ -263,7 +263,7 @@ def validate_isolated(
     parts, failed = [], {}
     for name, at in raw.groupby("file_name", sort=False).indices.items():
         try:
-            parts.append(validate_rows.fn(raw.iloc[at], as_of, row_decisions))
+            parts.append(validate_rows(raw.iloc[at], as_of, row_decisions))
         except Exception as exc:  # noqa: BLE001
             failed[name] = unexpected_reason("memvalidasi baris", exc)
     files = ingested.files.copy()
