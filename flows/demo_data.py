@@ -2151,26 +2151,45 @@ def _sheet_lines(spec: FileSpec, sh: SheetPayload):
 
 
 def _title_merges(spec: FileSpec, sh: SheetPayload) -> list[tuple[int, int, int, int]]:
-    """(first row, last row, first col, last col), 0-based: titles merged across, families down."""
+    """(first row, first col, last row, last col), 0-based: titles merged across, families down."""
     out = []
     if spec.title_merge and len(spec.columns) > 1:
-        out += [(r, r, 0, len(spec.columns) - 1) for r, t in enumerate(sh.titles) if t]
-    return out + [(first - 1, last - 1, col, col) for first, last, col in sh.merges]
+        out += [(r, 0, r, len(spec.columns) - 1) for r, t in enumerate(sh.titles) if t]
+    return out + [(first - 1, col, last - 1, col) for first, last, col in sh.merges]
+
+
+# A sheet for the row-at-a-time writers: its name, its filled rows (0-based row, {column:
+# value}, bold) in order, and its merged ranges (first row, first col, last row, last col).
+CellSheet = tuple[str, list[tuple[int, dict[int, object], bool]], list[tuple[int, int, int, int]]]
+
+
+def _cell_sheets(spec: FileSpec, sheets: list[SheetPayload]) -> list[CellSheet]:
+    return [(sh.name, list(_sheet_lines(spec, sh)), _title_merges(spec, sh)) for sh in sheets]
 
 
 def _write_xls(path: Path, spec: FileSpec, sheets: list[SheetPayload]) -> None:
-    """An Excel 97-2003 workbook (BIFF8), as old regency offices still send."""
+    write_xls_cells(path, _cell_sheets(spec, sheets), date_format_of(spec))
+
+
+def _write_ods(path: Path, spec: FileSpec, sheets: list[SheetPayload]) -> None:
+    write_ods_cells(path, _cell_sheets(spec, sheets), spec.created)
+
+
+def date_format_of(spec: FileSpec) -> str:
+    return ("DD/MM/YYYY", "DD-MMM-YY", "D MMMM YYYY")[spec.idx % 3]
+
+
+def write_xls_cells(path: Path, sheets: list[CellSheet], date_format: str = "DD/MM/YYYY") -> None:
+    """An Excel 97-2003 workbook (BIFF8, with xlwt), as old regency offices still send."""
     import xlwt
 
     wb = xlwt.Workbook(encoding="utf-8")
     bold = xlwt.easyxf("font: bold on")
-    date_style = xlwt.easyxf(
-        num_format_str=("DD/MM/YYYY", "DD-MMM-YY", "D MMMM YYYY")[spec.idx % 3]
-    )
+    date_style = xlwt.easyxf(num_format_str=date_format)
     plain = xlwt.Style.default_style
-    for sh in sheets:
-        ws = wb.add_sheet(sh.name[:31], cell_overwrite_ok=True)
-        for r, cells, is_bold in _sheet_lines(spec, sh):
+    for name, lines, merges in sheets:
+        ws = wb.add_sheet(name[:31], cell_overwrite_ok=True)
+        for r, cells, is_bold in lines:
             row = ws.row(r)
             for j, v in cells.items():
                 if type(v) is DateCell:
@@ -2179,68 +2198,90 @@ def _write_xls(path: Path, spec: FileSpec, sheets: list[SheetPayload]) -> None:
                     row.set_cell_text(j, v, bold if is_bold else plain)
                 else:
                     row.set_cell_number(j, float(v), plain)
-        for r0, r1, c0, c1 in _title_merges(spec, sh):
+        for r0, c0, r1, c1 in merges:
             ws.merge(r0, r1, c0, c1)
     wb.save(str(path))
 
 
-def _write_ods(path: Path, spec: FileSpec, sheets: list[SheetPayload]) -> None:
-    """An OpenDocument spreadsheet, as LibreOffice saves it (merges as spanned cells)."""
-    from odf.opendocument import OpenDocumentSpreadsheet
-    from odf.table import CoveredTableCell, Table, TableCell, TableRow
+_ODS_NS = (
+    'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+    'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+    'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"'
+)
+_ODS_MANIFEST = (
+    '<?xml version="1.0" encoding="UTF-8"?>\n<manifest:manifest '
+    'xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">'
+    '<manifest:file-entry manifest:full-path="/" manifest:version="1.2" '
+    'manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>'
+    '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>'
+    "</manifest:manifest>"
+)
 
-    doc = OpenDocumentSpreadsheet()
-    for sh in sheets:
-        table = Table(name=sh.name)
-        spans = {(r0, c0): (r1 - r0 + 1, c1 - c0 + 1) for r0, r1, c0, c1 in _title_merges(spec, sh)}
+
+def write_ods_cells(path: Path, sheets: list[CellSheet], when: datetime) -> None:
+    """An OpenDocument spreadsheet as LibreOffice saves it: merges as spanned and covered
+    cells. Written directly (odfpy's output depends on what it wrote before in the process),
+    every part dated `when`, so the same seed writes the same bytes."""
+    import zipfile
+    from xml.sax.saxutils import escape, quoteattr
+
+    out = [f'<?xml version="1.0" encoding="UTF-8"?>\n<office:document-content {_ODS_NS} ']
+    out.append('office:version="1.2"><office:body><office:spreadsheet>')
+    for name, lines, merges in sheets:
+        spans = {(r0, c0): (r1 - r0 + 1, c1 - c0 + 1) for r0, c0, r1, c1 in merges}
         covered = {
             (r, c)
-            for (r0, c0), (h, w) in spans.items()
-            for r in range(r0, r0 + h)
-            for c in range(c0, c0 + w)
+            for r0, c0, r1, c1 in merges
+            for r in range(r0, r1 + 1)
+            for c in range(c0, c1 + 1)
             if (r, c) != (r0, c0)
         }
-        covered_rows = {r for r, _ in covered}
-        lines = {r: cells for r, cells, _ in _sheet_lines(spec, sh)}
-        ncols = len(spec.columns)
-        for r in range(max([*lines, *covered_rows], default=-1) + 1):
-            row = TableRow()
-            cells = lines.get(r, {})
-            for j in range(ncols):
-                if (r, j) in covered:
-                    row.addElement(CoveredTableCell())
+        by_row = {r: cells for r, cells, _ in lines}
+        width = max([c + 1 for _, cells, _ in lines for c in cells] + [c1 + 1 for *_, c1 in merges])
+        height = max([*by_row, *(r1 for _, _, r1, _ in merges)], default=-1) + 1
+        out.append(f"<table:table table:name={quoteattr(name)}>")
+        for r in range(height):
+            out.append("<table:table-row>")
+            cells = by_row.get(r, {})
+            for c in range(width):
+                if (r, c) in covered:
+                    out.append("<table:covered-table-cell/>")
                     continue
-                cell = _ods_cell(cells.get(j), TableCell)
-                if (r, j) in spans:
-                    height, width = spans[(r, j)]
-                    cell.setAttribute("numberrowsspanned", str(height))
-                    cell.setAttribute("numbercolumnsspanned", str(width))
-                row.addElement(cell)
-            table.addElement(row)
-        doc.spreadsheet.addElement(table)
-    doc.save(str(path))
+                span = ""
+                if (r, c) in spans:
+                    h, w = spans[(r, c)]
+                    span = f' table:number-rows-spanned="{h}" table:number-columns-spanned="{w}"'
+                out.append(_ods_cell(cells.get(c), span, escape))
+            out.append("</table:table-row>")
+        out.append("</table:table>")
+    out.append("</office:spreadsheet></office:body></office:document-content>")
+    stamp = when.timetuple()[:6]
+    with zipfile.ZipFile(path, "w") as package:
+        parts = [
+            ("mimetype", "application/vnd.oasis.opendocument.spreadsheet", zipfile.ZIP_STORED),
+            ("META-INF/manifest.xml", _ODS_MANIFEST, zipfile.ZIP_DEFLATED),
+            ("content.xml", "".join(out), zipfile.ZIP_DEFLATED),
+        ]
+        for name, text, method in parts:
+            info = zipfile.ZipInfo(name, date_time=stamp)
+            info.compress_type = method
+            package.writestr(info, text.encode("utf-8"))
 
 
-def _ods_cell(value: object, cell_type):
-    """One ODS cell: text, a number, or a date (from an Excel serial)."""
-    from odf.text import P
-
+def _ods_cell(value: object, span: str, escape) -> str:
+    """One ODS cell: empty, text, a number, or a date (from an Excel serial)."""
     if value is None:
-        return cell_type()
+        return f"<table:table-cell{span}/>"
     if type(value) is DateCell:
         day = (EXCEL_EPOCH + timedelta(days=int(value))).isoformat()
-        cell = cell_type(valuetype="date", datevalue=day)
-        cell.addElement(P(text=day))
-        return cell
-    if isinstance(value, str):
-        cell = cell_type(valuetype="string")
-        cell.addElement(P(text=value))
-        return cell
-    cell = cell_type(
-        valuetype="float", value=repr(value) if isinstance(value, float) else str(value)
-    )
-    cell.addElement(P(text=str(value)))
-    return cell
+        kind = f'office:value-type="date" office:date-value="{day}"'
+        text = day
+    elif isinstance(value, str):
+        kind, text = 'office:value-type="string"', value
+    else:
+        number = repr(value) if isinstance(value, float) else str(value)
+        kind, text = f'office:value-type="float" office:value="{number}"', number
+    return f"<table:table-cell {kind}{span}><text:p>{escape(text)}</text:p></table:table-cell>"
 
 
 def _write_csv(path: Path, spec: FileSpec, sheets: list[SheetPayload]) -> None:

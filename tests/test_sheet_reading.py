@@ -3,7 +3,7 @@ the place given around the rows, section rows, and one file never stopping the o
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import numpy as np
@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 import xlsxwriter
 
+from flows.demo_data import write_ods_cells, write_xls_cells
 from flows.ingest import ingest_file, unexpected_reason
 from flows.read import read_sheets
 from flows.settings import Settings
@@ -50,57 +51,19 @@ def _write_xlsx(path: Path, sheets: dict[str, tuple[list[list], list]]) -> None:
     wb.close()
 
 
-def _write_xls(path: Path, sheets: dict[str, tuple[list[list], list]]) -> None:
-    import xlwt
+def _lines(rows: list[list]) -> list[tuple[int, dict[int, object], bool]]:
+    return [
+        (r, {c: v for c, v in enumerate(row) if v is not None}, False) for r, row in enumerate(rows)
+    ]
 
-    wb = xlwt.Workbook(encoding="utf-8")
-    for name, (rows, merges) in sheets.items():
-        ws = wb.add_sheet(name)
-        for r, row in enumerate(rows):
-            for c, value in enumerate(row):
-                if value is not None:
-                    ws.write(r, c, value)
-        for r0, c0, r1, c1 in merges:
-            ws.merge(r0, r1, c0, c1)
-    wb.save(str(path))
+
+def _write_xls(path: Path, sheets: dict[str, tuple[list[list], list]]) -> None:
+    write_xls_cells(path, [(name, _lines(rows), merges) for name, (rows, merges) in sheets.items()])
 
 
 def _write_ods(path: Path, sheets: dict[str, tuple[list[list], list]]) -> None:
-    from odf.opendocument import OpenDocumentSpreadsheet
-    from odf.table import CoveredTableCell, Table, TableCell, TableRow
-    from odf.text import P
-
-    doc = OpenDocumentSpreadsheet()
-    for name, (rows, merges) in sheets.items():
-        spans = {(r0, c0): (r1 - r0 + 1, c1 - c0 + 1) for r0, c0, r1, c1 in merges}
-        covered = {
-            (r, c)
-            for r0, c0, r1, c1 in merges
-            for r in range(r0, r1 + 1)
-            for c in range(c0, c1 + 1)
-            if (r, c) != (r0, c0)
-        }
-        table = Table(name=name)
-        for r, row in enumerate(rows):
-            tr = TableRow()
-            for c, value in enumerate(row):
-                if (r, c) in covered:
-                    tr.addElement(CoveredTableCell())
-                    continue
-                if value is None:
-                    cell = TableCell()
-                elif isinstance(value, str):
-                    cell = TableCell(valuetype="string")
-                    cell.addElement(P(text=value))
-                else:
-                    cell = TableCell(valuetype="float", value=str(value))
-                if (r, c) in spans:
-                    cell.setAttribute("numberrowsspanned", str(spans[(r, c)][0]))
-                    cell.setAttribute("numbercolumnsspanned", str(spans[(r, c)][1]))
-                tr.addElement(cell)
-            table.addElement(tr)
-        doc.spreadsheet.addElement(table)
-    doc.save(str(path))
+    cells = [(name, _lines(rows), merges) for name, (rows, merges) in sheets.items()]
+    write_ods_cells(path, cells, datetime(2026, 1, 2, 8, 0))
 
 
 WRITERS = {"xlsx": _write_xlsx, "xls": _write_xls, "ods": _write_ods}
