@@ -492,7 +492,8 @@ def grid_to_table(
             section_place(text) if short else None for text, short in zip(lead, few, strict=True)
         ]
         section[no_identity] = [f is not None for f in found]
-        section[no_identity] |= _repeated_header(values[no_identity], header)
+        labels = grid.loc[header.header_rows[0]].to_numpy(dtype=object)
+        section[no_identity] |= _repeated_header(values[no_identity], labels, header)
         section &= ~total
         for level in PLACE_FIELDS:
             places[level] = [f[1] if f is not None and f[0] == level else None for f in found]
@@ -552,15 +553,19 @@ def _below_sections(
     return by_row[np.where(last >= 0, last, n)]
 
 
-def _repeated_header(values: np.ndarray, header: HeaderMatch) -> np.ndarray:
-    """Rows repeating the header's labels (two or more under their own columns, as after a page
-    break) or a row of column numbers: headers, not persons."""
+def _repeated_header(values: np.ndarray, labels: np.ndarray, header: HeaderMatch) -> np.ndarray:
+    """Rows repeating the header's own labels (two or more, each under its column, as after a
+    page break) or a row of column numbers: headers, not persons."""
     out = np.zeros(len(values), dtype=bool)
-    columns = [(fld, pos) for fld, pos in header.columns.items() if fld != "row_no"]
+    wanted = {
+        pos: normalise_label(labels[pos])
+        for fld, pos in header.columns.items()
+        if fld != "row_no" and pos < len(labels) and normalise_label(labels[pos])
+    }
     for i, row in enumerate(values):
         hits = sum(
-            isinstance(row[pos], str) and match_field(normalise_label(row[pos])) == fld
-            for fld, pos in columns
+            isinstance(row[pos], str) and normalise_label(row[pos]) == label
+            for pos, label in wanted.items()
         )
         out[i] = hits >= 2 or _is_column_numbering(list(row))
     return out
