@@ -266,7 +266,7 @@ def unreadable(path: Path, raw_dir: Path, sha256: str, error: BaseException) -> 
     detail = (
         "berkas terkunci atau tanpa izin baca"
         if isinstance(error, TRANSIENT_ERRORS)
-        else f"{type(error).__name__}: {str(error)[:150]}"
+        else unexpected_reason("membaca berkas", error)
     )
     return _rejected(new_record(path, raw_dir, sha256), "FILE_UNREADABLE", detail)
 

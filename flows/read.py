@@ -71,10 +71,11 @@ class Sheet:
     spread: np.ndarray | None = None
 
 
-def _merged_sheet(name: str, grid: pd.DataFrame, merges: object) -> Sheet:
-    """A sheet whose merged ranges (the file's own, see `as_merges`) are filled in."""
+def _merged_sheet(name: str, rows: list[list[object]], merges: object) -> Sheet:
+    """A sheet whose merged ranges (the file's own, see `as_merges`) are filled in; its cells
+    are copied once only when something is merged."""
     try:
-        filled = fill_merged(grid, as_merges(merges))
+        filled = fill_merged(_grid(rows), as_merges(merges))
     except ValueError as exc:
         raise FileRejected("FILE_UNREADABLE", f"lembar '{name}': {exc}") from exc
     return Sheet(name, filled.grid, spread=filled.spread)
@@ -324,7 +325,7 @@ def _read_calamine_sheet(
         if rejection.code == "FILE_ENCRYPTED":
             raise rejection from exc
         return Sheet(meta.name, empty, f"lembar '{meta.name}' tidak dapat dibaca")
-    return _merged_sheet(meta.name, _grid(rows), merges)
+    return _merged_sheet(meta.name, rows, merges)
 
 
 def _calamine_rejection(exc: Exception) -> FileRejected:
@@ -498,5 +499,4 @@ def _read_html(text: str, sheet_name: str, limits: ReadLimits) -> Sheet:
     width = max(len(row) for row in rows)
     if width > limits.max_columns:
         raise FileRejected("FILE_TOO_LARGE", f"lebih dari {limits.max_columns} kolom")
-    grid = _grid([row + [None] * (width - len(row)) for row in rows])
-    return _merged_sheet(sheet_name, grid, merges)
+    return _merged_sheet(sheet_name, [row + [None] * (width - len(row)) for row in rows], merges)

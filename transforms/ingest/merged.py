@@ -18,10 +18,11 @@ MERGE_COLUMNS = 4  # first_row, first_col, last_row, last_col
 @dataclass(frozen=True)
 class Filled:
     """A grid with its merges filled in, and which cells got the value of a cell to their left
-    in the same merge (a title or signature line merged across columns is still one cell)."""
+    in the same merge (a title or signature line merged across columns is still one cell);
+    `spread` is None when nothing was merged."""
 
     grid: pd.DataFrame
-    spread: np.ndarray  # bool, grid shape
+    spread: np.ndarray | None  # bool, grid shape
 
 
 def as_merges(ranges: object) -> np.ndarray:
@@ -38,30 +39,39 @@ def as_merges(ranges: object) -> np.ndarray:
     return np.asarray(flat, dtype=np.int64).reshape(-1, MERGE_COLUMNS)
 
 
-def fill_merged(grid: pd.DataFrame, merges: np.ndarray) -> Filled:
-    """Every cell a merge covers takes the value of the merge's top-left cell (vectorised, the
-    grid's row numbers kept); merges are clipped to the grid, and overlapping merges (a file
-    Excel would not open) raise ValueError rather than multiply the work."""
-    shape = grid.shape
-    spread = np.zeros(shape, dtype=bool)
+def fill_merged_cells(values: np.ndarray, merges: np.ndarray) -> np.ndarray | None:
+    """Fill a 2-D object array in place: every cell a merge covers takes the value of the
+    merge's top-left cell (vectorised); returns the `spread` mask, None when nothing was merged.
+    Merges are clipped to the array; overlapping merges (a file Excel would not open) raise
+    ValueError rather than multiply the work."""
+    shape = values.shape
     merges = _clipped(np.asarray(merges, dtype=np.int64).reshape(-1, MERGE_COLUMNS), shape)
     if not len(merges):
-        return Filled(grid, spread)
+        return None
     heights = merges[:, 2] - merges[:, 0] + 1
     widths = merges[:, 3] - merges[:, 1] + 1
     areas = heights * widths
-    if int(areas.sum()) > grid.size:
+    if int(areas.sum()) > values.size:
         raise ValueError("sel gabungan saling bertumpuk")
     owner = np.repeat(np.arange(len(merges)), areas)
     offset = np.arange(len(owner)) - np.repeat(np.cumsum(areas) - areas, areas)
     dr, dc = np.divmod(offset, widths[owner])
     top, left = merges[owner, 0], merges[owner, 1]
     rows, cols = top + dr, left + dc
-    values = grid.to_numpy(dtype=object, copy=True)
     values[rows, cols] = values[top, left]
+    spread = np.zeros(shape, dtype=bool)
     spread[rows, cols] = dc > 0
-    filled = pd.DataFrame(values, index=grid.index, columns=grid.columns, copy=False)
-    return Filled(filled, spread)
+    return spread
+
+
+def fill_merged(grid: pd.DataFrame, merges: np.ndarray) -> Filled:
+    """A copy of the grid with its merges filled in (see `fill_merged_cells`), its row numbers
+    kept; the grid itself when nothing is merged."""
+    if not len(_clipped(np.asarray(merges, dtype=np.int64).reshape(-1, MERGE_COLUMNS), grid.shape)):
+        return Filled(grid, None)
+    values = grid.to_numpy(dtype=object, copy=True)
+    spread = fill_merged_cells(values, merges)
+    return Filled(pd.DataFrame(values, index=grid.index, columns=grid.columns, copy=False), spread)
 
 
 def _clipped(merges: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
