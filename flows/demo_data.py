@@ -1,10 +1,13 @@
 """Synthetic regency submissions with an exact ground truth (`tepat demo-data`).
 
 `generate_demo_data` writes, under `out_dir`, one folder per Kaltim regency holding its
-submission files (xlsx written with xlsxwriter, and in "mixed" mode some csv), laid out
-the way regency offices send them (title rows, varying header spellings, blank rows,
-`JUMLAH` totals and signature blocks, identity numbers damaged by Excel, dates in many
-formats, duplicates, invalid rows), and under `out_dir/_truth/` what the pipeline should
+submission files (xlsx written with xlsxwriter, and in "mixed" mode some csv and a few small
+old .xls and LibreOffice .ods), laid out the way regency offices send them (title rows,
+varying header spellings, blank rows, `JUMLAH` totals and signature blocks, identity numbers
+damaged by Excel, dates in many formats, duplicates, invalid rows, families whose KK, address
+and desil are merged down over their members, one sheet per kecamatan or a `KEC. ...` section
+title and a subtotal around each kecamatan's rows instead of a kecamatan column), and under
+`out_dir/_truth/` what the pipeline should
 find (the pipeline skips folders starting with `_`):
 
 - `rows.csv`: one line per data row written: `file_name` (relative to `out_dir`,
@@ -16,8 +19,8 @@ find (the pipeline skips folders starting with `_`):
   should read from the cell after cleaning, "" if none: differs from `nik_true` for typos
   and Excel damage), `dup_kind` (why the row is an extra submission of its person:
   same_file | other_program | other_regency | revised | "").
-- `files.csv`: `file_name`, `regency_code`, `program`, `n_rows`, `n_skipped` (blank and
-  footer rows after the header), `format` (xlsx | csv), `n_sheets`, `encoding` and
+- `files.csv`: `file_name`, `regency_code`, `program`, `n_rows`, `n_skipped` (blank,
+  section, subtotal and footer rows after the header), `format` (xlsx | xls | ods | csv), `n_sheets`, `encoding` and
   `delimiter` (csv), `revision_of` (the file a "revisi" file re-sends, else "").
 - `persons.csv`: the true values of every person with a row: `true_person`, `nik`,
   `no_kk`, `nama` (without titles), `tanggal_lahir` (ISO), `jenis_kelamin` (L/P),
