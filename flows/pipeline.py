@@ -196,7 +196,25 @@ def plan_files(
         if path in busy:
             plan.busy.append(name)
             continue
-        sha = sha256_of(path)
+        try:
+            sha = sha256_of(path)
+        except OSError as error:  # unreadable (no permission, vanished): only this file
+            plan.records.append(
+                {
+                    "file_name": name,
+                    "sha256": None,
+                    "status": "rejected",
+                    "reason_code": "FILE_UNREADABLE",
+                    "reason": file_reason(
+                        "FILE_UNREADABLE",
+                        f"berkas tidak dapat dibuka ({error.strerror or type(error).__name__})",
+                    ),
+                    "n_rows": 0,
+                    "n_skipped": 0,
+                    "n_sheets": 0,
+                }
+            )
+            continue
         if by_name.get(name) == sha:
             plan.unchanged += 1
             continue

@@ -346,3 +346,28 @@ def test_fixture_header_merged_down_still_reads(tmp_path):
         header = find_header(sheet.grid)
         assert header.header_rows == [5, 6]
         assert {"tempat_lahir", "tanggal_lahir", "nik", "no_kk"} <= set(header.columns)
+
+
+def test_a_file_that_cannot_be_opened_is_rejected_and_the_others_planned(tmp_path, monkeypatch):
+    import flows.pipeline as pipeline_module
+
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    good, bad = raw / "Samarinda PBI JKN.xlsx", raw / "Bontang PBI JKN.xlsx"
+    _write_xlsx(good, {"Data": (ROWS, MERGES)})
+    _write_xlsx(bad, {"Data": (ROWS, MERGES)})
+    real = pipeline_module.sha256_of
+
+    def locked(path):
+        if path.name == bad.name:
+            raise PermissionError(13, "Permission denied")
+        return real(path)
+
+    monkeypatch.setattr(pipeline_module, "sha256_of", locked)
+    known = pd.DataFrame({"file_name": [], "sha256": [], "status": []})
+    plan = pipeline_module.plan_files(raw, known)
+    assert [path.name for path, _ in plan.to_ingest] == [good.name]
+    assert [(r["file_name"], r["reason_code"]) for r in plan.records] == [
+        (bad.name, "FILE_UNREADABLE")
+    ]
+    assert "Permission denied" in plan.records[0]["reason"]
