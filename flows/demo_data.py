@@ -790,6 +790,7 @@ class FileSpec:
     merge_families: bool = False
     kec_sections: bool = False
     section_style: int = 0
+    template_sheet: bool = False  # an empty template sheet after the data: its header only
 
 
 def _file_names(rng, as_of: date) -> dict[tuple[str, str], str]:
@@ -877,11 +878,13 @@ def _plan_sheet_habits(rng, specs: list[FileSpec], formats: str) -> None:
     merge = rng.random(len(books)) < 0.4
     habit = rng.random(len(books))
     style = rng.integers(0, len(V.SECTION_TITLES), len(books))
-    for spec, merged, r, st in zip(books, merge, habit, style, strict=True):
+    template = rng.random(len(books)) < 0.2
+    for spec, merged, r, st, empty in zip(books, merge, habit, style, template, strict=True):
         if id(spec) in old:
             spec.fmt = old[id(spec)]
             spec.rel_path = f"{spec.rel_path.rsplit('.', 1)[0]}.{spec.fmt}"
         spec.merge_families = bool(merged)
+        spec.template_sheet = bool(empty)
         if "kec" not in spec.columns:
             continue
         if (spec.split_sheets and r < 0.5) or (not spec.split_sheets and r < 0.3):
@@ -2121,6 +2124,10 @@ def _write_xlsx(path: Path, spec: FileSpec, sheets: list[SheetPayload]) -> None:
                     else:
                         ws_n(r, j, v)
             r += 1
+    if spec.template_sheet:
+        ws = wb.add_worksheet(_template_name(sheets))
+        for j, h in enumerate(spec.headers):
+            ws._write_string(0, j, h, head)
     wb.close()
 
 
@@ -2167,7 +2174,15 @@ CellSheet = tuple[str, list[tuple[int, dict[int, object], bool]], list[tuple[int
 
 
 def _cell_sheets(spec: FileSpec, sheets: list[SheetPayload]) -> list[CellSheet]:
-    return [(sh.name, list(_sheet_lines(spec, sh)), _title_merges(spec, sh)) for sh in sheets]
+    out = [(sh.name, list(_sheet_lines(spec, sh)), _title_merges(spec, sh)) for sh in sheets]
+    if spec.template_sheet:
+        out.append((_template_name(sheets), [(0, dict(enumerate(spec.headers)), True)], []))
+    return out
+
+
+def _template_name(sheets: list[SheetPayload]) -> str:
+    """The empty template sheet's name: Excel's second default, unless a data sheet has it."""
+    return "Sheet2" if all(sh.name != "Sheet2" for sh in sheets) else "Template"
 
 
 def _write_xls(path: Path, spec: FileSpec, sheets: list[SheetPayload]) -> None:
