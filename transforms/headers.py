@@ -294,7 +294,7 @@ class Table:
     """A sheet's data rows under canonical field names, plus what was skipped."""
 
     rows: pd.DataFrame  # columns: row_number + canonical fields (raw cell values)
-    n_skipped: int  # blank rows and footer rows
+    n_skipped: int  # blank, section and footer rows
     skipped_rows: list[int]
     n_footer: int = 0  # of which footer rows (totals, signature block)
     n_sections: int = 0  # of which section titles and headers repeated mid-sheet
