@@ -1,10 +1,13 @@
 """Synthetic regency submissions with an exact ground truth (`tepat demo-data`).
 
 `generate_demo_data` writes, under `out_dir`, one folder per Kaltim regency holding its
-submission files (xlsx written with xlsxwriter, and in "mixed" mode some csv), laid out
-the way regency offices send them (title rows, varying header spellings, blank rows,
-`JUMLAH` totals and signature blocks, identity numbers damaged by Excel, dates in many
-formats, duplicates, invalid rows), and under `out_dir/_truth/` what the pipeline should
+submission files (xlsx written with xlsxwriter, and in "mixed" mode some csv and a few small
+old .xls and LibreOffice .ods), laid out the way regency offices send them (title rows,
+varying header spellings, blank rows, `JUMLAH` totals and signature blocks, identity numbers
+damaged by Excel, dates in many formats, duplicates, invalid rows, families whose KK, address
+and desil are merged down over their members, one sheet per kecamatan or a `KEC. ...` section
+title and a subtotal around each kecamatan's rows instead of a kecamatan column), and under
+`out_dir/_truth/` what the pipeline should
 find (the pipeline skips folders starting with `_`):
 
 - `rows.csv`: one line per data row written: `file_name` (relative to `out_dir`,
@@ -16,8 +19,8 @@ find (the pipeline skips folders starting with `_`):
   should read from the cell after cleaning, "" if none: differs from `nik_true` for typos
   and Excel damage), `dup_kind` (why the row is an extra submission of its person:
   same_file | other_program | other_regency | revised | "").
-- `files.csv`: `file_name`, `regency_code`, `program`, `n_rows`, `n_skipped` (blank and
-  footer rows after the header), `format` (xlsx | csv), `n_sheets`, `encoding` and
+- `files.csv`: `file_name`, `regency_code`, `program`, `n_rows`, `n_skipped` (blank,
+  section, subtotal and footer rows after the header), `format` (xlsx | xls | ods | csv), `n_sheets`, `encoding` and
   `delimiter` (csv), `revision_of` (the file a "revisi" file re-sends, else "").
 - `persons.csv`: the true values of every person with a row: `true_person`, `nik`,
   `no_kk`, `nama` (without titles), `tanggal_lahir` (ISO), `jenis_kelamin` (L/P),
@@ -773,7 +776,7 @@ class FileSpec:
     regency: str
     program: str
     rel_path: str
-    fmt: str  # "xlsx" | "csv"
+    fmt: str  # "xlsx" | "xls" | "ods" | "csv"
     revised_of: int = -1
     # layout style
     delimiter: str = ","
@@ -807,6 +810,11 @@ class FileSpec:
     sign_date: date = date(2026, 1, 1)
     official: str = ""
     base_rows: int = 0
+    # issue 13: families merged down, and a section title and subtotal around each kecamatan
+    merge_families: bool = False
+    kec_sections: bool = False
+    section_style: int = 0
+    template_sheet: bool = False  # an empty template sheet after the data: its header only
 
 
 def _file_names(rng, as_of: date) -> dict[tuple[str, str], str]:
@@ -831,7 +839,7 @@ def _plan_files(
 ) -> list[FileSpec]:
     names = _file_names(rng, as_of)
     keys = [(c, p) for c in V.REGENCY_CODES for p in PROGRAMS]
-    if formats == "xlsx":
+    if formats in ("xlsx", "xls", "ods"):
         fmts = ["xlsx"] * len(keys)
     elif formats == "csv":
         fmts = ["csv"] * len(keys)
@@ -868,7 +876,47 @@ def _plan_files(
     xl = [s for s in specs if s.fmt == "xlsx"]
     if len(xl) >= 4 and not any(s.nik_numeric for s in xl):
         xl[2].nik_numeric = True
+    _plan_sheet_habits(rng, specs, formats)
     return specs
+
+
+# Old .xls holds 65,536 rows a sheet, and odfpy writes slowly: only files this small get them.
+OLD_FORMAT_MAX_ROWS = 20_000
+# Columns a regency merges down over a family's rows when every member has the same value.
+FAMILY_MERGED = ("kk", "alamat", "rtrw", "desil")
+
+
+def _plan_sheet_habits(rng, specs: list[FileSpec], formats: str) -> None:
+    """Habits of real regency files (issue 13), drawn after every other choice: old .xls and
+    LibreOffice .ods files, families whose KK, address and desil are merged down, sheets per
+    kecamatan, and kecamatan given by section titles (with subtotals) instead of a column."""
+    books = [s for s in specs if s.fmt == "xlsx"]
+    small = [s for s in books if s.revised_of < 0 and s.base_rows <= OLD_FORMAT_MAX_ROWS]
+    if formats in ("xls", "ods"):
+        old = {id(s): formats for s in small}
+    elif formats == "mixed":
+        pick = rng.permutation(len(small))[:4]
+        old = {id(small[int(i)]): ("xls", "ods")[j % 2] for j, i in enumerate(pick)}
+    else:
+        old = {}
+    merge = rng.random(len(books)) < 0.4
+    habit = rng.random(len(books))
+    style = rng.integers(0, len(V.SECTION_TITLES), len(books))
+    template = rng.random(len(books)) < 0.2
+    for spec, merged, r, st, empty in zip(books, merge, habit, style, template, strict=True):
+        if id(spec) in old:
+            spec.fmt = old[id(spec)]
+            spec.rel_path = f"{spec.rel_path.rsplit('.', 1)[0]}.{spec.fmt}"
+        spec.merge_families = bool(merged)
+        spec.template_sheet = bool(empty)
+        if "kec" not in spec.columns:
+            continue
+        if (spec.split_sheets and r < 0.5) or (not spec.split_sheets and r < 0.3):
+            at = spec.columns.index("kec")  # the place is around the rows, not in a column
+            spec.columns = spec.columns[:at] + spec.columns[at + 1 :]
+            spec.headers = spec.headers[:at] + spec.headers[at + 1 :]
+            if not spec.split_sheets:
+                spec.kec_sections, spec.kec_sorted, spec.section_style = True, True, int(st)
 
 
 def _style(rng, s: FileSpec, as_of: date) -> None:
@@ -1857,6 +1905,7 @@ class SheetLayout:
     footer: list[list[object]]  # rows after the data (None = blank row)
     footer_start: int  # 1-based row number of the first footer row
     titles: tuple[str, ...]
+    extra: list[tuple[int, int, object]] = field(default_factory=list)  # (row, col, text)
 
 
 def _footer(rng, spec: FileSpec, n_rows: int, income_sum: int, ncols: int, income_col: int) -> list:
@@ -1869,7 +1918,7 @@ def _footer(rng, spec: FileSpec, n_rows: int, income_sum: int, ncols: int, incom
     jml = [None] * ncols
     jml[c] = str(_choice(rng, ("JUMLAH", "Jumlah", "JUMLAH TOTAL")))
     if income_col >= 0 and rng.random() < 0.6:
-        jml[income_col] = income_sum if spec.fmt == "xlsx" else f"{income_sum:,}".replace(",", ".")
+        jml[income_col] = income_sum if spec.fmt != "csv" else f"{income_sum:,}".replace(",", ".")
     elif ncols > c + 2:
         jml[c + 2] = f"{n_rows} orang"
     lines.append(jml)
@@ -1933,17 +1982,44 @@ def _layout(
         else:
             gaps = np.array([], dtype=np.int64)
         pos = np.arange(n)
+        starts, extra_rows = np.zeros(0, dtype=np.int64), np.zeros(n, dtype=np.int64)
+        if spec.kec_sections and n:
+            # a section title above each kecamatan's rows and a subtotal below them
+            starts = np.flatnonzero(np.r_[True, k[order][1:] != k[order][:-1]])
+            gaps = np.setdiff1d(gaps, starts)
+            extra_rows = 2 * (np.searchsorted(starts, pos, side="right") - 1) + 1
         before = np.searchsorted(gaps, pos, side="right")
-        rownum = header_row + 1 + pos + before
-        blank_rows = header_row + 1 + gaps + np.arange(len(gaps))
+        rownum = header_row + 1 + pos + before + extra_rows
+        blank_rows = rownum[gaps] - 1
         inc = pop.income[rows.person[sel]]
         inc_sum = int(np.nansum(inc))
         foot = _footer(rng, spec, n, inc_sum, ncols, inc_col)
-        last = int(rownum[-1]) if n else header_row
+        extra = _section_rows(spec, starts, rownum, k[order], ncols)
+        last = max([int(rownum[-1]) if n else header_row] + [r for r, _, _ in extra])
         sheets.append(
-            SheetLayout(name, sel, rownum, header_row, blank_rows, foot, last + 1, titles)
+            SheetLayout(name, sel, rownum, header_row, blank_rows, foot, last + 1, titles, extra)
         )
     return sheets
+
+
+def _section_rows(
+    spec: FileSpec, starts: np.ndarray, rownum: np.ndarray, kec: np.ndarray, ncols: int
+) -> list[tuple[int, int, object]]:
+    """Cells of the section title row above each kecamatan's rows and the subtotal row below."""
+    out: list[tuple[int, int, object]] = []
+    if not len(starts):
+        return out
+    ends = np.r_[starts[1:], len(rownum)] - 1
+    c = spec.footer_col
+    for i, (first, last) in enumerate(zip(starts.tolist(), ends.tolist(), strict=True)):
+        name = REGENCIES[spec.regency].kecamatan[f"{int(kec[first]):02d}"]
+        title, total = V.SECTION_TITLES[spec.section_style]
+        shown = name.upper() if spec.text_case == "upper" else name
+        out.append((int(rownum[first]) - 1, c, title.format(name=shown, n=i + 1)))
+        out.append((int(rownum[last]) + 1, c, total.format(name=shown)))
+        if ncols > c + 2:
+            out.append((int(rownum[last]) + 1, c + 2, f"{last - first + 1} orang"))
+    return out
 
 
 # ---------------------------------------------------------------------------
@@ -1963,12 +2039,23 @@ class SheetPayload:
     columns: list[list | None]  # per column: values (None = blank); None for the NO column
     footer: list
     footer_start: int
+    extra: list[tuple[int, int, object]] = field(default_factory=list)  # (row, col, text)
+    merges: list[tuple[int, int, int]] = field(default_factory=list)  # (first row, last row, col)
 
 
-def _payload(spec: FileSpec, sheets: list[SheetLayout], rend: Rendered) -> list[SheetPayload]:
+def _payload(
+    spec: FileSpec, sheets: list[SheetLayout], rend: Rendered, household: np.ndarray
+) -> list[SheetPayload]:
     out = []
     for sh in sheets:
         sel = sh.rows
+        columns = [None if c == "no" else rend.cols[c][sel] for c in spec.columns]
+        merges: list[tuple[int, int, int]] = []
+        if spec.merge_families:
+            for j, c in enumerate(spec.columns):
+                if c in FAMILY_MERGED:
+                    columns[j], ranges = _merged_down(columns[j], household[sel], sh.row_numbers)
+                    merges += [(first, last, j) for first, last in ranges]
         out.append(
             SheetPayload(
                 name=sh.name,
@@ -1976,20 +2063,46 @@ def _payload(spec: FileSpec, sheets: list[SheetLayout], rend: Rendered) -> list[
                 header_row=sh.header_row,
                 row_numbers=sh.row_numbers.tolist(),
                 blank_rows=sh.blank_after.tolist(),
-                columns=[None if c == "no" else rend.cols[c][sel].tolist() for c in spec.columns],
+                columns=[None if v is None else v.tolist() for v in columns],
                 footer=sh.footer,
                 footer_start=sh.footer_start,
+                extra=sh.extra,
+                merges=merges,
             )
         )
     return out
 
 
+def _merged_down(
+    values: np.ndarray, household: np.ndarray, row_numbers: np.ndarray
+) -> tuple[np.ndarray, list[tuple[int, int]]]:
+    """A column with each family's run of equal values (adjacent rows of one household, the same
+    value written, an empty one too) merged: the value in the run's first row only, and the
+    runs' first and last row numbers. What the reader sees is what each row was given."""
+    n = len(values)
+    if n < 2:
+        return values, []
+    same = (
+        (household[1:] == household[:-1])
+        & (row_numbers[1:] == row_numbers[:-1] + 1)
+        & np.array(
+            [a == b and type(a) is type(b) for a, b in zip(values[1:], values[:-1], strict=True)]
+        )
+    )
+    run = np.r_[0, np.cumsum(~same)]
+    first = np.flatnonzero(np.r_[True, ~same])
+    size = np.bincount(run)
+    merged = first[size >= 2]
+    values = values.copy()
+    values[np.flatnonzero(np.r_[False, same])] = None
+    last = merged + size[size >= 2] - 1
+    return values, list(zip(row_numbers[merged].tolist(), row_numbers[last].tolist(), strict=True))
+
+
 def _write_file(path: str, spec: FileSpec, sheets: list[SheetPayload]) -> str:
     Path(path).parent.mkdir(parents=True, exist_ok=True)
-    if spec.fmt == "xlsx":
-        _write_xlsx(Path(path), spec, sheets)
-    else:
-        _write_csv(Path(path), spec, sheets)
+    writer = {"xlsx": _write_xlsx, "xls": _write_xls, "ods": _write_ods}.get(spec.fmt, _write_csv)
+    writer(Path(path), spec, sheets)
     return path
 
 
@@ -2060,8 +2173,14 @@ def _write_xlsx(path: Path, spec: FileSpec, sheets: list[SheetPayload]) -> None:
         # the undecorated writers: the public ones parse A1 notation on every call
         ws_s, ws_n = ws._write_string, ws._write_number
         columns = sh.columns
+        extra = sorted(sh.extra)
+        at = 0  # constant_memory: section rows are written in their place among the data rows
         for i, r in enumerate(sh.row_numbers):
             r -= 1
+            while at < len(extra) and extra[at][0] - 1 < r:
+                row, col, text = extra[at]
+                ws_s(row - 1, col, text, bold)
+                at += 1
             for j in range(ncols):
                 colv = columns[j]
                 if colv is None:
@@ -2077,6 +2196,10 @@ def _write_xlsx(path: Path, spec: FileSpec, sheets: list[SheetPayload]) -> None:
                     ws_n(r, j, int(v), dfmt)
                 else:
                     ws_n(r, j, v)
+        for row, col, text in extra[at:]:
+            ws_s(row - 1, col, text, bold)
+        # merged family cells: the value was written in the first row, the others left empty
+        ws.merge.extend([first - 1, col, last - 1, col] for first, last, col in sh.merges)
         r = sh.footer_start - 1
         for line in sh.footer:
             if line is not None:
@@ -2088,7 +2211,182 @@ def _write_xlsx(path: Path, spec: FileSpec, sheets: list[SheetPayload]) -> None:
                     else:
                         ws_n(r, j, v)
             r += 1
+    if spec.template_sheet:
+        ws = wb.add_worksheet(_template_name(sheets))
+        for j, h in enumerate(spec.headers):
+            ws._write_string(0, j, h, head)
     wb.close()
+
+
+def _sheet_lines(spec: FileSpec, sh: SheetPayload):
+    """Every filled row of a sheet in order: (0-based row, {column: value}, bold), for the
+    writers that take a row at a time."""
+    ncols = len(spec.columns)
+    lines: dict[int, dict[int, object]] = {}
+    bold_rows = set()
+    for r, t in enumerate(sh.titles):
+        if t:
+            lines[r] = {0: t}
+            bold_rows.add(r)
+    lines[sh.header_row - 1] = dict(enumerate(spec.headers))
+    bold_rows.add(sh.header_row - 1)
+    for i, r in enumerate(sh.row_numbers):
+        cells = {}
+        for j in range(ncols):
+            colv = sh.columns[j]
+            v = i + 1 if colv is None else colv[i]
+            if v is not None:
+                cells[j] = v
+        lines[r - 1] = cells
+    for row, col, text in sh.extra:
+        lines.setdefault(row - 1, {})[col] = text
+    for k, line in enumerate(sh.footer):
+        if line is not None:
+            lines[sh.footer_start - 1 + k] = {j: v for j, v in enumerate(line) if v is not None}
+    for r in sorted(lines):
+        yield r, lines[r], r in bold_rows
+
+
+def _title_merges(spec: FileSpec, sh: SheetPayload) -> list[tuple[int, int, int, int]]:
+    """(first row, first col, last row, last col), 0-based: titles merged across, families down."""
+    out = []
+    if spec.title_merge and len(spec.columns) > 1:
+        out += [(r, 0, r, len(spec.columns) - 1) for r, t in enumerate(sh.titles) if t]
+    return out + [(first - 1, col, last - 1, col) for first, last, col in sh.merges]
+
+
+# A sheet for the row-at-a-time writers: its name, its filled rows (0-based row, {column:
+# value}, bold) in order, and its merged ranges (first row, first col, last row, last col).
+CellSheet = tuple[str, list[tuple[int, dict[int, object], bool]], list[tuple[int, int, int, int]]]
+
+
+def _cell_sheets(spec: FileSpec, sheets: list[SheetPayload]) -> list[CellSheet]:
+    out = [(sh.name, list(_sheet_lines(spec, sh)), _title_merges(spec, sh)) for sh in sheets]
+    if spec.template_sheet:
+        out.append((_template_name(sheets), [(0, dict(enumerate(spec.headers)), True)], []))
+    return out
+
+
+def _template_name(sheets: list[SheetPayload]) -> str:
+    """The empty template sheet's name: Excel's second default, unless a data sheet has it."""
+    return "Sheet2" if all(sh.name != "Sheet2" for sh in sheets) else "Template"
+
+
+def _write_xls(path: Path, spec: FileSpec, sheets: list[SheetPayload]) -> None:
+    write_xls_cells(path, _cell_sheets(spec, sheets), date_format_of(spec))
+
+
+def _write_ods(path: Path, spec: FileSpec, sheets: list[SheetPayload]) -> None:
+    write_ods_cells(path, _cell_sheets(spec, sheets), spec.created)
+
+
+def date_format_of(spec: FileSpec) -> str:
+    return ("DD/MM/YYYY", "DD-MMM-YY", "D MMMM YYYY")[spec.idx % 3]
+
+
+def write_xls_cells(path: Path, sheets: list[CellSheet], date_format: str = "DD/MM/YYYY") -> None:
+    """An Excel 97-2003 workbook (BIFF8, with xlwt), as old regency offices still send."""
+    import xlwt
+
+    wb = xlwt.Workbook(encoding="utf-8")
+    bold = xlwt.easyxf("font: bold on")
+    date_style = xlwt.easyxf(num_format_str=date_format)
+    plain = xlwt.Style.default_style
+    for name, lines, merges in sheets:
+        ws = wb.add_sheet(name[:31], cell_overwrite_ok=True)
+        for r, cells, is_bold in lines:
+            row = ws.row(r)
+            for j, v in cells.items():
+                if type(v) is DateCell:
+                    row.set_cell_number(j, float(int(v)), date_style)
+                elif isinstance(v, str):
+                    row.set_cell_text(j, v, bold if is_bold else plain)
+                else:
+                    row.set_cell_number(j, float(v), plain)
+        for r0, c0, r1, c1 in merges:
+            ws.merge(r0, r1, c0, c1)
+    wb.save(str(path))
+
+
+_ODS_NS = (
+    'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+    'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+    'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"'
+)
+_ODS_MANIFEST = (
+    '<?xml version="1.0" encoding="UTF-8"?>\n<manifest:manifest '
+    'xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">'
+    '<manifest:file-entry manifest:full-path="/" manifest:version="1.2" '
+    'manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>'
+    '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>'
+    "</manifest:manifest>"
+)
+
+
+def write_ods_cells(path: Path, sheets: list[CellSheet], when: datetime) -> None:
+    """An OpenDocument spreadsheet as LibreOffice saves it: merges as spanned and covered
+    cells. Written directly (odfpy's output depends on what it wrote before in the process),
+    every part dated `when`, so the same seed writes the same bytes."""
+    import zipfile
+    from xml.sax.saxutils import escape, quoteattr
+
+    out = [f'<?xml version="1.0" encoding="UTF-8"?>\n<office:document-content {_ODS_NS} ']
+    out.append('office:version="1.2"><office:body><office:spreadsheet>')
+    for name, lines, merges in sheets:
+        spans = {(r0, c0): (r1 - r0 + 1, c1 - c0 + 1) for r0, c0, r1, c1 in merges}
+        covered = {
+            (r, c)
+            for r0, c0, r1, c1 in merges
+            for r in range(r0, r1 + 1)
+            for c in range(c0, c1 + 1)
+            if (r, c) != (r0, c0)
+        }
+        by_row = {r: cells for r, cells, _ in lines}
+        width = max([c + 1 for _, cells, _ in lines for c in cells] + [c1 + 1 for *_, c1 in merges])
+        height = max([*by_row, *(r1 for _, _, r1, _ in merges)], default=-1) + 1
+        out.append(f"<table:table table:name={quoteattr(name)}>")
+        for r in range(height):
+            out.append("<table:table-row>")
+            cells = by_row.get(r, {})
+            for c in range(width):
+                if (r, c) in covered:
+                    out.append("<table:covered-table-cell/>")
+                    continue
+                span = ""
+                if (r, c) in spans:
+                    h, w = spans[(r, c)]
+                    span = f' table:number-rows-spanned="{h}" table:number-columns-spanned="{w}"'
+                out.append(_ods_cell(cells.get(c), span, escape))
+            out.append("</table:table-row>")
+        out.append("</table:table>")
+    out.append("</office:spreadsheet></office:body></office:document-content>")
+    stamp = when.timetuple()[:6]
+    with zipfile.ZipFile(path, "w") as package:
+        parts = [
+            ("mimetype", "application/vnd.oasis.opendocument.spreadsheet", zipfile.ZIP_STORED),
+            ("META-INF/manifest.xml", _ODS_MANIFEST, zipfile.ZIP_DEFLATED),
+            ("content.xml", "".join(out), zipfile.ZIP_DEFLATED),
+        ]
+        for name, text, method in parts:
+            info = zipfile.ZipInfo(name, date_time=stamp)
+            info.compress_type = method
+            package.writestr(info, text.encode("utf-8"))
+
+
+def _ods_cell(value: object, span: str, escape) -> str:
+    """One ODS cell: empty, text, a number, or a date (from an Excel serial)."""
+    if value is None:
+        return f"<table:table-cell{span}/>"
+    if type(value) is DateCell:
+        day = (EXCEL_EPOCH + timedelta(days=int(value))).isoformat()
+        kind = f'office:value-type="date" office:date-value="{day}"'
+        text = day
+    elif isinstance(value, str):
+        kind, text = 'office:value-type="string"', value
+    else:
+        number = repr(value) if isinstance(value, float) else str(value)
+        kind, text = f'office:value-type="float" office:value="{number}"', number
+    return f"<table:table-cell {kind}{span}><text:p>{escape(text)}</text:p></table:table-cell>"
 
 
 def _write_csv(path: Path, spec: FileSpec, sheets: list[SheetPayload]) -> None:
@@ -2227,7 +2525,8 @@ def generate_demo_data(
 ) -> GroundTruthSummary:
     """Write `rows` data rows of regency submissions under `out_dir`, and the ground truth.
 
-    formats: "mixed" (mostly xlsx, 6 of the 20 regency files csv), "xlsx" or "csv".
+    formats: "mixed" (mostly xlsx, 6 of the 20 regency files csv, 4 small ones xls or ods),
+        "xlsx", "xls" / "ods" (the files of up to 20,000 rows; larger ones xlsx) or "csv".
     hard_cases: add duplicate rows whose NIK has a typo, two swapped digits or is missing.
     revised_files: extra "revisi" xlsx files re-sending part of an earlier file (from 500 rows).
     workers: processes writing files in parallel (default: CPU count for 50,000 rows or
@@ -2236,8 +2535,8 @@ def generate_demo_data(
     import time
 
     t0 = time.perf_counter()
-    if formats not in ("mixed", "xlsx", "csv"):
-        raise ValueError(f"formats must be 'mixed', 'xlsx' or 'csv', not {formats!r}")
+    if formats not in ("mixed", "xlsx", "xls", "ods", "csv"):
+        raise ValueError(f"formats must be 'mixed', 'xlsx', 'xls', 'ods' or 'csv', not {formats!r}")
     if rows < 0:
         raise ValueError("rows must be >= 0")
     out_dir = Path(out_dir)
@@ -2292,15 +2591,16 @@ def generate_demo_data(
         if not len(idx):
             continue
         sheets = _layout(r_layout, spec, idx, rws, rend, pop)
-        jobs.append((len(idx), str(out_dir / spec.rel_path), spec, _payload(spec, sheets, rend)))
+        payload = _payload(spec, sheets, rend, pop.hh[rws.person])
+        jobs.append((len(idx), str(out_dir / spec.rel_path), spec, payload))
         n_skipped = 0
         for sh in sheets:
-            n_skipped += len(sh.blank_after) + len(sh.footer)
+            n_skipped += len(sh.blank_after) + len(sh.footer) + len({r for r, _, _ in sh.extra})
             truth_parts.append(
                 pd.DataFrame(
                     {
                         "file_name": spec.rel_path,
-                        "sheet": sh.name if spec.fmt == "xlsx" else "",
+                        "sheet": sh.name if spec.fmt != "csv" else "",
                         "row_number": sh.row_numbers,
                         "_row": sh.rows,
                     }

@@ -585,3 +585,11 @@ OLD_SPELLINGS: tuple[tuple[str, str], ...] = (
     ("SY", "SJ"), ("KH", "CH"), ("J", "DJ"), ("C", "TJ"), ("Y", "J"), ("U", "OE"),
 )  # fmt: skip
 FATHER_NAMES: tuple[str, ...] = tuple(n for n in MALE_FIRST if " " not in n)
+# A section title above a kecamatan's rows and the subtotal below them ({name}: the kecamatan
+# as the file writes it; {n}: the section's number), as regencies lay out one sheet per regency.
+SECTION_TITLES: tuple[tuple[str, str], ...] = (
+    ("KEC. {name}", "SUB TOTAL"),
+    ("KECAMATAN : {name}", "JUMLAH KEC. {name}"),
+    ("Kecamatan {name}", "Jumlah"),
+    ("{n}. KECAMATAN {name}", "SUBTOTAL KECAMATAN {name}"),
+)

@@ -103,7 +103,9 @@ def demo_data(
     reference_dir: Annotated[
         Path | None, typer.Option(help="Also write reference lists here.")
     ] = None,
-    formats: Annotated[str, typer.Option(help="mixed (xlsx and csv) or xlsx.")] = "mixed",
+    formats: Annotated[
+        str, typer.Option(help="mixed (xlsx, csv and a few xls/ods), xlsx, xls, ods or csv.")
+    ] = "mixed",
     as_of: Annotated[
         str | None, typer.Option(help="Date the ages are realistic at (YYYY-MM-DD).")
     ] = None,

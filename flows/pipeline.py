@@ -36,6 +36,7 @@ from flows.sources.ingest import (
     ingest_with,
     keep_first_of_identical,
     reading_pool,
+    unexpected_reason,
     unreadable,
 )
 from flows.sources.limits import still_being_written
@@ -198,7 +199,25 @@ def plan_files(
         if path in busy:
             plan.busy.append(name)
             continue
-        sha = sha256_of(path)
+        try:
+            sha = sha256_of(path)
+        except OSError as error:  # unreadable (no permission, vanished): only this file
+            plan.records.append(
+                {
+                    "file_name": name,
+                    "sha256": None,
+                    "status": "rejected",
+                    "reason_code": "FILE_UNREADABLE",
+                    "reason": file_reason(
+                        "FILE_UNREADABLE",
+                        f"berkas tidak dapat dibuka ({error.strerror or type(error).__name__})",
+                    ),
+                    "n_rows": 0,
+                    "n_skipped": 0,
+                    "n_sheets": 0,
+                }
+            )
+            continue
         if by_name.get(name) == sha:
             plan.unchanged += 1
             continue
@@ -234,7 +253,6 @@ def ingest_file_task(
     return ingest_with(pool, path, raw_dir, sha256, settings)
 
 
-@task(name="validate", cache_policy=NO_CACHE)
 def validate_rows(
     raw_rows: pd.DataFrame,
     as_of: date,
@@ -255,6 +273,42 @@ def validate_rows(
         canonical["status"], decided = apply_row_decisions(canonical, row_decisions)
         issues = pd.concat([issues, decided], ignore_index=True)
     return canonical, issues
+
+
+@task(name="validate", cache_policy=NO_CACHE)
+def validate_isolated(
+    ingested: Ingested,
+    as_of: date,
+    row_decisions: pd.DataFrame | None = None,
+    rules: ProgramRules | None = None,
+    occupation_mappings: Mappings | None = None,
+) -> tuple[Ingested, pd.DataFrame, pd.DataFrame]:
+    """`validate_rows` on every file at once; when that fails unexpectedly, file by file, so a
+    file whose rows break validation is rejected (`FILE_UNREADABLE`) and the others go on."""
+    context = (as_of, row_decisions, rules, occupation_mappings)
+    try:
+        return ingested, *validate_rows(ingested.raw_rows, *context)
+    except Exception:  # noqa: BLE001 - find the file, never stop the province
+        pass
+    raw = ingested.raw_rows
+    parts, failed = [], {}
+    for name, at in raw.groupby("file_name", sort=False).indices.items():
+        try:
+            parts.append(validate_rows(raw.iloc[at], *context))
+        except Exception as exc:  # noqa: BLE001
+            failed[name] = unexpected_reason("memvalidasi baris", exc)
+    files = ingested.files.copy()
+    for name, detail in failed.items():
+        at = files["file_name"].eq(name)
+        files.loc[at, ["status", "reason_code", "n_rows"]] = ["rejected", "FILE_UNREADABLE", 0]
+        files.loc[at, "reason"] = file_reason("FILE_UNREADABLE", detail)
+    kept = raw.loc[~raw["file_name"].isin(list(failed))]
+    ingested = replace(ingested, files=files, raw_rows=kept)
+    if not parts:
+        return ingested, pd.DataFrame(columns=ROW_COLUMNS), pd.DataFrame()
+    canonical = pd.concat([c for c, _ in parts], ignore_index=True)
+    issues = pd.concat([i for _, i in parts], ignore_index=True)
+    return ingested, canonical, issues
 
 
 @task(name="reference-lists", cache_policy=NO_CACHE)
@@ -672,8 +726,8 @@ def _recompute(
     ingested = ingest(settings, state, plan)
     fault_point("files-read")
     stage("Validasi baris")
-    canonical, issues = validate_rows(
-        ingested.raw_rows, settings.as_of, state.row_decisions, rules, state.occupation_mappings
+    ingested, canonical, issues = validate_isolated(
+        ingested, settings.as_of, state.row_decisions, rules, state.occupation_mappings
     )
     ingested = replace(ingested, raw_rows=ingested.raw_rows.iloc[0:0])  # free raw cells
     canonical = in_row_order(canonical)  # the unsorted frame goes before deduplication

@@ -7,6 +7,7 @@ ingest stage reads files in worker processes (`reading_pool`) when there is enou
 from __future__ import annotations
 
 import multiprocessing
+import re
 from collections.abc import Iterator
 from concurrent.futures import BrokenExecutor, Executor, ProcessPoolExecutor
 from contextlib import contextmanager
@@ -22,12 +23,25 @@ from flows.settings import Settings
 from flows.sources.limits import FileRejected, ReadLimits, check_cell_sizes
 from flows.sources.read import Sheet, iter_sheets
 from schemas.codes import FILE_REASONS, file_reason
+from schemas.rows import RawRows
 from transforms.ingest.headers import find_header, grid_to_table
+from transforms.ingest.places import PLACE_FIELDS, known_kecamatan, sheet_places
 from transforms.ingest.sources import attribute_file
 
 STR_DTYPE = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas' default `str` (NaN = missing)
 # Worth a retry: the file is open in another program or its share is busy.
 TRANSIENT_ERRORS = (PermissionError, BlockingIOError)
+
+
+@dataclass
+class CutSheet:
+    """A sheet's data rows, with what it says around them: title cells above the header."""
+
+    name: str
+    rows: pd.DataFrame
+    n_skipped: int
+    title_cells: list[str]
+    place_columns: frozenset[str]  # place fields the sheet has a column for
 
 
 @dataclass
@@ -39,10 +53,11 @@ class IngestedFile:
     notes: list[str] = field(default_factory=list)  # e.g. sheets skipped without a header
 
 
-def _title_text(grid: pd.DataFrame, header_row: int) -> str:
-    """The text of the rows above the header (title rows name the regency and program)."""
+def _title_cells(grid: pd.DataFrame, header_row: int) -> list[str]:
+    """The texts above the header, each once (a title merged across columns is one line): they
+    name the regency, the program, and sometimes the kecamatan."""
     top = grid.loc[grid.index < header_row].to_numpy(dtype=object).ravel().tolist()
-    return " ".join(str(cell) for cell in top if cell is not None and str(cell).strip())
+    return list(dict.fromkeys(str(c).strip() for c in top if c is not None and str(c).strip()))
 
 
 def new_record(path: Path, raw_dir: Path, sha256: str) -> dict[str, object]:
@@ -61,12 +76,26 @@ def new_record(path: Path, raw_dir: Path, sha256: str) -> dict[str, object]:
     }
 
 
+# Long digit runs (a NIK or KK quoted by an error message) never reach a reason.
+_DIGIT_RUN = re.compile(r"\d[\d .\-']{8,}\d")
+
+
+def unexpected_reason(stage: str, exc: BaseException) -> str:
+    """An Indonesian detail for an unexpected error: the stage it happened in and the error,
+    with any identity-like number taken out."""
+    message = _DIGIT_RUN.sub("[angka]", str(exc))[:150]
+    return f"galat tak terduga saat {stage}: {type(exc).__name__}" + (
+        f" ({message})" if message else ""
+    )
+
+
 def ingest_file(path: Path, raw_dir: Path, sha256: str, settings: Settings) -> IngestedFile:
     """Read and cut one file; a problem becomes a `rejected` record with a reason code, never an
     error (only a locked file raises, so that it can be retried)."""
     record = new_record(path, raw_dir, sha256)
+    stage = ["membaca berkas"]  # what was being done, for the reason of an unexpected error
     try:
-        return _ingest(path, record, settings)
+        return _ingest(path, record, settings, stage)
     except TRANSIENT_ERRORS:
         raise
     except FileRejected as rejected:
@@ -74,24 +103,31 @@ def ingest_file(path: Path, raw_dir: Path, sha256: str, settings: Settings) -> I
     except MemoryError:
         return _rejected(record, "FILE_TOO_LARGE", "memori tidak cukup")
     except Exception as exc:  # noqa: BLE001 - one bad file never stops the others
-        return _rejected(record, "FILE_UNREADABLE", f"{type(exc).__name__}: {str(exc)[:150]}")
+        return _rejected(record, "FILE_UNREADABLE", unexpected_reason(stage[0], exc))
 
 
-def _ingest(path: Path, record: dict[str, object], settings: Settings) -> IngestedFile:
-    tables, notes, titles = [], [], []
+def _ingest(
+    path: Path, record: dict[str, object], settings: Settings, stage: list[str]
+) -> IngestedFile:
+    cut: list[CutSheet] = []
+    notes: list[str] = []
     any_cells = False
     for sheet in iter_sheets(path, ReadLimits.of(settings)):
         any_cells = any_cells or not sheet.grid.empty
+        stage[0] = f"memotong lembar '{sheet.name}'" if sheet.name else "memotong tabel"
         table = _cut_sheet(sheet, settings.header_search_rows, notes)
         if table is not None:
             # Text cells to Arrow now: the sheet's Python objects are freed before the next.
-            tables.append((compact_text_columns(table[0]), table[1]))
-            titles.append(table[2])
+            table.rows = compact_text_columns(table.rows)
+            cut.append(table)
+        stage[0] = "membaca berkas"
 
+    stage[0] = "menentukan kabupaten/kota dan program"
+    titles = [" ".join(table.title_cells) for table in cut]
     attribution = attribute_file(str(record["file_name"]), " ".join(titles))
     record["regency_code"] = attribution.regency_code
     record["program"] = attribution.program
-    if not tables:
+    if not cut:
         if any_cells:
             return _rejected(record, "HEADER_NOT_FOUND", "; ".join(notes))
         return _rejected(record, "FILE_EMPTY", "; ".join(notes))
@@ -100,25 +136,57 @@ def _ingest(path: Path, record: dict[str, object], settings: Settings) -> Ingest
     if attribution.program is None:
         return _rejected(record, "PROGRAM_UNKNOWN", attribution.program_problem)
 
-    rows = pd.concat([rows for rows, _ in tables], ignore_index=True)
-    n_skipped = sum(n for _, n in tables)
+    stage[0] = "menentukan kecamatan/desa dari judul dan nama lembar"
+    for table in cut:
+        table.rows = place_rows(table, attribution.regency_code)
+    stage[0] = "menggabungkan lembar"
+    rows = pd.concat([table.rows for table in cut], ignore_index=True)
+    n_skipped = sum(table.n_skipped for table in cut)
     if rows.empty:
         record["n_skipped"] = n_skipped
         return _rejected(record, "FILE_EMPTY", "; ".join(notes))
-    if len(tables) > 1:  # columns that were text in some sheets, empty in others
+    if len(cut) > 1:  # columns that were text in some sheets, empty in others
         rows = compact_text_columns(rows)
     check_cell_sizes(rows, settings.max_cell_chars)
     rows.insert(0, "file_name", record["file_name"])
     rows["regency_code"] = attribution.regency_code
     rows["program"] = attribution.program
+    stage[0] = "memeriksa nomor baris"
+    RawRows.validate(rows[["file_name", "sheet", "row_number", "regency_code", "program"]])
     record.update(
         status="loaded",
         n_rows=len(rows),
         n_skipped=n_skipped,
-        n_sheets=len(tables),
+        n_sheets=len(cut),
         reason="; ".join(notes) or None,
     )
     return IngestedFile(record=record, rows=rows, notes=notes)
+
+
+def place_rows(table: CutSheet, regency_code: str | None) -> pd.DataFrame:
+    """A sheet's rows with the kecamatan and desa its title rows, sheet name or section titles
+    give, for the place fields the sheet has no column for; a section's kecamatan in the
+    regency's reference spelling when it is one of the regency's."""
+    rows = table.rows
+    around = sheet_places(regency_code, table.name, table.title_cells)
+    for level in PLACE_FIELDS:
+        if level in table.place_columns:
+            continue
+        if level in rows.columns:  # from section titles, as written
+            written = rows[level].astype(object)
+            if level == "kecamatan":
+                names = {
+                    v: known_kecamatan(v, regency_code) or v for v in written.dropna().unique()
+                }
+                written = written.map(names)
+            if level in around:
+                written = written.fillna(around[level])
+            rows = rows.assign(**{level: written.astype(STR_DTYPE)})
+        elif level in around and len(rows):
+            rows = rows.assign(
+                **{level: pd.Series(around[level], index=rows.index, dtype=STR_DTYPE)}
+            )
+    return rows
 
 
 def compact_text_columns(rows: pd.DataFrame) -> pd.DataFrame:
@@ -145,10 +213,9 @@ def compact_text_columns(rows: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(columns, index=rows.index, copy=False)
 
 
-def _cut_sheet(
-    sheet: Sheet, search_rows: int, notes: list[str]
-) -> tuple[pd.DataFrame, int, str] | None:
-    """A sheet's data rows, skipped-row count and title text; None (with a note) when it has none."""
+def _cut_sheet(sheet: Sheet, search_rows: int, notes: list[str]) -> CutSheet | None:
+    """A sheet's data rows, skipped-row count and title cells; None (with a note) when it has
+    none."""
     label = f"lembar '{sheet.name}'" if sheet.name else "berkas"
     if sheet.note:
         notes.append(sheet.note)
@@ -159,12 +226,18 @@ def _cut_sheet(
     if header is None:
         notes.append(f"{label} dilewati: judul kolom (NIK, NAMA, ...) tidak ditemukan")
         return None
-    table = grid_to_table(sheet.grid, header)
+    table = grid_to_table(sheet.grid, header, sheet.spread)
     rows = table.rows
     rows.insert(0, "sheet", sheet.name)
     if rows.empty:
         notes.append(f"{label} tanpa baris data")
-    return rows, table.n_skipped, _title_text(sheet.grid, header.header_rows[0])
+    return CutSheet(
+        name=sheet.name,
+        rows=rows,
+        n_skipped=table.n_skipped,
+        title_cells=_title_cells(sheet.grid, header.header_rows[0]),
+        place_columns=frozenset(PLACE_FIELDS).intersection(header.columns),
+    )
 
 
 def _rejected(record: dict[str, object], code: str, detail: str = "") -> IngestedFile:
@@ -180,7 +253,7 @@ def unreadable(path: Path, raw_dir: Path, sha256: str, error: BaseException) -> 
     detail = (
         "berkas terkunci atau tanpa izin baca"
         if isinstance(error, TRANSIENT_ERRORS)
-        else f"{type(error).__name__}: {str(error)[:150]}"
+        else unexpected_reason("membaca berkas", error)
     )
     return _rejected(new_record(path, raw_dir, sha256), "FILE_UNREADABLE", detail)
 

@@ -31,6 +31,8 @@ from flows.sources.limits import (
     check_sheet_name,
     check_workbook,
 )
+from flows.sources.ods_merges import ods_merges
+from transforms.ingest.merged import as_merges, fill_merged
 
 IGNORED_PREFIXES = ("~$", ".~lock", ".", "_")
 # Excel opens a protected-for-writing workbook with this password without asking anyone.
@@ -51,11 +53,24 @@ _MAGIC_UNSUPPORTED = {
 
 @dataclass
 class Sheet:
-    """One sheet's cells; `note` says why a sheet was left unread (its grid is then empty)."""
+    """One sheet's cells as the officer sees them (a merged value in every cell of its merge);
+    `note` says why a sheet was left unread (its grid is then empty)."""
 
     name: str  # "" for CSV
     grid: pd.DataFrame  # object cells; index = row number a person sees; columns 0..n-1
     note: str = ""
+    # cells holding the value of a cell to their left in the same merge (None: no merges)
+    spread: np.ndarray | None = None
+
+
+def _merged_sheet(name: str, rows: list[list[object]], merges: object) -> Sheet:
+    """A sheet whose merged ranges (the file's own, see `as_merges`) are filled in; its cells
+    are copied once only when something is merged."""
+    try:
+        filled = fill_merged(_grid(rows), as_merges(merges))
+    except ValueError as exc:
+        raise FileRejected("FILE_UNREADABLE", f"lembar '{name}': {exc}") from exc
+    return Sheet(name, filled.grid, spread=filled.spread)
 
 
 def sha256_of(path: Path) -> str:
@@ -226,7 +241,7 @@ def iter_sheets(path: Path, limits: ReadLimits | None = None) -> Iterator[Sheet]
     detected = detect_format(path)
     if detected.kind in ("xlsx", "xlsb", "ods", "xls"):
         check_workbook(path, detected.data, detected.kind, limits)  # before calamine allocates
-        yield from _read_workbook(path, detected.data, limits)
+        yield from _read_workbook(path, detected.data, detected.kind, limits)
         return
     text = decode_text(path.read_bytes())
     if detected.kind == "html":
@@ -235,7 +250,9 @@ def iter_sheets(path: Path, limits: ReadLimits | None = None) -> Iterator[Sheet]
         yield _read_delimited(text, limits)
 
 
-def _read_workbook(path: Path, data: bytes | None, limits: ReadLimits) -> Iterator[Sheet]:
+def _read_workbook(
+    path: Path, data: bytes | None, kind: str, limits: ReadLimits
+) -> Iterator[Sheet]:
     try:
         workbook = (
             CalamineWorkbook.from_filelike(io.BytesIO(data))
@@ -244,14 +261,18 @@ def _read_workbook(path: Path, data: bytes | None, limits: ReadLimits) -> Iterat
         )
     except Exception as exc:  # noqa: BLE001 - calamine raises several error types
         raise _calamine_rejection(exc) from exc
+    # calamine gives merged ranges for xlsx and xls only; an ods has them in its content.xml
+    merges_of = ods_merges(path, data) if kind == "ods" else {}
     try:
         for meta in workbook.sheets_metadata:
-            yield _read_calamine_sheet(workbook, meta, limits)
+            yield _read_calamine_sheet(workbook, meta, limits, merges_of.get(meta.name))
     finally:
         workbook.close()
 
 
-def _read_calamine_sheet(workbook: CalamineWorkbook, meta, limits: ReadLimits) -> Sheet:
+def _read_calamine_sheet(
+    workbook: CalamineWorkbook, meta, limits: ReadLimits, merges: object = None
+) -> Sheet:
     """One sheet with its leading empty rows and columns kept, so positions are what Excel shows."""
     empty = pd.DataFrame()
     check_sheet_name(meta.name, limits)
@@ -273,6 +294,8 @@ def _read_calamine_sheet(workbook: CalamineWorkbook, meta, limits: ReadLimits) -
             )
         # skip_empty_area=False starts the grid at A1 whatever the sheet's first used cell.
         rows = sheet.to_python(skip_empty_area=False)
+        if merges is None:
+            merges = sheet.merged_cell_ranges
     except FileRejected:
         raise
     except Exception as exc:  # noqa: BLE001 - one unreadable sheet does not sink the others
@@ -280,7 +303,7 @@ def _read_calamine_sheet(workbook: CalamineWorkbook, meta, limits: ReadLimits) -
         if rejection.code == "FILE_ENCRYPTED":
             raise rejection from exc
         return Sheet(meta.name, empty, f"lembar '{meta.name}' tidak dapat dibaca")
-    return Sheet(meta.name, _grid(rows))
+    return _merged_sheet(meta.name, rows, merges)
 
 
 def _calamine_rejection(exc: Exception) -> FileRejected:
@@ -386,8 +409,9 @@ def _cell_text(element) -> str | None:
     return text or None
 
 
-def _table_rows(table) -> list[list[str | None]]:
-    """A table's rows as Excel lays them out: spanned cells keep their value top-left only."""
+def _table_rows(table, merges: list[tuple[int, int, int, int]], first_row: int = 0):
+    """A table's rows as Excel lays them out: spanned cells keep their value top-left only, and
+    their span is added to `merges` (positions counted from `first_row`)."""
     rows: list[list[str | None]] = []
     taken: dict[tuple[int, int], bool] = {}
     for r, tr in enumerate(table.xpath("./tr|./thead/tr|./tbody/tr|./tfoot/tr")):
@@ -401,6 +425,9 @@ def _table_rows(table) -> list[list[str | None]]:
             span_r = _span(cell.get("rowspan"))
             row.append(_cell_text(cell))
             row.extend([None] * (span_c - 1))
+            if span_c > 1 or span_r > 1:
+                top = first_row + r
+                merges.append((top, c, top + span_r - 1, c + span_c - 1))
             for dr in range(span_r):
                 for dc in range(span_c):
                     taken[(r + dr, c + dc)] = True
@@ -428,6 +455,7 @@ def _read_html(text: str, sheet_name: str, limits: ReadLimits) -> Sheet:
     except Exception as exc:  # noqa: BLE001 - lxml raises several error types
         raise FileRejected("FILE_UNREADABLE", "HTML tidak dapat dibaca") from exc
     rows: list[list[str | None]] = []
+    merges: list[tuple[int, int, int, int]] = []
     stack = [document]
     while stack:  # depth-first in document order, never descending into a table
         element = stack.pop()
@@ -435,7 +463,7 @@ def _read_html(text: str, sheet_name: str, limits: ReadLimits) -> Sheet:
             continue
         if element.tag == "table" and not element.xpath(".//table"):
             check_html_table(element, limits)
-            rows.extend(_table_rows(element))
+            rows.extend(_table_rows(element, merges, len(rows)))
         elif element.tag in _TEXT_TAGS and not element.xpath(_HOLDS_BLOCKS):
             line = _cell_text(element)
             if line:
@@ -449,4 +477,4 @@ def _read_html(text: str, sheet_name: str, limits: ReadLimits) -> Sheet:
     width = max(len(row) for row in rows)
     if width > limits.max_columns:
         raise FileRejected("FILE_TOO_LARGE", f"lebih dari {limits.max_columns} kolom")
-    return Sheet(sheet_name, _grid([row + [None] * (width - len(row)) for row in rows]))
+    return _merged_sheet(sheet_name, [row + [None] * (width - len(row)) for row in rows], merges)

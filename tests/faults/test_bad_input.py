@@ -546,7 +546,7 @@ def build_hostile_raw_dir(root: Path) -> dict[str, object]:
         + "6401015508800011;6401010101200002;NUÑEZ SITI;15-08-1980;P\n".encode()
         + "6401015508800029;6401010101200002;JOSé BUDI;15-08-1980;P\n".encode("cp1252")
     )
-    # merged cells across data rows: the name cell of rows 3-4 and the kecamatan of rows 2-4
+    # merged cells across data rows: the name and the kecamatan of rows 2-4
     merged = paser / "gabung jkn.xlsx"
     wb = openpyxl.Workbook()
     ws = wb.active
@@ -710,11 +710,10 @@ def test_rows_under_merged_cells_formulas_and_encodings_get_row_reasons(hostile)
         hit = issues["file_name"].eq(f"Paser/{file}") & issues["row_number"].eq(row)
         return set(issues.loc[hit, "code"])
 
-    merged = of("gabung jkn.xlsx")
-    assert merged["status"].to_dict() == {2: "accepted", 3: "rejected", 4: "rejected"}
-    assert "NAME_MISSING" in codes("gabung jkn.xlsx", 3) and "NAME_MISSING" in codes(
-        "gabung jkn.xlsx", 4
-    )
+    merged = of("gabung jkn.xlsx")  # a merged value belongs to every cell it covers (issue 13)
+    assert merged.index.tolist() == [2, 3, 4]
+    assert set(merged["nama"].str.upper()) == {"SITI GABUNG"}
+    assert not any("NAME_MISSING" in codes("gabung jkn.xlsx", row) for row in (2, 3, 4))
     formulas = of("rumus jkn.xlsx")
     assert formulas.loc[2, "nik"] == "6401015508800061"  # the formula's cached result
     assert formulas.loc[3, "status"] == "rejected" and "NIK_MISSING" in codes("rumus jkn.xlsx", 3)

@@ -15,6 +15,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from transforms.ingest.places import PLACE_FIELDS, section_place
+
 # Canonical fields and the header spellings regency offices use for them, normalised by
 # `normalise_label` (upper case, letters and digits only). Synonyms of 5 or more characters
 # also match as prefixes ("NAMALENGKAPSESUAIKTP" is `nama`), longest first.
@@ -291,9 +293,10 @@ class Table:
     """A sheet's data rows under canonical field names, plus what was skipped."""
 
     rows: pd.DataFrame  # columns: row_number + canonical fields (raw cell values)
-    n_skipped: int  # blank rows and footer rows
+    n_skipped: int  # blank, section and footer rows
     skipped_rows: list[int]
     n_footer: int = 0  # of which footer rows (totals, signature block)
+    n_sections: int = 0  # of which section titles and headers repeated mid-sheet
 
 
 _BLANK_TEXT = np.frompyfunc(lambda v: isinstance(v, str) and not v.strip(), 1, 1)
@@ -433,15 +436,22 @@ def _matching(pattern: re.Pattern[str], texts: list[str]) -> np.ndarray:
     return np.fromiter((pattern.match(t) is not None for t in texts), dtype=bool, count=len(texts))
 
 
-def grid_to_table(grid: pd.DataFrame, header: HeaderMatch) -> Table:
-    """Cut the data rows below the header, drop blank and footer rows (counted), name columns.
+def grid_to_table(
+    grid: pd.DataFrame, header: HeaderMatch, spread: np.ndarray | None = None
+) -> Table:
+    """Cut the data rows below the header, drop blank, section and footer rows (counted), name
+    columns.
 
-    Blank: nothing in any recognised column but the running number. Footer: a totals row
-    (`JUMLAH`, `TOTAL`) anywhere, and from the first totals/signature/place-and-date row after
-    the last row that looks like a person (an identity number, or three filled fields), the
-    rest of the sheet. Every other row is kept, so nothing in the middle of data disappears.
+    Blank: nothing in any recognised column but the running number. Section: a place title
+    (`KEC. MELAK`, `DESA/KEL. ...`) or the header repeated mid-sheet; a place title gives the
+    rows below it their kecamatan or desa when the sheet has no such column. Footer: a totals
+    row (`JUMLAH`, `SUB TOTAL`) anywhere, and from the first totals/signature/place-and-date
+    row after the last row that looks like a person (an identity number, or three filled
+    fields), the rest of the sheet. Every other row is kept, so nothing in the middle of data
+    disappears. `spread` marks cells holding a copy of a merged cell to their left (see
+    `transforms.ingest.merged`): a line merged across columns still counts as one cell.
     """
-    values, row_numbers = _body(grid, max(header.header_rows))
+    values, row_numbers, body = _body(grid, max(header.header_rows))
     data_positions = sorted({pos for fld, pos in header.columns.items() if fld != "row_no"})
     if not len(values) or not data_positions:
         return Table(rows=_empty_rows(header), n_skipped=0, skipped_rows=[])
@@ -455,18 +465,33 @@ def grid_to_table(grid: pd.DataFrame, header: HeaderMatch) -> Table:
     # cell anywhere in the row (a `JUMLAH` often sits in the NO column) marks a footer.
     no_identity = np.flatnonzero(~has_identity)
     n_filled = np.full(len(values), len(data_positions))
-    n_filled[no_identity] = _filled(values[no_identity][:, data_positions]).sum(axis=1)
+    own = _filled(values[no_identity][:, data_positions])
+    if spread is not None:
+        own &= ~spread[body][no_identity][:, data_positions]
+    n_filled[no_identity] = own.sum(axis=1)
     blank = n_filled == 0
     total = np.zeros(len(values), dtype=bool)
     signature = np.zeros(len(values), dtype=bool)
+    section = np.zeros(len(values), dtype=bool)
+    places: dict[str, list[object]] = {}
     if len(no_identity):
         lead = _first_text(values[no_identity], _filled(values[no_identity]))
         total[no_identity] = _matching(TOTAL_MARKERS, lead)
-        signature[no_identity] = (n_filled[no_identity] <= 2) & (
+        few = n_filled[no_identity] <= 2
+        signature[no_identity] = few & (
             _matching(FOOTER_MARKERS, lead) | _matching(PLACE_DATE_LINE, lead)
         )
+        found = [
+            section_place(text) if short else None for text, short in zip(lead, few, strict=True)
+        ]
+        section[no_identity] = [f is not None for f in found]
+        labels = grid.loc[header.header_rows[0]].to_numpy(dtype=object)
+        section[no_identity] |= _repeated_header(values[no_identity], labels, header)
+        section &= ~total
+        for level in PLACE_FIELDS:
+            places[level] = [f[1] if f is not None and f[0] == level else None for f in found]
     marker = total | signature
-    person_like = has_identity | ((n_filled >= 3) & ~marker)
+    person_like = has_identity | ((n_filled >= 3) & ~marker & ~section)
 
     # The footer starts at the first marker after the last row that looks like a person.
     last_person = np.flatnonzero(person_like).max() if person_like.any() else -1
@@ -475,7 +500,7 @@ def grid_to_table(grid: pd.DataFrame, header: HeaderMatch) -> Table:
     if len(starts):
         footer_zone[starts[0] :] = True
     footer = total | (footer_zone & (marker | ~blank))
-    skipped = blank | footer
+    skipped = blank | footer | (section & ~footer)
     kept = ~skipped
     fields = [fld for fld in header.columns if fld != "row_no"]
     kept_at = np.flatnonzero(kept)  # once, not once per column
@@ -484,27 +509,78 @@ def grid_to_table(grid: pd.DataFrame, header: HeaderMatch) -> Table:
         dtype=object,  # raw cells as read (text, numbers, dates); no costly type inference
         copy=False,
     )
+    for level, names in places.items():
+        if level not in header.columns and any(name is not None for name in names):
+            data[level] = _below_sections(section, no_identity, names, level, places)[kept_at]
     data.insert(0, "row_number", row_numbers[kept_at])
     return Table(
         rows=data,
         n_skipped=int(skipped.sum()),
         skipped_rows=row_numbers[skipped].tolist(),
         n_footer=int(footer.sum()),
+        n_sections=int((section & ~footer).sum()),
     )
 
 
-def _body(grid: pd.DataFrame, last_header_row: int) -> tuple[np.ndarray, np.ndarray]:
-    """The cells below the header and their row numbers: a view of the grid when its rows are
-    in order (as every reader makes them), so the sheet's cells are not copied once more."""
+def _below_sections(
+    section: np.ndarray,
+    no_identity: np.ndarray,
+    names: list[object],
+    level: str,
+    places: dict[str, list[object]],
+) -> np.ndarray:
+    """Each body row's place at `level`: the name of the last section title of that level above
+    it; a desa title holds only until the next kecamatan title."""
+    n = len(section)
+    at = np.full(n, -1, dtype=np.int64)
+    named = np.array([name is not None for name in names], dtype=bool)
+    at[no_identity[named]] = no_identity[named]
+    last = np.maximum.accumulate(at)
+    if level == "desa" and "kecamatan" in places:
+        kec = np.full(n, -1, dtype=np.int64)
+        has_kec = np.array([name is not None for name in places["kecamatan"]], dtype=bool)
+        kec[no_identity[has_kec]] = no_identity[has_kec]
+        last = np.where(np.maximum.accumulate(kec) > last, -1, last)
+    by_row = np.full(n + 1, None, dtype=object)  # position n: no section above
+    by_row[no_identity[named]] = np.asarray(names, dtype=object)[named]
+    return by_row[np.where(last >= 0, last, n)]
+
+
+def _repeated_header(values: np.ndarray, labels: np.ndarray, header: HeaderMatch) -> np.ndarray:
+    """Rows repeating the header's own labels (two or more, each under its column, as after a
+    page break) or a row of column numbers: headers, not persons."""
+    out = np.zeros(len(values), dtype=bool)
+    wanted = {
+        pos: normalise_label(labels[pos])
+        for fld, pos in header.columns.items()
+        if fld != "row_no" and pos < len(labels) and normalise_label(labels[pos])
+    }
+    for i, row in enumerate(values):
+        hits = sum(
+            isinstance(row[pos], str) and normalise_label(row[pos]) == label
+            for pos, label in wanted.items()
+        )
+        out[i] = hits >= 2 or _is_column_numbering(list(row))
+    return out
+
+
+def _body(grid: pd.DataFrame, last_header_row: int) -> tuple[np.ndarray, np.ndarray, object]:
+    """The cells below the header, their row numbers, and where they sit in the grid (a slice
+    or positions): a view of the grid when its rows are in order (as every reader makes them),
+    so the sheet's cells are not copied once more."""
     index = grid.index
     if index.is_monotonic_increasing:
         start = int(index.searchsorted(last_header_row, side="right"))
         values = grid.to_numpy(dtype=object)[start:]
-        return values, index[start:].to_numpy(dtype="int64")
-    body = grid.loc[index > last_header_row]
-    return body.to_numpy(dtype=object), body.index.to_numpy(dtype="int64")
+        return values, index[start:].to_numpy(dtype="int64"), slice(start, None)
+    at = np.flatnonzero(index > last_header_row)
+    body = grid.iloc[at]
+    return body.to_numpy(dtype=object), body.index.to_numpy(dtype="int64"), at
 
 
 def _empty_rows(header: HeaderMatch) -> pd.DataFrame:
-    cols = ["row_number"] + [f for f in header.columns if f != "row_no"]
-    return pd.DataFrame({c: pd.Series(dtype="object") for c in cols})
+    """No rows, in the dtypes rows have: a header-only sheet concatenates with the others."""
+    cols = [f for f in header.columns if f != "row_no"]
+    empty = pd.DataFrame({c: pd.Series(dtype="object") for c in cols})
+    empty.insert(0, "row_number", pd.Series(dtype="int64"))
+    return empty
