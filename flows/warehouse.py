@@ -199,6 +199,45 @@ CREATE OR REPLACE VIEW person_rows AS
 SELECT person_id, file_name, sheet, row_number, status, program, regency_code, run_id
 FROM submission_rows WHERE person_id IS NOT NULL;
 COMMENT ON VIEW person_rows IS 'Lineage: every submission row (file, sheet, row) of each person.';
+-- what BPJS sends back (flows/sources/bpjs.py, flows/outputs/billing.py, issue 17)
+CREATE TABLE IF NOT EXISTS bpjs_files (
+    file_name VARCHAR PRIMARY KEY, sha256 VARCHAR, kind VARCHAR, program VARCHAR,
+    period VARCHAR, status VARCHAR, reason_code VARCHAR, reason VARCHAR, n_rows INTEGER,
+    n_skipped INTEGER, run_id VARCHAR, loaded_at TIMESTAMP
+);
+CREATE TABLE IF NOT EXISTS bpjs_results (
+    file_name VARCHAR, sheet VARCHAR, row_number INTEGER, program VARCHAR, nik VARCHAR,
+    person_id BIGINT, outcome VARCHAR, reason_code VARCHAR, bpjs_text VARCHAR,
+    card_number VARCHAR, run_id VARCHAR, identity_key VARCHAR
+);
+CREATE TABLE IF NOT EXISTS bpjs_bill_lines (
+    file_name VARCHAR, sheet VARCHAR, row_number INTEGER, period VARCHAR, program VARCHAR,
+    nik VARCHAR, person_id BIGINT, regency_code VARCHAR, amount DOUBLE, kelas VARCHAR,
+    card_number VARCHAR, run_id VARCHAR
+);
+CREATE TABLE IF NOT EXISTS billing_findings (
+    file_name VARCHAR, sheet VARCHAR, row_number INTEGER, period VARCHAR, program VARCHAR,
+    nik VARCHAR, person_id BIGINT, regency_code VARCHAR, finding VARCHAR, amount DOUBLE,
+    run_id VARCHAR
+);
+CREATE TABLE IF NOT EXISTS bpjs_batches (
+    run_id VARCHAR, program VARCHAR, created_at TIMESTAMP, n_full INTEGER, n_tambah INTEGER,
+    n_kurang INTEGER, files VARCHAR, PRIMARY KEY (run_id, program)
+);
+CREATE TABLE IF NOT EXISTS bpjs_batch_members (
+    run_id VARCHAR, program VARCHAR, regency_code VARCHAR, person_id BIGINT, nik VARCHAR,
+    action VARCHAR, reason_code VARCHAR
+);
+ALTER TABLE verified_candidates ADD COLUMN IF NOT EXISTS bpjs_status VARCHAR;
+CREATE OR REPLACE VIEW v_billing_summary AS
+SELECT b.period, b.program, b.regency_code,
+       count(*) AS n_lines, sum(b.amount) AS amount_billed,
+       count(f.finding) AS n_lines_with_findings,
+       coalesce(sum(b.amount) FILTER (WHERE f.finding IS NOT NULL), 0) AS amount_with_findings
+FROM bpjs_bill_lines AS b
+LEFT JOIN billing_findings AS f USING (file_name, sheet, row_number)
+GROUP BY ALL;
+COMMENT ON VIEW v_billing_summary IS 'BPJS bills per month, program and regency: lines and Rupiah billed, and with findings.';
 """
 
 TEXT = pd.StringDtype("pyarrow")  # pandas' Arrow-backed text, <NA> for missing
@@ -303,6 +342,20 @@ class RunWrite:
     row_status_updates: pd.DataFrame = field(default_factory=pd.DataFrame)
     programs: pd.DataFrame = field(default_factory=pd.DataFrame)  # premiums for v_budget
     match_candidates: pd.DataFrame = field(default_factory=pd.DataFrame)  # person pairs
+    bpjs: BpjsWrite | None = None  # what BPJS sent back, and the lists sent this run
+
+
+@dataclass
+class BpjsWrite:
+    """BPJS files read this run, every results row (re-tied to persons), new bill lines, and
+    the batches of lists sent to BPJS (appended, never rewritten)."""
+
+    files: pd.DataFrame = field(default_factory=pd.DataFrame)
+    replaced: list[str] = field(default_factory=list)
+    results: pd.DataFrame | None = None  # None: results unchanged
+    bill_lines: pd.DataFrame = field(default_factory=pd.DataFrame)
+    batches: pd.DataFrame = field(default_factory=pd.DataFrame)
+    members: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> None:
@@ -368,6 +421,8 @@ def _write_run(con: duckdb.DuckDBPyConnection, write: RunWrite) -> None:
         _insert(con, "verified_candidates", write.verified_candidates)
         _insert(con, "match_candidates", write.match_candidates)
         _insert(con, "exports", write.exports)
+        if write.bpjs is not None:
+            _write_bpjs(con, write.bpjs, str(write.run["run_id"]))
         if not write.programs.empty:
             con.execute("DELETE FROM programs")
             _insert(con, "programs", write.programs)
@@ -402,3 +457,27 @@ def _apply_status_updates(con: duckdb.DuckDBPyConnection, updates: pd.DataFrame)
         """
     )
     con.unregister("_updates")
+
+
+def _write_bpjs(con: duckdb.DuckDBPyConnection, bpjs: BpjsWrite, run_id: str) -> None:
+    """BPJS files, results and bills of this run; bills checked once the state is written."""
+    from flows.outputs.billing import reconcile_bills
+
+    if bpjs.replaced:
+        con.register("_bpjs_replaced", pd.DataFrame({"file_name": bpjs.replaced}))
+        for table in ("bpjs_bill_lines", "billing_findings", "bpjs_results"):
+            con.execute(
+                f"DELETE FROM {table} WHERE file_name IN (SELECT file_name FROM _bpjs_replaced)"
+            )
+        con.unregister("_bpjs_replaced")
+    if not bpjs.files.empty:
+        con.register("_bpjs_files", bpjs.files[["file_name"]])
+        con.execute("DELETE FROM bpjs_files WHERE file_name IN (SELECT file_name FROM _bpjs_files)")
+        con.unregister("_bpjs_files")
+        _insert(con, "bpjs_files", bpjs.files)
+    if bpjs.results is not None:
+        con.execute("DELETE FROM bpjs_results")
+        _insert(con, "bpjs_results", bpjs.results)
+    _insert(con, "bpjs_batches", bpjs.batches)
+    _insert(con, "bpjs_batch_members", bpjs.members)
+    reconcile_bills(con, bpjs.bill_lines, run_id)
