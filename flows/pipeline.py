@@ -29,6 +29,7 @@ from flows.ingest import (
 )
 from flows.limits import still_being_written
 from flows.locking import run_lock
+from flows.outputs.bpjs_lists import BpjsPlan, plan_bpjs, stored_bpjs, write_changes
 from flows.progress import install_log_masking, run_progress, stage, track
 from flows.publish import PendingFile, recover_exports, write_bpjs_exports
 from flows.read import list_submissions, sha256_of
@@ -42,7 +43,9 @@ from flows.review_rows import (
     read_row_decisions,
 )
 from flows.settings import Settings
+from flows.sources.bpjs import BpjsRead, read_bpjs_dir
 from flows.warehouse import (
+    BpjsWrite,
     RunWrite,
     connect,
     owner_only_files,
@@ -59,6 +62,7 @@ from schemas.rows import (
     row_status,
     validate_verified,
 )
+from transforms.bpjs.results import with_covered
 from transforms.dedup import deduplicate, enrolment_by_person, probable_persons
 from transforms.normalise import canonicalise
 from transforms.scoring import decide_program, person_features, rank_verified
@@ -468,6 +472,63 @@ def deduplicate_task(
     )  # fmt: skip
 
 
+@dataclass
+class BpjsRun:
+    """What BPJS sent back (this run's files and every stored result) and what this run sends."""
+
+    read: BpjsRead
+    members: pd.DataFrame  # batch members of earlier runs
+    plan: BpjsPlan
+
+    def sendable(self, verified: pd.DataFrame) -> pd.DataFrame:
+        """The verified lists without the persons BPJS rejected whose data has not changed."""
+        if self.plan.blocked.empty or verified.empty:
+            return verified
+        keys = ["program", "person_id"]
+        held = pd.MultiIndex.from_frame(verified[keys].astype({"person_id": "Int64"})).isin(
+            pd.MultiIndex.from_frame(self.plan.blocked[keys].astype({"person_id": "Int64"}))
+        )
+        return verified.loc[~held]
+
+    def write(
+        self,
+        settings: Settings,
+        verified: pd.DataFrame,
+        persons: pd.DataFrame,
+        run_id: str,
+        rules: ProgramRules,
+    ) -> tuple[BpjsWrite, pd.DataFrame, list[PendingFile]]:
+        """The tambah/kurang files and everything BPJS-related the run's transaction writes."""
+        n_full = self.plan.to_send.groupby("program").size().to_dict()
+        records, pending, batches, members = write_changes(
+            self.plan, verified, persons, settings.export_dir, settings.as_of, run_id, rules,
+            n_full,
+        )  # fmt: skip
+        results = self.plan.results
+        write = BpjsWrite(
+            files=self.read.files,
+            replaced=self.read.replaced,
+            results=results if len(results) else None,
+            bill_lines=self.read.bill_lines,
+            batches=batches,
+            members=members,
+        )
+        return write, records, pending
+
+
+@task(name="bpjs-returns", cache_policy=NO_CACHE)
+def bpjs_returns_task(settings: Settings, run_id: str) -> tuple[BpjsRead, pd.DataFrame, pd.DataFrame]:
+    """BPJS files new since the last run, every results row (stored and new), batch members."""
+    known, stored, members = stored_bpjs(settings.db)
+    read = read_bpjs_dir(settings, known, run_id)
+    if read.replaced and len(stored):
+        stored = stored.loc[~stored["file_name"].isin(read.replaced)]
+    new = read.results.assign(run_id=run_id)
+    parts = [frame for frame in (stored, new) if len(frame)]
+    results = pd.concat(parts, ignore_index=True) if parts else new
+    return read, results, members
+
+
 @task(name="publish", cache_policy=NO_CACHE)
 def publish_task(
     settings: Settings,
@@ -480,14 +541,23 @@ def publish_task(
     verified: pd.DataFrame,
     notes: list[str],
     rules: ProgramRules | None = None,
+    bpjs: BpjsRun | None = None,
 ) -> RunSummary:
     """Write the BPJS files under temporary names, commit the warehouse, then move the files in place."""
     run_id = str(run["run_id"])
     export_records, pending = pd.DataFrame(), []
-    if not verified.empty:
+    sendable = verified if bpjs is None else bpjs.sendable(verified)
+    if not sendable.empty:
         export_records, pending = write_bpjs_exports(
-            verified, linked.persons, settings.export_dir, settings.as_of, run_id, rules
+            sendable, linked.persons, settings.export_dir, settings.as_of, run_id, rules
         )
+    bpjs_write = None
+    if bpjs is not None and rules is not None:
+        bpjs_write, change_records, change_files = bpjs.write(
+            settings, verified, linked.persons, run_id, rules
+        )
+        export_records = pd.concat([export_records, change_records], ignore_index=True)
+        pending.extend(change_files)
     all_issues = pd.concat([issues, linked.issues], ignore_index=True)
     feedback = write_feedback_for_run(
         settings, new_rows, all_issues, linked.old_row_updates, ingested.plan.replaced, run_id,
@@ -517,6 +587,7 @@ def publish_task(
         row_status_updates=linked.old_row_updates,
         match_candidates=linked.match_candidates.assign(run_id=run_id),
         programs=program_table(rules) if rules is not None else pd.DataFrame(),
+        bpjs=bpjs_write,
     )
     fault_point("exports-written")
     release_memory()  # what writing the exports let go, before DuckDB takes its share
@@ -570,6 +641,7 @@ def pipeline(
     raw_dir: Path = Path("data/raw"),
     reference_dir: Path = Path("data/reference"),
     db: Path = Path("data/processed/tepat.duckdb"),
+    bpjs_dir: Path = Path("data/bpjs"),
     export_dir: Path = Path("data/processed/exports"),
     as_of: date | None = None,
     programs_file: Path | None = None,
@@ -577,7 +649,7 @@ def pipeline(
     """Verify regency submissions into the warehouse and write the BPJS lists."""
     settings = Settings(
         raw_dir=raw_dir, reference_dir=reference_dir, db=db, export_dir=export_dir,
-        as_of=as_of or date.today(), programs_file=programs_file,
+        as_of=as_of or date.today(), programs_file=programs_file, bpjs_dir=bpjs_dir,
     )  # fmt: skip
     if not settings.raw_dir.is_dir():
         raise PipelineError(f"raw dir {settings.raw_dir} does not exist")
@@ -642,6 +714,8 @@ def _recompute(
     del stored_rows
     issues = pd.concat([issues, stored_issues], ignore_index=True)
     enrolled, notes = reference_task(settings.reference_dir)
+    bpjs_read, bpjs_results, bpjs_members = bpjs_returns_task(settings, str(run["run_id"]))
+    enrolled = with_covered(enrolled, bpjs_results)  # BPJS: already covered -> ALREADY_ENROLLED
     stage("Deduplikasi orang")
     linked = deduplicate_task(canonical, state, ingested.plan.replaced, enrolled)
     del canonical, state, enrolled  # `linked.new_rows` holds this run's rows now
@@ -653,11 +727,28 @@ def _recompute(
     linked.enrolled = None
     release_memory()
     fault_point("candidates-scored")
+    plan = plan_bpjs(bpjs_results, bpjs_members, linked.persons, decisions, verified)
+    if len(verified):
+        verified = plan.verified
+    bpjs = BpjsRun(bpjs_read, bpjs_members, plan)
+    notes.extend(bpjs_notes(bpjs_read))
     stage("Menulis gudang data dan ekspor")
     return publish_task(
         settings, run, ingested, linked.new_rows, issues, linked, decisions, verified, notes,
-        rules,
+        rules, bpjs,
     )  # fmt: skip
+
+
+def bpjs_notes(read: BpjsRead) -> list[str]:
+    """One line per BPJS file read this run (kind, program, rows, or why it was not read)."""
+    notes = []
+    for record in read.files.to_dict("records") if len(read.files) else []:
+        if record["status"] == "loaded":
+            notes.append(f"BPJS {record['file_name']}: {record['kind']} {record['program']}, "
+                         f"{record['n_rows']} baris")  # fmt: skip
+        else:
+            notes.append(f"BPJS {record['file_name']}: tidak dibaca ({record['reason']})")
+    return notes
 
 
 RUN_STAGES = 7
