@@ -135,6 +135,9 @@ def write_changes(
         drop = plan.kurang.loc[plan.kurang["program"].eq(program)].copy()
         names = persons.set_index("person_id")["nama"] if len(persons) else pd.Series(dtype=str)
         drop["nama"] = drop["person_id"].map(names)
+        if len(persons):  # a person known only from a BPJS result: their regency now
+            where = persons.set_index("person_id")["regency_code"]
+            drop["regency_code"] = drop["regency_code"].fillna(drop["person_id"].map(where))
         drop["kabupaten_kota"] = drop["regency_code"].map(
             {c: r.full_name for c, r in REGENCIES.items()}
         )

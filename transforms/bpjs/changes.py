@@ -1,7 +1,8 @@
 """What changed since the last list sent to BPJS: people to register (tambah), to deregister (kurang).
 
-A person is active at BPJS for a program from the run that sent them in a `tambah` list until
-a `kurang` list, or until BPJS answered (in a later run) that it did not register them.
+A person is active at BPJS for a program from the run that sent them in a `tambah` list, or
+from BPJS's answer that it registered them, until a `kurang` list, or until BPJS answered
+(in a later run) that it did not register them.
 """
 
 from __future__ import annotations
@@ -9,7 +10,6 @@ from __future__ import annotations
 import pandas as pd
 
 KEYS = ["program", "person_id"]
-NOT_REGISTERED = ("rejected", "already_covered")
 # Reasons a previously sent person leaves the list, besides the decision's own reason code.
 OUTSIDE_QUOTA = "OUTSIDE_QUOTA"
 NOT_SUBMITTED = "NOT_SUBMITTED"
@@ -24,20 +24,29 @@ def _typed(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def active_members(members: pd.DataFrame, results: pd.DataFrame) -> pd.DataFrame:
-    """(program, person_id, regency_code, nik) sent in a `tambah` and not taken off since."""
-    if members.empty:
-        return pd.DataFrame(columns=[*KEYS, "regency_code", "nik", "run_id"]).pipe(_typed)
-    ordered = _typed(members).sort_values("run_id", kind="stable")
-    last = ordered.drop_duplicates(KEYS, keep="last")
-    active = last.loc[last["action"].eq("tambah")]
+    """(program, person_id, regency_code, nik) on BPJS's side now: the latest event is a
+    `tambah` sent or a `registered` result, not a `kurang` or a rejection. Results read in a
+    run answer lists of earlier runs, so they come before that run's own lists."""
+    columns = [*KEYS, "regency_code", "nik", "run_id"]
+    events = []
+    if len(members):
+        events.append(members.assign(order=1)[[*columns, "action", "order"]])
     if len(results):
-        answered = _typed(
-            results.loc[results["outcome"].isin(NOT_REGISTERED) & results["person_id"].notna()]
+        answered = results.loc[results["person_id"].notna()]
+        events.append(
+            answered.assign(
+                regency_code=pd.NA,
+                action=answered["outcome"].map({"registered": "registered"}).fillna("void"),
+                order=0,
+            )[[*columns, "action", "order"]]
         )
-        answered = answered.groupby(KEYS, as_index=False)["run_id"].max()
-        joined = active.merge(answered, on=KEYS, how="left", suffixes=("", "_answer"))
-        voided = joined["run_id_answer"].notna() & (joined["run_id_answer"] > joined["run_id"])
-        active = joined.loc[~voided.to_numpy(dtype=bool), active.columns]
+    if not events:
+        return pd.DataFrame(columns=columns).pipe(_typed)
+    ordered = _typed(pd.concat(events, ignore_index=True)).sort_values(
+        ["run_id", "order"], kind="stable"
+    )
+    last = ordered.drop_duplicates(KEYS, keep="last")
+    active = last.loc[last["action"].isin(["tambah", "registered"]), columns]
     return active.reset_index(drop=True)
 
 
