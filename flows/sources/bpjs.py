@@ -19,6 +19,7 @@ from flows.settings import Settings
 from schemas.codes import FILE_REASONS, file_reason
 from transforms.bpjs.classify import (
     amounts,
+    cell_texts,
     bpjs_field,
     classify_results,
     file_kind,
@@ -61,19 +62,6 @@ def bpjs_reason(code: str, detail: str = "") -> str:
     if template is None:
         return file_reason(code, detail) if code in FILE_REASONS else f"{code}: {detail}"
     return template.format(detail=detail)
-
-
-def _text(values: pd.Series) -> pd.Series:
-    """Cells as trimmed text; whole numbers without `.0` (card numbers stored as numbers)."""
-    def one(v: object) -> object:
-        if v is None or (isinstance(v, float) and v != v):
-            return pd.NA
-        if isinstance(v, float) and v.is_integer():
-            return str(int(v))
-        text = str(v).strip()
-        return text or pd.NA
-
-    return values.map(one).astype("string")
 
 
 def _joined(a: pd.Series | None, b: pd.Series | None, index: pd.Index) -> pd.Series:
@@ -131,7 +119,7 @@ def _read(path: Path, name: str, record: dict, settings: Settings) -> tuple[dict
     record.update(kind=kind, n_skipped=skipped)
     if kind is None:
         return _reject(record, "BPJS_KIND_UNKNOWN", name), pd.DataFrame()
-    values = _text(rows["program_column"]).dropna().unique() if "program_column" in rows else []
+    values = cell_texts(rows["program_column"]).dropna().unique() if "program_column" in rows else []
     program = program_of(names, labels, [str(v) for v in values])
     record["program"] = program
     if program is None:
@@ -142,15 +130,15 @@ def _read(path: Path, name: str, record: dict, settings: Settings) -> tuple[dict
         return _reject(record, "FILE_EMPTY"), pd.DataFrame()
     identity = parse_identity(rows["nik"])
     nik = identity["value"].astype("string")
-    card = _text(rows["card_number"]) if "card_number" in rows else None
+    card = cell_texts(rows["card_number"]) if "card_number" in rows else None
     out = pd.DataFrame(
         {"file_name": name, "sheet": rows["sheet"], "row_number": rows["row_number"],
          "program": program, "nik": nik}  # fmt: skip
     )
     out["card_number"] = card if card is not None else pd.Series(pd.NA, index=out.index, dtype="string")
     if kind == "results":
-        status = _text(rows["status_hasil"]) if "status_hasil" in rows else None
-        remark = _text(rows["keterangan"]) if "keterangan" in rows else None
+        status = cell_texts(rows["status_hasil"]) if "status_hasil" in rows else None
+        remark = cell_texts(rows["keterangan"]) if "keterangan" in rows else None
         out["bpjs_text"] = _joined(status, remark, rows.index)
         out[["outcome", "reason_code"]] = classify_results(out["bpjs_text"])
     else:
@@ -163,7 +151,7 @@ def _read(path: Path, name: str, record: dict, settings: Settings) -> tuple[dict
             return _reject(record, "PERIOD_UNKNOWN"), pd.DataFrame()
         out["period"] = period
         out["amount"] = amounts(rows["amount"]) if "amount" in rows else pd.NA
-        out["kelas"] = _text(rows["kelas"]) if "kelas" in rows else pd.NA
+        out["kelas"] = cell_texts(rows["kelas"]) if "kelas" in rows else pd.NA
         # The regency a line is counted under when no person has its NIK: the file's names,
         # else the NIK's issuing regency (a fallback: the NIK prefix is not the domicile).
         named = attribute_file(name, " ".join(titles)).regency_code

@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterable
 from datetime import date, datetime
 
+import numpy as np
 import pandas as pd
 
 from schemas.bpjs import (
@@ -17,13 +18,17 @@ from schemas.bpjs import (
     UNKNOWN_RESULT,
 )
 from transforms.headers import match_field
+from transforms.identity import cell_text
 
 _SYNONYM_TO_FIELD = {syn: fld for fld, syns in BPJS_FIELD_SYNONYMS.items() for syn in syns}
 # Longer BPJS labels that start like one of these (`KETERANGANBPJS`, `IURANBULANINI`).
 _PREFIXES = (("KETERANGAN", "keterangan"), ("STATUSPENDAFTARAN", "status_hasil"),
              ("HASIL", "status_hasil"), ("IURAN", "amount"), ("NOKARTU", "card_number"),
              ("PERIODE", "period"))  # fmt: skip
-_COMPILED = [(re.compile(p), outcome, reason) for p, outcome, reason in RESULT_VOCABULARY]
+# Groups in the vocabulary only group alternatives: compiled as non-capturing.
+_COMPILED = [
+    (re.compile(p.replace("(", "(?:")), outcome, reason) for p, outcome, reason in RESULT_VOCABULARY
+]
 _MONTHS = {
     "JANUARI": 1, "JAN": 1, "FEBRUARI": 2, "PEBRUARI": 2, "FEB": 2, "PEB": 2, "MARET": 3,
     "MAR": 3, "APRIL": 4, "APR": 4, "MEI": 5, "MAY": 5, "JUNI": 6, "JUN": 6, "JULI": 7,
@@ -43,11 +48,15 @@ def bpjs_field(label: str) -> str | None:
     """Canonical field of a normalised BPJS header label (BPJS columns, then submission ones)."""
     if label in _SYNONYM_TO_FIELD:
         return _SYNONYM_TO_FIELD[label]
-    for prefix, fld in _PREFIXES:
-        if label.startswith(prefix):
-            return fld
     fld = match_field(label)
-    return "status_hasil" if fld == "status_peserta" else fld
+    if fld == "status_peserta":
+        return "status_hasil"
+    if fld is not None:
+        return fld
+    for prefix, bpjs in _PREFIXES:
+        if label.startswith(prefix):
+            return bpjs
+    return None
 
 
 def normalise_text(values: pd.Series) -> pd.Series:
@@ -132,31 +141,36 @@ def period_of_text(text: str) -> str | None:
     return None
 
 
+def _period_of_cell(value: object) -> str | None:
+    if isinstance(value, date | datetime | pd.Timestamp):
+        return f"{value.year:04d}-{value.month:02d}"
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        if value != value or not 20000 < value < 80000:  # NaN, or no Excel date serial
+            return None
+        day = pd.Timestamp("1899-12-30") + pd.Timedelta(days=float(value))
+        return f"{day.year:04d}-{day.month:02d}"
+    return period_of_text(str(value)) if value is not None else None
+
+
 def periods_of(values: pd.Series) -> pd.Series:
-    """`YYYY-MM` per period cell: dates, Excel serials, or texts as `period_of_text` reads them."""
-    out = pd.Series(pd.NA, index=values.index, dtype="string")
-    is_date = values.map(lambda v: isinstance(v, date | datetime | pd.Timestamp)).astype(bool)
-    if is_date.any():
-        out[is_date] = pd.to_datetime(values[is_date]).dt.strftime("%Y-%m")
-    serial = values.map(lambda v: isinstance(v, int | float) and 20000 < v < 80000).astype(bool)
-    if serial.any():
-        days = pd.to_numeric(values[serial])
-        out[serial] = (pd.Timestamp("1899-12-30") + pd.to_timedelta(days, unit="D")).dt.strftime(
-            "%Y-%m"
-        )
-    rest = ~(is_date | serial) & values.notna()
-    if rest.any():
-        text = values[rest].astype(str)
-        uniques = {t: period_of_text(t) for t in text.unique()}
-        out[rest] = text.map(uniques)
-    return out
+    """`YYYY-MM` per period cell: dates, Excel serials, or texts as `period_of_text` reads them;
+    worked once per distinct cell (a bill names one or two months)."""
+    codes, uniques = pd.factorize(values.to_numpy(dtype=object))
+    found = np.array([_period_of_cell(v) for v in uniques] + [None], dtype=object)
+    return pd.Series(found[codes], index=values.index, dtype="string")
+
+
+def cell_texts(values: pd.Series) -> pd.Series:
+    """Cells as trimmed text (<NA> when blank); numbers as their digits (card numbers)."""
+    return cell_text(values)["text"].astype("string")
 
 
 def amounts(values: pd.Series) -> pd.Series:
     """Rupiah per cell: numbers as they are, `Rp 42.000`/`42,000`/`42.000,00` as 42000."""
-    numeric = pd.to_numeric(values.where(values.map(lambda v: isinstance(v, int | float))),
-                            errors="coerce")  # fmt: skip
-    text = values.astype("string").str.upper().str.replace(r"RP\.?|\s", "", regex=True)
+    cells = cell_text(values, collapse=False)
+    text = cells["text"].astype("string[pyarrow]").str.upper()
+    text = text.str.replace(r"RP\.?|\s", "", regex=True)
     text = text.str.replace(r"[.,]\d{1,2}$", "", regex=True).str.replace(r"[^0-9]", "", regex=True)
-    parsed = pd.to_numeric(text.where(text.str.len() > 0), errors="coerce")
-    return numeric.fillna(parsed).astype("Float64")
+    parsed = pd.to_numeric(text.where(text.str.len() > 0), errors="coerce").astype("Float64")
+    exact = pd.to_numeric(values.where(cells["from_number"].to_numpy()), errors="coerce")
+    return exact.astype("Float64").fillna(parsed)
