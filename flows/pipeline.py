@@ -641,7 +641,7 @@ def pipeline(
     raw_dir: Path = Path("data/raw"),
     reference_dir: Path = Path("data/reference"),
     db: Path = Path("data/processed/tepat.duckdb"),
-    bpjs_dir: Path = Path("data/bpjs"),
+    bpjs_dir: Path | None = None,
     export_dir: Path = Path("data/processed/exports"),
     as_of: date | None = None,
     programs_file: Path | None = None,
@@ -649,7 +649,8 @@ def pipeline(
     """Verify regency submissions into the warehouse and write the BPJS lists."""
     settings = Settings(
         raw_dir=raw_dir, reference_dir=reference_dir, db=db, export_dir=export_dir,
-        as_of=as_of or date.today(), programs_file=programs_file, bpjs_dir=bpjs_dir,
+        as_of=as_of or date.today(), programs_file=programs_file,
+        **({"bpjs_dir": bpjs_dir} if bpjs_dir is not None else {}),  # else TEPAT_BPJS_DIR
     )  # fmt: skip
     if not settings.raw_dir.is_dir():
         raise PipelineError(f"raw dir {settings.raw_dir} does not exist")
