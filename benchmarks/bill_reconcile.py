@@ -24,7 +24,7 @@ import pandas as pd
 from flows.outputs.billing import reconcile_bills
 from flows.settings import Settings
 from flows.sources.bpjs import read_bpjs_file
-from flows.warehouse import connect, _insert
+from flows.warehouse import _insert, connect
 
 
 def _niks(rng: np.random.Generator, n: int, start: int) -> np.ndarray:
@@ -53,9 +53,19 @@ def build(con: duckdb.DuckDBPyConnection, persons: int, rng: np.random.Generator
     )
     _insert(con, "verified_candidates", verified)
     rejected = frame.loc[frame["kind"] == "rejected"]
-    _insert(con, "bpjs_results", rejected.assign(
-        file_name="hasil.xlsx", sheet="Hasil", row_number=np.arange(len(rejected)) + 2,
-        program="kesehatan", outcome="rejected", reason_code="DUKCAPIL_MISMATCH", run_id="r0"))
+    _insert(
+        con,
+        "bpjs_results",
+        rejected.assign(
+            file_name="hasil.xlsx",
+            sheet="Hasil",
+            row_number=np.arange(len(rejected)) + 2,
+            program="kesehatan",
+            outcome="rejected",
+            reason_code="DUKCAPIL_MISMATCH",
+            run_id="r0",
+        ),
+    )
     con.execute("INSERT INTO programs (program, premium_monthly) VALUES ('kesehatan', 42000)")
     return frame
 

@@ -32,14 +32,26 @@ WORDING: dict[tuple[str, str], list[list[tuple[str, str]]]] = {
         [("Berhasil", "Aktif"), ("BERHASIL", "Data telah diproses")],
     ],
     ("rejected", "DUKCAPIL_MISMATCH"): [
-        [("GAGAL", "NIK TIDAK PADAN DENGAN DATA DUKCAPIL"), ("TIDAK BERHASIL", "NIK TIDAK DITEMUKAN")],
+        [
+            ("GAGAL", "NIK TIDAK PADAN DENGAN DATA DUKCAPIL"),
+            ("TIDAK BERHASIL", "NIK TIDAK DITEMUKAN"),
+        ],
         [("GAGAL", "Data tidak padan Dukcapil"), ("Tidak Berhasil", "NIK tdk padan dgn Dukcapil")],
         [("TIDAK BERHASIL", "NIK belum padan"), ("GAGAL", "NIK tidak valid")],
     ],
     ("already_covered", "ALREADY_COVERED"): [
-        [("GAGAL", "SUDAH TERDAFTAR SEBAGAI PESERTA PBI APBN"), ("TIDAK BERHASIL", "SUDAH AKTIF DI SEGMEN PPU")],
-        [("DITOLAK", "Peserta sudah terdaftar di segmen PBPU Mandiri"), ("Gagal", "Sdh terdaftar PBI APBN")],
-        [("TIDAK BERHASIL", "Terdaftar sebagai peserta PBI APBD"), ("GAGAL", "Masih aktif PPU Badan Usaha")],
+        [
+            ("GAGAL", "SUDAH TERDAFTAR SEBAGAI PESERTA PBI APBN"),
+            ("TIDAK BERHASIL", "SUDAH AKTIF DI SEGMEN PPU"),
+        ],
+        [
+            ("DITOLAK", "Peserta sudah terdaftar di segmen PBPU Mandiri"),
+            ("Gagal", "Sdh terdaftar PBI APBN"),
+        ],
+        [
+            ("TIDAK BERHASIL", "Terdaftar sebagai peserta PBI APBD"),
+            ("GAGAL", "Masih aktif PPU Badan Usaha"),
+        ],
     ],
     ("rejected", "DECEASED"): [
         [("GAGAL", "PESERTA MENINGGAL DUNIA"), ("TIDAK BERHASIL", "Meninggal")],
@@ -82,10 +94,14 @@ def _clean_persons(rows: pd.DataFrame, files: pd.DataFrame, persons: pd.DataFram
     """Persons the default rules verify for Kesehatan for sure: every row accepted, a kesehatan
     row, no NIK damage, not covered, not a wage worker."""
     program = rows["file_name"].map(files.set_index("file_name")["program"])
-    per = rows.assign(program=program).groupby("true_person").agg(
-        all_accepted=("expected_status", lambda s: bool((s == "accepted").all())),
-        kes=("program", lambda s: bool((s == "kesehatan").any())),
-        nik_ok=("nik_read", lambda s: bool(s.nunique() == 1 and s.iloc[0] != "")),
+    per = (
+        rows.assign(program=program)
+        .groupby("true_person")
+        .agg(
+            all_accepted=("expected_status", lambda s: bool((s == "accepted").all())),
+            kes=("program", lambda s: bool((s == "kesehatan").any())),
+            nik_ok=("nik_read", lambda s: bool(s.nunique() == 1 and s.iloc[0] != "")),
+        )
     )
     ok = per.loc[per["all_accepted"] & per["kes"] & per["nik_ok"]].index
     chosen = persons.loc[
@@ -146,7 +162,13 @@ def write_bpjs_returns(
             truth.append((clean.at[i, "nik"], clean.at[i, "true_person"], outcome, reason))
         for j in range(min(3, len(outsiders))):  # NIKs of nobody tepat knows: kept, person NULL
             status, remark = WORDING[("rejected", "DUKCAPIL_MISMATCH")][b][0]
-            cells = [outsiders.at[j + 3 * b, "nik"], outsiders.at[j + 3 * b, "nama"], "", status, remark]
+            cells = [
+                outsiders.at[j + 3 * b, "nik"],
+                outsiders.at[j + 3 * b, "nama"],
+                "",
+                status,
+                remark,
+            ]
             body.append([c for c, h in zip(cells, headers, strict=True) if h is not None])
             truth.append((outsiders.at[j + 3 * b, "nik"], "", "rejected", "DUKCAPIL_MISMATCH"))
         first = _write_table(bpjs_dir / name, title, [h for h in headers if h], body)
@@ -164,26 +186,49 @@ def write_bpjs_returns(
     rejected = np.flatnonzero(outcome == "rejected")
     covered = np.flatnonzero(outcome == "already_covered")
     lines = [(i, "") for i in billed]
-    lines += [(int(i), "REJECTED_BY_BPJS") for i in rng.choice(rejected, size=len(rejected) // 3, replace=False)]
-    lines += [(int(i), "NOT_ELIGIBLE") for i in rng.choice(covered, size=len(covered) // 3, replace=False)]
+    lines += [
+        (int(i), "REJECTED_BY_BPJS")
+        for i in rng.choice(rejected, size=len(rejected) // 3, replace=False)
+    ]
+    lines += [
+        (int(i), "NOT_ELIGIBLE") for i in rng.choice(covered, size=len(covered) // 3, replace=False)
+    ]
     twice = rng.choice(billed, size=max(1, len(billed) // 40), replace=False) if billed else []
     body, truth = [], []
     for i, finding in lines:
         body.append((clean.at[i, "nik"], clean.at[i, "nama"], clean.at[i, "true_person"], finding))
     for i in twice:
-        body.append((clean.at[int(i), "nik"], clean.at[int(i), "nama"], clean.at[int(i), "true_person"], "BILLED_TWICE"))
+        body.append(
+            (
+                clean.at[int(i), "nik"],
+                clean.at[int(i), "nama"],
+                clean.at[int(i), "true_person"],
+                "BILLED_TWICE",
+            )
+        )
     for j in range(9, min(9 + max(2, len(billed) // 30), len(outsiders))):
         body.append((outsiders.at[j, "nik"], outsiders.at[j, "nama"], "", "NOT_VERIFIED"))
     name = f"tagihan_iuran_pbpu_pemda_{PERIOD[0].lower()}_{PERIOD[1]}.xlsx"
-    title = f"REKAP TAGIHAN IURAN PBPU PEMDA PROVINSI KALIMANTAN TIMUR BULAN {PERIOD[0]} {PERIOD[1]}"
+    title = (
+        f"REKAP TAGIHAN IURAN PBPU PEMDA PROVINSI KALIMANTAN TIMUR BULAN {PERIOD[0]} {PERIOD[1]}"
+    )
     rows_out = [[str(k + 1), nik, f"0001{k:09d}", nama.upper(), "III", PREMIUM]
                 for k, (nik, nama, _, _) in enumerate(body)]  # fmt: skip
     first = _write_table(bpjs_dir / name, title, ["NO", "NIK", "NO KARTU", "NAMA PESERTA", "KELAS",
                                                   "IURAN (Rp)"], rows_out)  # fmt: skip
     written.append(str(bpjs_dir / name))
     pd.DataFrame(
-        [{"file_name": name, "sheet": "Tagihan", "row_number": first + k, "nik": nik,
-          "true_person": person, "amount": PREMIUM, "expected_finding": finding}
-         for k, (nik, _, person, finding) in enumerate(body)]  # fmt: skip
+        [
+            {
+                "file_name": name,
+                "sheet": "Tagihan",
+                "row_number": first + k,
+                "nik": nik,
+                "true_person": person,
+                "amount": PREMIUM,
+                "expected_finding": finding,
+            }
+            for k, (nik, _, person, finding) in enumerate(body)
+        ]  # fmt: skip
     ).to_csv(truth_dir / "bill.csv", index=False, lineterminator="\n")
     return written

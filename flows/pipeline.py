@@ -517,7 +517,9 @@ class BpjsRun:
 
 
 @task(name="bpjs-returns", cache_policy=NO_CACHE)
-def bpjs_returns_task(settings: Settings, run_id: str) -> tuple[BpjsRead, pd.DataFrame, pd.DataFrame]:
+def bpjs_returns_task(
+    settings: Settings, run_id: str
+) -> tuple[BpjsRead, pd.DataFrame, pd.DataFrame]:
     """BPJS files new since the last run, every results row (stored and new), batch members."""
     known, stored, members = stored_bpjs(settings.db)
     read = read_bpjs_dir(settings, known, run_id)

@@ -99,8 +99,10 @@ def test_second_run_sends_only_changes_and_keeps_batches(loop, tmp_path):
                         "USING (program, person_id) WHERE r.outcome = 'registered'")  # fmt: skip
     assert registered["n"].item() == 0  # registered at BPJS already: never a tambah
     # Run 2: a smaller quota, so some persons sent before now fall outside it
-    rules = (ROOT / "schemas" / "programs.toml").read_text(encoding="utf-8").replace(
-        "[programs.kesehatan]\n", "[programs.kesehatan]\nquota_per_regency = 3\n"
+    rules = (
+        (ROOT / "schemas" / "programs.toml")
+        .read_text(encoding="utf-8")
+        .replace("[programs.kesehatan]\n", "[programs.kesehatan]\nquota_per_regency = 3\n")
     )
     programs = tmp_path / "programs.toml"
     programs.write_text(rules, encoding="utf-8")

@@ -85,7 +85,9 @@ def test_bpjs_columns_named():
     assert bpjs_field("KETERANGAN") == "keterangan" and bpjs_field("KETERANGANBPJS") == "keterangan"
     assert bpjs_field("STATUS") == "status_hasil" and bpjs_field("NOKA") == "card_number"
     assert bpjs_field("IURANRP") == "amount" and bpjs_field("NIK") == "nik"
-    assert bpjs_field("NOKARTUKELUARGA") == "no_kk" and bpjs_field("TANGGALLAHIR") == "tanggal_lahir"
+    assert (
+        bpjs_field("NOKARTUKELUARGA") == "no_kk" and bpjs_field("TANGGALLAHIR") == "tanggal_lahir"
+    )
 
 
 @pytest.mark.parametrize(

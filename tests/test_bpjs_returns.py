@@ -23,7 +23,12 @@ from transforms.bpjs.results import (
     tie_to_persons,
 )
 
-NIK_A, NIK_B, NIK_C, NIK_D = "6472015508800001", "6472010101900002", "6401014107850003", "6401010202700004"
+NIK_A, NIK_B, NIK_C, NIK_D = (
+    "6472015508800001",
+    "6472010101900002",
+    "6401014107850003",
+    "6401010202700004",
+)
 NIK_A2 = "6472015508800009"  # a second NIK of person 1 (a typo merged by deduplication)
 
 
@@ -121,7 +126,9 @@ def test_dir_skips_files_read_before_and_records_duplicates(tmp_path):
     assert again.files.empty and again.results.empty
     path.write_text(f"NIK;STATUS\n{NIK_A};GAGAL\n")
     changed = read_bpjs_dir(settings_for(tmp_path), first.files, "r3")
-    assert changed.replaced == ["hasil_jkn.csv"] and changed.results["outcome"].tolist() == ["rejected"]
+    assert changed.replaced == ["hasil_jkn.csv"] and changed.results["outcome"].tolist() == [
+        "rejected"
+    ]
 
 
 # --------------------------------------------------------------------------- results and persons
@@ -143,11 +150,18 @@ def result(run, nik, outcome, reason=None, row=2, program="kesehatan", text="x")
 
 
 def test_every_result_kept_and_tied_by_any_nik():
-    results = pd.DataFrame([result("r1", NIK_A2, "registered"), result("r1", NIK_D, "rejected",
-                                                                      "DUKCAPIL_MISMATCH", 3)])
+    results = pd.DataFrame(
+        [
+            result("r1", NIK_A2, "registered"),
+            result("r1", NIK_D, "rejected", "DUKCAPIL_MISMATCH", 3),
+        ]
+    )
     tied = tie_to_persons(results, persons())
     assert tied["person_id"].iloc[0] == 1 and pd.isna(tied["person_id"].iloc[1]) and len(tied) == 2
-    assert link_niks(pd.Series([NIK_C, "6401000000000000"]), persons()).isna().tolist() == [False, True]
+    assert link_niks(pd.Series([NIK_C, "6401000000000000"]), persons()).isna().tolist() == [
+        False,
+        True,
+    ]
 
 
 def test_latest_result_wins_for_rejections_and_covered():
@@ -160,7 +174,12 @@ def test_latest_result_wins_for_rejections_and_covered():
     ]), persons())  # fmt: skip
     rejections = current_rejections(results)
     assert rejections.to_dict("records") == [
-        {"program": "kesehatan", "person_id": 2, "reason_code": "DECEASED", "bpjs_text": "MENINGGAL"}
+        {
+            "program": "kesehatan",
+            "person_id": 2,
+            "reason_code": "DECEASED",
+            "bpjs_text": "MENINGGAL",
+        }
     ]
     flags = covered_flags(results)
     assert flags.loc[flags["kesehatan_covered"], "nik"].tolist() == [NIK_C]
@@ -185,7 +204,9 @@ def test_tambah_then_kurang_across_two_runs():
     verified = decisions.assign(within_quota=True, regency_code="6472")
     send = verified[["program", "person_id", "regency_code"]].assign(nik=[NIK_A, NIK_B, NIK_C])
     # run 1: nothing sent before: everyone is tambah
-    tambah, kurang = list_changes(send, active_members(pd.DataFrame(), pd.DataFrame()), decisions, verified)
+    tambah, kurang = list_changes(
+        send, active_members(pd.DataFrame(), pd.DataFrame()), decisions, verified
+    )
     assert tambah["person_id"].tolist() == [1, 2, 3] and kurang.empty
     members = tambah.assign(run_id="r1", action="tambah")
     # run 2: person 1 now enrolled elsewhere, person 2 outside quota, person 3 gone; BPJS had
@@ -197,7 +218,9 @@ def test_tambah_then_kurang_across_two_runs():
     tambah2, kurang2 = list_changes(send.iloc[0:0], active, decisions2, verified2)
     assert tambah2.empty
     assert dict(zip(kurang2["person_id"], kurang2["reason_code"], strict=True)) == {
-        1: "ALREADY_ENROLLED", 2: "OUTSIDE_QUOTA", 3: "NOT_SUBMITTED"
+        1: "ALREADY_ENROLLED",
+        2: "OUTSIDE_QUOTA",
+        3: "NOT_SUBMITTED",
     }
     # a later rejection takes a person off BPJS's side without a kurang
     rejected = pd.DataFrame([result("r3", NIK_A, "rejected", "DECEASED") | {"person_id": 1}])
@@ -215,13 +238,35 @@ def test_every_billing_finding_with_its_amount(tmp_path):
         people = persons()
         people.loc[len(people)] = [4, NIK_D, None, "Wati", pd.Timestamp("1970-02-02"), "6401"]
         _insert(con, "persons", people)
-        _insert(con, "candidate_decisions", pd.DataFrame({
-            "program": "kesehatan", "person_id": [1, 2, 3, 4],
-            "eligible": [True, True, False, True], "reason_code": [None, None, "ALREADY_ENROLLED", None]}))
-        _insert(con, "verified_candidates", pd.DataFrame({
-            "program": "kesehatan", "person_id": [1, 2, 4], "regency_code": ["6472", "6472", "6401"],
-            "within_quota": [True, False, True]}))
-        _insert(con, "bpjs_results", pd.DataFrame([result("r0", NIK_D, "rejected", "DUKCAPIL_MISMATCH") | {"person_id": 4}]))
+        _insert(
+            con,
+            "candidate_decisions",
+            pd.DataFrame(
+                {
+                    "program": "kesehatan",
+                    "person_id": [1, 2, 3, 4],
+                    "eligible": [True, True, False, True],
+                    "reason_code": [None, None, "ALREADY_ENROLLED", None],
+                }
+            ),
+        )
+        _insert(
+            con,
+            "verified_candidates",
+            pd.DataFrame(
+                {
+                    "program": "kesehatan",
+                    "person_id": [1, 2, 4],
+                    "regency_code": ["6472", "6472", "6401"],
+                    "within_quota": [True, False, True],
+                }
+            ),
+        )
+        _insert(
+            con,
+            "bpjs_results",
+            pd.DataFrame([result("r0", NIK_D, "rejected", "DUKCAPIL_MISMATCH") | {"person_id": 4}]),
+        )
         con.execute("INSERT INTO programs (program, premium_monthly) VALUES ('kesehatan', 42000)")
         lines = pd.DataFrame({
             "file_name": "tagihan.xlsx", "sheet": "Tagihan", "row_number": [2, 3, 4, 5, 6, 7, 8],
@@ -232,12 +277,17 @@ def test_every_billing_finding_with_its_amount(tmp_path):
         con.execute("BEGIN")
         reconcile_bills(con, lines, "r1")
         con.execute("COMMIT")
-        found = con.execute("SELECT row_number, finding, amount, person_id, regency_code "
-                            "FROM billing_findings ORDER BY row_number").df()
+        found = con.execute(
+            "SELECT row_number, finding, amount, person_id, regency_code "
+            "FROM billing_findings ORDER BY row_number"
+        ).df()
         summary = con.execute("SELECT * FROM v_billing_summary ORDER BY regency_code").df()
     assert dict(zip(found["row_number"], found["finding"], strict=True)) == {
         3: "BILLED_TWICE",  # person 1 again, under their other NIK
-        4: "OUTSIDE_QUOTA", 5: "NOT_ELIGIBLE", 6: "REJECTED_BY_BPJS", 7: "NOT_VERIFIED",
+        4: "OUTSIDE_QUOTA",
+        5: "NOT_ELIGIBLE",
+        6: "REJECTED_BY_BPJS",
+        7: "NOT_VERIFIED",
         8: "NOT_VERIFIED",  # no NIK at all
     }
     assert found.loc[found["row_number"].eq(5), "amount"].item() == 42000  # priced at the premium

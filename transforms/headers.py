@@ -177,7 +177,9 @@ class HeaderMatch:
         return len(self.header_rows)
 
 
-def _map_row(labels: list[str], matcher: Callable[[str], str | None] = match_field) -> dict[str, int]:
+def _map_row(
+    labels: list[str], matcher: Callable[[str], str | None] = match_field
+) -> dict[str, int]:
     mapping: dict[str, int] = {}
     for pos, label in enumerate(labels):
         fld = matcher(label)

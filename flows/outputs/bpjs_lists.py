@@ -56,8 +56,11 @@ def stored_bpjs(db: Path) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
         return (
             read_frame(con, "SELECT file_name, sha256, status FROM bpjs_files"),
             read_frame(con, "SELECT * FROM bpjs_results"),
-            read_frame(con, "SELECT run_id, program, regency_code, person_id, nik, action "
-                       "FROM bpjs_batch_members"),  # fmt: skip
+            read_frame(
+                con,
+                "SELECT run_id, program, regency_code, person_id, nik, action "
+                "FROM bpjs_batch_members",
+            ),  # fmt: skip
         )
 
 
@@ -82,8 +85,10 @@ def plan_bpjs(
             pd.MultiIndex.from_frame(blocked[keys].astype({"person_id": "Int64"}))
         )
         chosen = chosen.loc[~hit]
-    to_send = chosen[[*keys, "regency_code", "nik"]] if len(chosen) else pd.DataFrame(
-        columns=[*keys, "regency_code", "nik"]
+    to_send = (
+        chosen[[*keys, "regency_code", "nik"]]
+        if len(chosen)
+        else pd.DataFrame(columns=[*keys, "regency_code", "nik"])
     )
     active = active_members(members, tied)
     tambah, kurang = list_changes(to_send, active, decisions, verified)
@@ -141,9 +146,11 @@ def write_changes(
         drop["kabupaten_kota"] = drop["regency_code"].map(
             {c: r.full_name for c, r in REGENCIES.items()}
         )
-        drop["alasan"] = drop["reason_code"].map(
-            {**REASON_MESSAGES, **BPJS_REASONS, **KURANG_MESSAGES}
-        ).fillna(drop["reason_code"])
+        drop["alasan"] = (
+            drop["reason_code"]
+            .map({**REASON_MESSAGES, **BPJS_REASONS, **KURANG_MESSAGES})
+            .fillna(drop["reason_code"])
+        )
         files = []
         for kind, table in (("tambah", Table("Tambah", columns, rows)),
                             ("kurang", Table("Kurang", KURANG_COLUMNS, drop))):  # fmt: skip

@@ -19,8 +19,8 @@ from flows.settings import Settings
 from schemas.codes import FILE_REASONS, file_reason
 from transforms.bpjs.classify import (
     amounts,
-    cell_texts,
     bpjs_field,
+    cell_texts,
     classify_results,
     file_kind,
     period_of_text,
@@ -119,7 +119,9 @@ def _read(path: Path, name: str, record: dict, settings: Settings) -> tuple[dict
     record.update(kind=kind, n_skipped=skipped)
     if kind is None:
         return _reject(record, "BPJS_KIND_UNKNOWN", name), pd.DataFrame()
-    values = cell_texts(rows["program_column"]).dropna().unique() if "program_column" in rows else []
+    values = (
+        cell_texts(rows["program_column"]).dropna().unique() if "program_column" in rows else []
+    )
     program = program_of(names, labels, [str(v) for v in values])
     record["program"] = program
     if program is None:
@@ -132,10 +134,17 @@ def _read(path: Path, name: str, record: dict, settings: Settings) -> tuple[dict
     nik = identity["value"].astype("string")
     card = cell_texts(rows["card_number"]) if "card_number" in rows else None
     out = pd.DataFrame(
-        {"file_name": name, "sheet": rows["sheet"], "row_number": rows["row_number"],
-         "program": program, "nik": nik}  # fmt: skip
+        {
+            "file_name": name,
+            "sheet": rows["sheet"],
+            "row_number": rows["row_number"],
+            "program": program,
+            "nik": nik,
+        }  # fmt: skip
     )
-    out["card_number"] = card if card is not None else pd.Series(pd.NA, index=out.index, dtype="string")
+    out["card_number"] = (
+        card if card is not None else pd.Series(pd.NA, index=out.index, dtype="string")
+    )
     if kind == "results":
         status = cell_texts(rows["status_hasil"]) if "status_hasil" in rows else None
         remark = cell_texts(rows["keterangan"]) if "keterangan" in rows else None

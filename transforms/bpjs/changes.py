@@ -72,7 +72,9 @@ def list_changes(
         return tambah, kurang
     kurang = kurang.merge(decided, on=KEYS, how="left")
     in_verified = pd.MultiIndex.from_frame(kurang[KEYS]).isin(
-        pd.MultiIndex.from_frame(_typed(verified[KEYS])) if len(verified) else pd.MultiIndex.from_tuples([], names=KEYS)
+        pd.MultiIndex.from_frame(_typed(verified[KEYS]))
+        if len(verified)
+        else pd.MultiIndex.from_tuples([], names=KEYS)
     )
     reason = kurang["reason_code"].astype("string")
     reason = reason.where(kurang["eligible"].eq(False).fillna(False), pd.NA)

@@ -116,7 +116,9 @@ def file_kind(columns: Iterable[str], names: str) -> str | None:
     return None
 
 
-def program_of(names: str, column_labels: Iterable[str] = (), values: Iterable[str] = ()) -> str | None:
+def program_of(
+    names: str, column_labels: Iterable[str] = (), values: Iterable[str] = ()
+) -> str | None:
     """The program named by the path and title rows, else by the column labels, else by the
     values of a segment/program column; None when none or both are named."""
     for texts in (names, " ".join(column_labels), " ".join(values)):

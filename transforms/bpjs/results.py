@@ -19,7 +19,9 @@ COVERED_FLAG = {"kesehatan": "kesehatan_covered", "ketenagakerjaan": "ketenagake
 def nik_index(persons: pd.DataFrame) -> pd.DataFrame:
     """Every NIK a person is known by (the golden NIK and `nik_variants`) -> person_id."""
     if persons.empty:
-        return pd.DataFrame({"nik": pd.Series(dtype="string"), "person_id": pd.Series(dtype="Int64")})
+        return pd.DataFrame(
+            {"nik": pd.Series(dtype="string"), "person_id": pd.Series(dtype="Int64")}
+        )
     golden = persons[["nik", "person_id"]]
     parts = [golden]
     if "nik_variants" in persons:
@@ -35,9 +37,7 @@ def nik_index(persons: pd.DataFrame) -> pd.DataFrame:
 def link_niks(niks: pd.Series, persons: pd.DataFrame) -> pd.Series:
     """person_id per NIK (NA when no person has it)."""
     index = nik_index(persons).set_index("nik")["person_id"]
-    return pd.Series(
-        niks.astype("string").map(index), index=niks.index, dtype="Int64"
-    )
+    return pd.Series(niks.astype("string").map(index), index=niks.index, dtype="Int64")
 
 
 def identity_key(persons: pd.DataFrame) -> pd.Series:
@@ -45,8 +45,12 @@ def identity_key(persons: pd.DataFrame) -> pd.Series:
     parts = pd.DataFrame(
         {
             "nik": persons["nik"].astype("string").fillna(""),
-            "nama": persons["nama"].astype("string").fillna("").str.upper()
-            .str.replace(r"\s+", " ", regex=True).str.strip(),
+            "nama": persons["nama"]
+            .astype("string")
+            .fillna("")
+            .str.upper()
+            .str.replace(r"\s+", " ", regex=True)
+            .str.strip(),
             "lahir": pd.to_datetime(persons["tanggal_lahir"]).dt.strftime("%Y-%m-%d").fillna(""),
         }
     )
@@ -59,9 +63,11 @@ def tie_to_persons(results: pd.DataFrame, persons: pd.DataFrame) -> pd.DataFrame
     `identity_key` (the data BPJS answered about)."""
     out = results.copy()
     out["person_id"] = link_niks(out["nik"], persons)
-    keys = pd.Series(
-        identity_key(persons).to_numpy(), index=persons["person_id"].astype("Int64")
-    ) if len(persons) else pd.Series(dtype="string")
+    keys = (
+        pd.Series(identity_key(persons).to_numpy(), index=persons["person_id"].astype("Int64"))
+        if len(persons)
+        else pd.Series(dtype="string")
+    )
     current = out["person_id"].map(keys).astype("string")
     if "identity_key" not in out:
         out["identity_key"] = pd.Series(pd.NA, index=out.index, dtype="string")
@@ -93,9 +99,14 @@ def blocked_persons(results: pd.DataFrame, persons: pd.DataFrame) -> pd.DataFram
         return pd.DataFrame({"program": pd.Series(dtype="string"),
                              "person_id": pd.Series(dtype="Int64")})  # fmt: skip
     now = pd.Series(identity_key(persons).to_numpy(), index=persons["person_id"].astype("Int64"))
-    same = latest["person_id"].astype("Int64").map(now).astype("string").eq(
-        latest["identity_key"].astype("string")
-    ).fillna(False)
+    same = (
+        latest["person_id"]
+        .astype("Int64")
+        .map(now)
+        .astype("string")
+        .eq(latest["identity_key"].astype("string"))
+        .fillna(False)
+    )
     return latest.loc[same.to_numpy(dtype=bool), ["program", "person_id"]].reset_index(drop=True)
 
 
@@ -127,13 +138,17 @@ def bpjs_status(
     verified: pd.DataFrame, results: pd.DataFrame, blocked: pd.DataFrame, sent: pd.DataFrame
 ) -> pd.Series:
     """`registered` (latest result), `rejected` (blocked), `sent` (in a list for BPJS), else NA."""
-    keys = pd.MultiIndex.from_frame(verified[["program", "person_id"]].astype({"person_id": "Int64"}))
+    keys = pd.MultiIndex.from_frame(
+        verified[["program", "person_id"]].astype({"person_id": "Int64"})
+    )
     status = pd.Series(pd.NA, index=verified.index, dtype="string")
 
     def member(frame: pd.DataFrame) -> np.ndarray:
         if frame.empty:
             return np.zeros(len(verified), dtype=bool)
-        other = pd.MultiIndex.from_frame(frame[["program", "person_id"]].astype({"person_id": "Int64"}))
+        other = pd.MultiIndex.from_frame(
+            frame[["program", "person_id"]].astype({"person_id": "Int64"})
+        )
         return keys.isin(other)
 
     latest = latest_results(results, ["program", "person_id"]) if len(results) else results
