@@ -421,11 +421,11 @@ def _write_run(con: duckdb.DuckDBPyConnection, write: RunWrite) -> None:
         _insert(con, "verified_candidates", write.verified_candidates)
         _insert(con, "match_candidates", write.match_candidates)
         _insert(con, "exports", write.exports)
-        if write.bpjs is not None:
-            _write_bpjs(con, write.bpjs, str(write.run["run_id"]))
         if not write.programs.empty:
             con.execute("DELETE FROM programs")
             _insert(con, "programs", write.programs)
+        if write.bpjs is not None:  # after the state and premiums the bills are checked against
+            _write_bpjs(con, write.bpjs, str(write.run["run_id"]))
         _insert(con, "runs", pd.DataFrame([write.run]))
         con.execute("COMMIT")
     except BaseException:
