@@ -3,6 +3,7 @@ rejections, the tambah/kurang changes, and every billing finding (DuckDB SQL).""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -295,3 +296,66 @@ def test_every_billing_finding_with_its_amount(tmp_path):
     assert summary["n_lines"].sum() == 7 and summary["n_lines_with_findings"].sum() == 6
     assert summary["amount_billed"].sum() == 7 * 42000
     assert summary.set_index("regency_code").loc["6472", "amount_with_findings"] == 2 * 42000
+
+
+# --------------------------------------------------------------------------- export template
+
+
+TEMPLATE = """
+[programs.kesehatan]
+title = "BPJS Kesehatan"
+premium_monthly = 42000
+export_columns = [
+  { header = "NO", field = "rank" },
+  { header = "NIK", field = "nik" },
+  { header = "NAMA LENGKAP", field = "nama" },
+  { header = "TEMPAT LAHIR", field = "tempat_lahir" },
+  { header = "HUBUNGAN KELUARGA", field = "hubungan_keluarga" },
+  { header = "KODE FASKES", field = "fktp" },
+  { header = "HAK KELAS", value = "III" },
+  { header = "SEGMEN", value = "PBPU PEMDA" },
+]
+"""
+
+
+def test_export_columns_follow_the_template(tmp_path):
+    import openpyxl
+
+    from flows.publish import write_bpjs_exports
+    from schemas.programs import parse_rules
+    from tests.test_publish import AS_OF, persons_frame, verified_frame
+
+    rules = parse_rules(TEMPLATE)
+    verified = verified_frame()
+    verified = verified.loc[verified["program"].eq("kesehatan")]
+    people = persons_frame().assign(tempat_lahir="Samarinda")
+    records, pending = write_bpjs_exports(verified, people, tmp_path, AS_OF, "r1", rules)
+    for file in pending:
+        file.commit()
+    path = next(p for p in records["path"] if "kesehatan_6472" in p and p.endswith(".xlsx"))
+    sheet = openpyxl.load_workbook(path)["Daftar"]
+    header = [c.value for c in sheet[1]]
+    assert header == ["NO", "NIK", "NAMA LENGKAP", "TEMPAT LAHIR", "HUBUNGAN KELUARGA",
+                      "KODE FASKES", "HAK KELAS", "SEGMEN"]  # fmt: skip
+    first = [c.value for c in sheet[2]]
+    assert first[1] == "6472015508800001" and first[3] == "Samarinda"
+    assert first[4] is None and first[5] == "Puskesmas Sidomulyo"  # relationship: not known
+    assert first[6:] == ["III", "PBPU PEMDA"]
+
+
+@pytest.mark.parametrize(
+    ("entry", "problem"),
+    [
+        ('{ header = "X", field = "gaji" }', "unknown export field 'gaji'"),
+        ('{ header = "X" }', "give exactly one of: field, value"),
+        ('{ header = "X", field = "nik", value = "1" }', "give exactly one of: field, value"),
+        ('{ header = "NIK", field = "nama" }', "export column headers repeated: NIK"),
+    ],
+)
+def test_a_bad_template_names_the_file_and_line(entry, problem):
+    from schemas.programs import RulesError, parse_rules
+
+    text = TEMPLATE.replace('  { header = "SEGMEN", value = "PBPU PEMDA" },', f"  {entry},")
+    with pytest.raises(RulesError, match=problem) as error:
+        parse_rules(text, "aturan.toml")
+    assert re.match(r"aturan\.toml:\d+: programs\.kesehatan", str(error.value))
