@@ -150,3 +150,23 @@ def test_amounts_in_rupiah():
     cells = pd.Series([42000.0, "Rp 42.000", "42,000", "42.000,00", "", None], dtype=object)
     got = amounts(cells)
     assert got.iloc[:4].tolist() == [42000, 42000, 42000, 42000] and got.iloc[4:].isna().all()
+
+
+MONTH_NAMES = ["Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
+               "September", "Oktober", "November", "Desember"]  # fmt: skip
+
+
+@settings(deadline=None)
+@given(
+    year=st.integers(2000, 2099),
+    month=st.integers(1, 12),
+    form=st.integers(0, 4),
+    prefix=st.sampled_from(["", "TAGIHAN BULAN ", "tagihan_iuran_", "Periode: ", "REKAP IURAN "]),
+)
+def test_any_month_spelling_gives_the_period(year, month, form, prefix):
+    name = MONTH_NAMES[month - 1]
+    text = [
+        f"{name} {year}", f"{name.upper()}_{year}", f"{year}-{month:02d}", f"{month}/{year}",
+        f"{name[:3]}-{year}",
+    ][form]  # fmt: skip
+    assert period_of_text(prefix + text) == f"{year}-{month:02d}"

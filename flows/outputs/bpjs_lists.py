@@ -32,6 +32,7 @@ from transforms.bpjs.results import blocked_persons, bpjs_status, tie_to_persons
 from transforms.reference import REGENCIES
 
 CHANGES_DIR = "perubahan"
+VERIFIED_COLUMNS = ["program", "person_id", "nik", "regency_code", "score", "rank", "within_quota"]
 KURANG_COLUMNS = [
     ("nik", "NIK"), ("nama", "Nama"), ("regency_code", "Kode Wilayah"),
     ("kabupaten_kota", "Kabupaten/Kota"), ("reason_code", "Kode Alasan"), ("alasan", "Alasan"),
@@ -124,6 +125,8 @@ def write_changes(
     its members."""
     records, pending, batches, members = [], [], [], []
     now = datetime.now()
+    if verified.empty:  # no verified list this run (e.g. nothing accepted yet)
+        verified = pd.DataFrame(columns=VERIFIED_COLUMNS).astype({"within_quota": bool})
     programs = sorted(set(verified["program"]) | set(plan.kurang["program"].dropna()))
     for program in programs:
         settings = rules.programs.get(program)
