@@ -143,6 +143,11 @@ def write_bpjs_returns(
     """Results files (one per branch) and one bill, with their truth; returns the file paths."""
     bpjs_dir.mkdir(parents=True, exist_ok=True)
     truth_dir = bpjs_dir / TRUTH_DIR
+    for earlier in ("results.csv", "bill.csv"):  # what an earlier call wrote, and only that
+        if (truth_dir / earlier).exists():
+            names = pd.read_csv(truth_dir / earlier, dtype=str)["file_name"].unique()
+            for name in names:
+                (bpjs_dir / name).unlink(missing_ok=True)
     truth_dir.mkdir(parents=True, exist_ok=True)
     clean = _clean_persons(rows, files, persons)
     n = len(clean)
