@@ -29,7 +29,7 @@ from flows.ingest import (
 )
 from flows.limits import still_being_written
 from flows.locking import run_lock
-from flows.outputs.bpjs_lists import BpjsPlan, plan_bpjs, stored_bpjs, write_changes
+from flows.outputs.bpjs_lists import BpjsPlan, StoredBpjs, plan_bpjs, stored_bpjs, write_changes
 from flows.progress import install_log_masking, run_progress, stage, track
 from flows.publish import PendingFile, recover_exports, write_bpjs_exports
 from flows.read import list_submissions, sha256_of
@@ -477,7 +477,7 @@ class BpjsRun:
     """What BPJS sent back (this run's files and every stored result) and what this run sends."""
 
     read: BpjsRead
-    members: pd.DataFrame  # batch members of earlier runs
+    stored: StoredBpjs  # results, batches and members of earlier runs
     plan: BpjsPlan
 
     def sendable(self, verified: pd.DataFrame) -> pd.DataFrame:
@@ -502,7 +502,7 @@ class BpjsRun:
         n_full = self.plan.to_send.groupby("program").size().to_dict()
         records, pending, batches, members = write_changes(
             self.plan, verified, persons, settings.export_dir, settings.as_of, run_id, rules,
-            n_full,
+            n_full, self.stored.batches,
         )  # fmt: skip
         results = self.plan.results
         write = BpjsWrite(
@@ -517,18 +517,17 @@ class BpjsRun:
 
 
 @task(name="bpjs-returns", cache_policy=NO_CACHE)
-def bpjs_returns_task(
-    settings: Settings, run_id: str
-) -> tuple[BpjsRead, pd.DataFrame, pd.DataFrame]:
-    """BPJS files new since the last run, every results row (stored and new), batch members."""
-    known, stored, members = stored_bpjs(settings.db)
-    read = read_bpjs_dir(settings, known, run_id)
-    if read.replaced and len(stored):
-        stored = stored.loc[~stored["file_name"].isin(read.replaced)]
+def bpjs_returns_task(settings: Settings, run_id: str) -> tuple[BpjsRead, pd.DataFrame, StoredBpjs]:
+    """BPJS files new since the last run, every results row (stored and new), earlier batches."""
+    stored = stored_bpjs(settings.db)
+    read = read_bpjs_dir(settings, stored.files, run_id)
+    earlier = stored.results
+    if read.replaced and len(earlier):
+        earlier = earlier.loc[~earlier["file_name"].isin(read.replaced)]
     new = read.results.assign(run_id=run_id)
-    parts = [frame for frame in (stored, new) if len(frame)]
+    parts = [frame for frame in (earlier, new) if len(frame)]
     results = pd.concat(parts, ignore_index=True) if parts else new
-    return read, results, members
+    return read, results, stored
 
 
 @task(name="publish", cache_policy=NO_CACHE)
@@ -717,7 +716,7 @@ def _recompute(
     del stored_rows
     issues = pd.concat([issues, stored_issues], ignore_index=True)
     enrolled, notes = reference_task(settings.reference_dir)
-    bpjs_read, bpjs_results, bpjs_members = bpjs_returns_task(settings, str(run["run_id"]))
+    bpjs_read, bpjs_results, bpjs_stored = bpjs_returns_task(settings, str(run["run_id"]))
     enrolled = with_covered(enrolled, bpjs_results)  # BPJS: already covered -> ALREADY_ENROLLED
     stage("Deduplikasi orang")
     linked = deduplicate_task(canonical, state, ingested.plan.replaced, enrolled)
@@ -730,10 +729,10 @@ def _recompute(
     linked.enrolled = None
     release_memory()
     fault_point("candidates-scored")
-    plan = plan_bpjs(bpjs_results, bpjs_members, linked.persons, decisions, verified)
+    plan = plan_bpjs(bpjs_results, bpjs_stored.members, linked.persons, decisions, verified)
     if len(verified):
         verified = plan.verified
-    bpjs = BpjsRun(bpjs_read, bpjs_members, plan)
+    bpjs = BpjsRun(bpjs_read, bpjs_stored, plan)
     notes.extend(bpjs_notes(bpjs_read))
     stage("Menulis gudang data dan ekspor")
     return publish_task(

@@ -2,7 +2,7 @@
 the last list sent (tambah: to register, kurang: to deregister, with the reason), kept as one
 batch per run and program in `bpjs_batches` / `bpjs_batch_members` (appended, never rewritten).
 
-Layout: `<export_dir>/bpjs/<program>/perubahan/{tambah,kurang}_<program>_<as-of>_<run>.xlsx`
+Layout: `<export_dir>/bpjs/<program>/perubahan/{tambah,kurang}_<program>_<as-of>_<batch>.xlsx`
 (and `.csv`), one file each per program and run, a regency column in each row.
 """
 
@@ -51,17 +51,29 @@ class BpjsPlan:
     verified: pd.DataFrame = field(default_factory=pd.DataFrame)  # with bpjs_status
 
 
-def stored_bpjs(db: Path) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """BPJS files seen, results rows and batch members from earlier runs."""
+@dataclass
+class StoredBpjs:
+    """What earlier runs recorded: BPJS files seen, results rows, batches and their members."""
+
+    files: pd.DataFrame
+    results: pd.DataFrame
+    members: pd.DataFrame
+    batches: dict[str, int]  # batches sent so far per program
+
+
+def stored_bpjs(db: Path) -> StoredBpjs:
+    """BPJS files seen, results rows, batch members and batch counts from earlier runs."""
     with connect(db) as con:
-        return (
-            read_frame(con, "SELECT file_name, sha256, status FROM bpjs_files"),
-            read_frame(con, "SELECT * FROM bpjs_results"),
-            read_frame(
+        counts = read_frame(con, "SELECT program, count(*) AS n FROM bpjs_batches GROUP BY ALL")
+        return StoredBpjs(
+            files=read_frame(con, "SELECT file_name, sha256, status FROM bpjs_files"),
+            results=read_frame(con, "SELECT * FROM bpjs_results"),
+            members=read_frame(
                 con,
                 "SELECT run_id, program, regency_code, person_id, nik, action "
                 "FROM bpjs_batch_members",
-            ),  # fmt: skip
+            ),
+            batches=dict(zip(counts["program"], counts["n"].astype(int), strict=True)),
         )
 
 
@@ -120,9 +132,11 @@ def write_changes(
     run_id: str,
     rules: ProgramRules,
     n_full: dict[str, int],
+    earlier_batches: dict[str, int] | None = None,
 ) -> tuple[pd.DataFrame, list[PendingFile], pd.DataFrame, pd.DataFrame]:
     """Per program: the tambah and kurang files, their `exports` records, the run's batch and
-    its members."""
+    its members. Files are named by the as-of date and the batch number (not the run id), so
+    a run killed before its commit and run again writes the same files."""
     records, pending, batches, members = [], [], [], []
     now = datetime.now()
     if verified.empty:  # no verified list this run (e.g. nothing accepted yet)
@@ -133,7 +147,8 @@ def write_changes(
         layout = settings.layout(program) if settings else "identity"
         folder = export_dir / "bpjs" / program / CHANGES_DIR
         folder.mkdir(parents=True, exist_ok=True)
-        stem = f"{program}_{as_of.isoformat()}_{run_id}"
+        number = (earlier_batches or {}).get(program, 0) + 1
+        stem = f"{program}_{as_of.isoformat()}_{number:04d}"
         add = plan.tambah.loc[plan.tambah["program"].eq(program)]
         chosen = verified.loc[
             verified["program"].eq(program) & verified["person_id"].isin(add["person_id"])
