@@ -283,6 +283,16 @@ def test_every_billing_finding_with_its_amount(tmp_path):
             "FROM billing_findings ORDER BY row_number"
         ).df()
         summary = con.execute("SELECT * FROM v_billing_summary ORDER BY regency_code").df()
+        # a later bill: a line whose month could not be read is still checked
+        undated = lines.iloc[[0, 0]].assign(file_name="tagihan_2.xlsx", row_number=[2, 3],
+                                             period=None)  # fmt: skip
+        con.execute("BEGIN")
+        reconcile_bills(con, undated, "r2")
+        con.execute("COMMIT")
+        later = con.execute(
+            "SELECT row_number, finding FROM billing_findings WHERE run_id = 'r2'"
+        ).fetchall()
+    assert later == [(3, "BILLED_TWICE")]
     assert dict(zip(found["row_number"], found["finding"], strict=True)) == {
         3: "BILLED_TWICE",  # person 1 again, under their other NIK
         4: "OUTSIDE_QUOTA",

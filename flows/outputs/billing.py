@@ -62,7 +62,8 @@ WITH months AS (
         PARTITION BY b.period, b.program, coalesce(CAST(b.person_id AS VARCHAR), 'nik:' || b.nik)
         ORDER BY b.run_id, b.file_name, b.sheet, b.row_number
     ) AS occurrence
-    FROM bpjs_bill_lines AS b JOIN months USING (period, program)
+    FROM bpjs_bill_lines AS b
+    JOIN months AS m ON b.period IS NOT DISTINCT FROM m.period AND b.program = m.program
     WHERE b.nik IS NOT NULL OR b.person_id IS NOT NULL
     UNION ALL
     SELECT b.*, 1 AS occurrence FROM bpjs_bill_lines AS b
