@@ -63,17 +63,21 @@ def tie_to_persons(results: pd.DataFrame, persons: pd.DataFrame) -> pd.DataFrame
     `identity_key` (the data BPJS answered about)."""
     out = results.copy()
     out["person_id"] = link_niks(out["nik"], persons)
-    keys = (
-        pd.Series(identity_key(persons).to_numpy(), index=persons["person_id"].astype("Int64"))
-        if len(persons)
-        else pd.Series(dtype="string")
-    )
+    keys = _keys_of(persons, out["person_id"])
     current = out["person_id"].map(keys).astype("string")
     if "identity_key" not in out:
         out["identity_key"] = pd.Series(pd.NA, index=out.index, dtype="string")
     out["identity_key"] = out["identity_key"].astype("string").fillna(current)
     out.loc[out["person_id"].isna(), "identity_key"] = pd.NA
     return out
+
+
+def _keys_of(persons: pd.DataFrame, person_ids: pd.Series) -> pd.Series:
+    """`identity_key` by person_id, worked out only for the persons asked about."""
+    if persons.empty:
+        return pd.Series(dtype="string")
+    asked = persons.loc[persons["person_id"].isin(person_ids.dropna().astype("int64"))]
+    return pd.Series(identity_key(asked).to_numpy(), index=asked["person_id"].astype("Int64"))
 
 
 def latest_results(results: pd.DataFrame, by: list[str]) -> pd.DataFrame:
@@ -98,7 +102,7 @@ def blocked_persons(results: pd.DataFrame, persons: pd.DataFrame) -> pd.DataFram
     if latest.empty or persons.empty:
         return pd.DataFrame({"program": pd.Series(dtype="string"),
                              "person_id": pd.Series(dtype="Int64")})  # fmt: skip
-    now = pd.Series(identity_key(persons).to_numpy(), index=persons["person_id"].astype("Int64"))
+    now = _keys_of(persons, latest["person_id"])
     same = (
         latest["person_id"]
         .astype("Int64")
