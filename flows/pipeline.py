@@ -741,12 +741,15 @@ def _recompute(
     )  # fmt: skip
 
 
+KIND_LABELS = {"results": "hasil pendaftaran", "bill": "tagihan"}
+
+
 def bpjs_notes(read: BpjsRead) -> list[str]:
     """One line per BPJS file read this run (kind, program, rows, or why it was not read)."""
     notes = []
     for record in read.files.to_dict("records") if len(read.files) else []:
         if record["status"] == "loaded":
-            notes.append(f"BPJS {record['file_name']}: {record['kind']} {record['program']}, "
+            notes.append(f"BPJS {record['file_name']}: {KIND_LABELS[record['kind']]} {record['program']}, "
                          f"{record['n_rows']} baris")  # fmt: skip
         else:
             notes.append(f"BPJS {record['file_name']}: tidak dibaca ({record['reason']})")
