@@ -2522,6 +2522,7 @@ def generate_demo_data(
     hard_cases: bool = True,
     revised_files: int = 2,
     workers: int | None = None,
+    bpjs_dir: Path | None = None,
 ) -> GroundTruthSummary:
     """Write `rows` data rows of regency submissions under `out_dir`, and the ground truth.
 
@@ -2531,6 +2532,8 @@ def generate_demo_data(
     revised_files: extra "revisi" xlsx files re-sending part of an earlier file (from 500 rows).
     workers: processes writing files in parallel (default: CPU count for 50,000 rows or
         more, else 1); the files are the same whatever the number.
+    bpjs_dir: also write BPJS registration results and a monthly bill there, with their
+        truth under `bpjs_dir/_truth/` (demo/bpjs_returns.py).
     """
     import time
 
@@ -2685,6 +2688,14 @@ def generate_demo_data(
         }
     )
     persons.to_csv(truth_dir / "persons.csv", index=False, lineterminator="\n")
+    if bpjs_dir is not None:
+        from demo.bpjs_returns import write_bpjs_returns
+
+        r_bpjs = np.random.Generator(np.random.PCG64(np.random.SeedSequence([seed, 17])))
+        never = np.setdiff1d(np.arange(len(pop)), used)
+        never = r_bpjs.permutation(never)[:60]
+        outsiders = pd.DataFrame({"nik": pop.nik[never], "nama": pop.name[never]})
+        write_bpjs_returns(r_bpjs, Path(bpjs_dir), rows_df, files_df, persons, outsiders)
 
     st = rows_df["expected_status"].value_counts()
     code_counts: dict[str, int] = {}

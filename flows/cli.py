@@ -62,6 +62,9 @@ def run(
     as_of: Annotated[
         str | None, typer.Option(help="Date ages and eligibility are computed at (YYYY-MM-DD).")
     ] = None,
+    bpjs_dir: Annotated[
+        Path, typer.Option(help="Files from BPJS: registration results and monthly bills.")
+    ] = DEFAULTS.bpjs_dir,
     programs: Annotated[
         Path | None, typer.Option(help="Program rules (TOML); default: the shipped rules.")
     ] = None,
@@ -84,6 +87,7 @@ def run(
             export_dir=export_dir,
             as_of=_as_of(as_of),
             programs_file=programs,
+            bpjs_dir=bpjs_dir,
         )
     except Exception as exc:  # noqa: BLE001 - one line on stderr, non-zero exit, warehouse untouched
         typer.echo(f"tepat run gagal: {type(exc).__name__}: {exc}".splitlines()[0], err=True)
@@ -106,6 +110,10 @@ def demo_data(
     formats: Annotated[
         str, typer.Option(help="mixed (xlsx, csv and a few xls/ods), xlsx, xls, ods or csv.")
     ] = "mixed",
+    bpjs_dir: Annotated[
+        Path | None,
+        typer.Option(help="Also write BPJS results and a monthly bill here (truth in _truth/)."),
+    ] = None,
     as_of: Annotated[
         str | None, typer.Option(help="Date the ages are realistic at (YYYY-MM-DD).")
     ] = None,
@@ -115,8 +123,9 @@ def demo_data(
 
     kwargs = {"as_of": _as_of(as_of)} if as_of else {}
     summary = generate_demo_data(
-        rows=rows, out_dir=out, seed=seed, reference_dir=reference_dir, formats=formats, **kwargs
-    )
+        rows=rows, out_dir=out, seed=seed, reference_dir=reference_dir, formats=formats,
+        bpjs_dir=bpjs_dir, **kwargs,
+    )  # fmt: skip
     typer.echo(str(summary))
 
 

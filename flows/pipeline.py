@@ -17,6 +17,7 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from flows.outputs.bpjs_files import PendingFile, recover_exports, write_bpjs_exports
+from flows.outputs.bpjs_lists import BpjsPlan, StoredBpjs, plan_bpjs, stored_bpjs, write_changes
 from flows.outputs.feedback import write_feedback_for_run
 from flows.outputs.report import publish_run_report
 from flows.review.occupations import files_to_read_again, read_occupation_mappings
@@ -31,6 +32,7 @@ from flows.runtime.faults import fault_point
 from flows.runtime.lock import run_lock
 from flows.runtime.progress import install_log_masking, run_progress, stage, track
 from flows.settings import Settings
+from flows.sources.bpjs import BpjsRead, read_bpjs_dir
 from flows.sources.ingest import (
     IngestedFile,
     ingest_with,
@@ -44,6 +46,7 @@ from flows.sources.read import list_submissions, sha256_of
 from flows.sources.reference_lists import load_reference_lists
 from flows.warehouse.state import PreviousRun, fingerprint_task, nothing_new, record_unchanged_run
 from flows.warehouse.store import (
+    BpjsWrite,
     RunWrite,
     connect,
     owner_only_files,
@@ -61,6 +64,7 @@ from schemas.rows import (
     row_status,
     validate_verified,
 )
+from transforms.bpjs.results import with_covered
 from transforms.link.dedup import deduplicate, enrolment_by_person, probable_persons
 from transforms.score.scoring import decide_program, person_features, rank_verified
 from transforms.validate.normalise import canonicalise
@@ -563,6 +567,64 @@ def deduplicate_task(
     )  # fmt: skip
 
 
+@dataclass
+class BpjsRun:
+    """What BPJS sent back (this run's files and every stored result) and what this run sends."""
+
+    read: BpjsRead
+    stored: StoredBpjs  # results, batches and members of earlier runs
+    plan: BpjsPlan
+
+    def sendable(self, verified: pd.DataFrame) -> pd.DataFrame:
+        """The verified lists without the persons BPJS rejected whose data has not changed."""
+        if self.plan.blocked.empty or verified.empty:
+            return verified
+        keys = ["program", "person_id"]
+        held = pd.MultiIndex.from_frame(verified[keys].astype({"person_id": "Int64"})).isin(
+            pd.MultiIndex.from_frame(self.plan.blocked[keys].astype({"person_id": "Int64"}))
+        )
+        return verified.loc[~held]
+
+    def write(
+        self,
+        settings: Settings,
+        verified: pd.DataFrame,
+        persons: pd.DataFrame,
+        run_id: str,
+        rules: ProgramRules,
+    ) -> tuple[BpjsWrite, pd.DataFrame, list[PendingFile]]:
+        """The tambah/kurang files and everything BPJS-related the run's transaction writes."""
+        n_full = self.plan.to_send.groupby("program").size().to_dict()
+        records, pending, batches, members = write_changes(
+            self.plan, verified, persons, settings.export_dir, settings.as_of, run_id, rules,
+            n_full, self.stored.batches,
+        )  # fmt: skip
+        results = self.plan.results
+        write = BpjsWrite(
+            files=self.read.files,
+            replaced=self.read.replaced,
+            results=results if len(results) else None,
+            bill_lines=self.read.bill_lines,
+            batches=batches,
+            members=members,
+        )
+        return write, records, pending
+
+
+@task(name="bpjs-returns", cache_policy=NO_CACHE)
+def bpjs_returns_task(settings: Settings, run_id: str) -> tuple[BpjsRead, pd.DataFrame, StoredBpjs]:
+    """BPJS files new since the last run, every results row (stored and new), earlier batches."""
+    stored = stored_bpjs(settings.db)
+    read = read_bpjs_dir(settings, stored.files, run_id)
+    earlier = stored.results
+    if read.replaced and len(earlier):
+        earlier = earlier.loc[~earlier["file_name"].isin(read.replaced)]
+    new = read.results.assign(run_id=run_id)
+    parts = [frame for frame in (earlier, new) if len(frame)]
+    results = pd.concat(parts, ignore_index=True) if parts else new
+    return read, results, stored
+
+
 @task(name="publish", cache_policy=NO_CACHE)
 def publish_task(
     settings: Settings,
@@ -575,14 +637,23 @@ def publish_task(
     verified: pd.DataFrame,
     notes: list[str],
     rules: ProgramRules | None = None,
+    bpjs: BpjsRun | None = None,
 ) -> RunSummary:
     """Write the BPJS files under temporary names, commit the warehouse, then move the files in place."""
     run_id = str(run["run_id"])
     export_records, pending = pd.DataFrame(), []
-    if not verified.empty:
+    sendable = verified if bpjs is None else bpjs.sendable(verified)
+    if not sendable.empty:
         export_records, pending = write_bpjs_exports(
-            verified, linked.persons, settings.export_dir, settings.as_of, run_id, rules
+            sendable, linked.persons, settings.export_dir, settings.as_of, run_id, rules
         )
+    bpjs_write = None
+    if bpjs is not None and rules is not None:
+        bpjs_write, change_records, change_files = bpjs.write(
+            settings, verified, linked.persons, run_id, rules
+        )
+        export_records = pd.concat([export_records, change_records], ignore_index=True)
+        pending.extend(change_files)
     all_issues = pd.concat([issues, linked.issues], ignore_index=True)
     feedback = write_feedback_for_run(
         settings, new_rows, all_issues, linked.old_row_updates, ingested.plan.replaced, run_id,
@@ -612,6 +683,7 @@ def publish_task(
         row_status_updates=linked.old_row_updates,
         match_candidates=linked.match_candidates.assign(run_id=run_id),
         programs=program_table(rules) if rules is not None else pd.DataFrame(),
+        bpjs=bpjs_write,
     )
     fault_point("exports-written")
     release_memory()  # what writing the exports let go, before DuckDB takes its share
@@ -662,18 +734,21 @@ def _summarise(
 
 @flow(name="pipeline", log_prints=False)
 def pipeline(
-    raw_dir: Path = Path("data/raw"),
-    reference_dir: Path = Path("data/reference"),
-    db: Path = Path("data/processed/tepat.duckdb"),
-    export_dir: Path = Path("data/processed/exports"),
+    raw_dir: Path | None = None,
+    reference_dir: Path | None = None,
+    db: Path | None = None,
+    bpjs_dir: Path | None = None,
+    export_dir: Path | None = None,
     as_of: date | None = None,
     programs_file: Path | None = None,
 ) -> RunSummary:
-    """Verify regency submissions into the warehouse and write the BPJS lists."""
-    settings = Settings(
-        raw_dir=raw_dir, reference_dir=reference_dir, db=db, export_dir=export_dir,
-        as_of=as_of or date.today(), programs_file=programs_file,
-    )  # fmt: skip
+    """Verify regency submissions into the warehouse and write the BPJS lists; an option left
+    out takes its value from the settings (`TEPAT_*`, else the defaults in flows/settings.py)."""
+    given = {
+        "raw_dir": raw_dir, "reference_dir": reference_dir, "db": db, "bpjs_dir": bpjs_dir,
+        "export_dir": export_dir, "as_of": as_of, "programs_file": programs_file,
+    }  # fmt: skip
+    settings = Settings(**{name: value for name, value in given.items() if value is not None})
     if not settings.raw_dir.is_dir():
         raise PipelineError(f"raw dir {settings.raw_dir} does not exist")
     rules = load_rules(settings.programs_path)
@@ -740,6 +815,8 @@ def _recompute(
     del stored_rows
     issues = pd.concat([issues, stored_issues], ignore_index=True)
     enrolled, notes = reference_task(settings.reference_dir)
+    bpjs_read, bpjs_results, bpjs_stored = bpjs_returns_task(settings, str(run["run_id"]))
+    enrolled = with_covered(enrolled, bpjs_results)  # BPJS: already covered -> ALREADY_ENROLLED
     stage("Deduplikasi orang")
     linked = deduplicate_task(canonical, state, ingested.plan.replaced, enrolled)
     del canonical, state, enrolled  # `linked.new_rows` holds this run's rows now
@@ -751,11 +828,31 @@ def _recompute(
     linked.enrolled = None
     release_memory()
     fault_point("candidates-scored")
+    plan = plan_bpjs(bpjs_results, bpjs_stored.members, linked.persons, decisions, verified)
+    if len(verified):
+        verified = plan.verified
+    bpjs = BpjsRun(bpjs_read, bpjs_stored, plan)
+    notes.extend(bpjs_notes(bpjs_read))
     stage("Menulis gudang data dan ekspor")
     return publish_task(
         settings, run, ingested, linked.new_rows, issues, linked, decisions, verified, notes,
-        rules,
+        rules, bpjs,
     )  # fmt: skip
+
+
+KIND_LABELS = {"results": "hasil pendaftaran", "bill": "tagihan"}
+
+
+def bpjs_notes(read: BpjsRead) -> list[str]:
+    """One line per BPJS file read this run (kind, program, rows, or why it was not read)."""
+    notes = []
+    for record in read.files.to_dict("records") if len(read.files) else []:
+        if record["status"] == "loaded":
+            notes.append(f"BPJS {record['file_name']}: {KIND_LABELS[record['kind']]} {record['program']}, "
+                         f"{record['n_rows']} baris")  # fmt: skip
+        else:
+            notes.append(f"BPJS {record['file_name']}: tidak dibaca ({record['reason']})")
+    return notes
 
 
 RUN_STAGES = 7

@@ -18,6 +18,7 @@ class Settings(BaseSettings):
 
     raw_dir: Path = Path("data/raw")
     reference_dir: Path = Path("data/reference")
+    bpjs_dir: Path = Path("data/bpjs")  # what BPJS sends back: registration results, bills
     db: Path = Path("data/processed/tepat.duckdb")
     export_dir: Path = Path("data/processed/exports")
     programs_file: Path | None = None

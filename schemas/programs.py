@@ -68,6 +68,14 @@ REASON_MESSAGES: dict[str, str] = {
     "INCOME_ABOVE_LIMIT": "Penghasilan di atas batas program",
 }
 
+# Fields a BPJS export column may take (besides a fixed `value`): the person's identity as
+# submitted, where they live, the program's fixed layout values, and the rank and score.
+EXPORT_FIELDS: frozenset[str] = frozenset({
+    "rank", "nik", "no_kk", "nama", "tempat_lahir", "tanggal_lahir", "jenis_kelamin",
+    "hubungan_keluarga", "alamat", "rt_rw", "desa", "kecamatan", "kabupaten_kota",
+    "regency_code", "no_hp", "fktp", "pekerjaan", "score", "kelas_rawat", "program_bpu",
+})  # fmt: skip
+
 ReasonCode = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9_]+$")]
 ProgramName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=40)]
 
@@ -201,6 +209,24 @@ class ScoreComponent(_Strict):
         return self
 
 
+class ExportColumn(_Strict):
+    """One column of a BPJS file: its header, and either a person's `field` or a fixed `value`."""
+
+    header: str = Field(min_length=1, max_length=100)
+    field: str | None = None
+    value: str | None = None
+
+    @model_validator(mode="after")
+    def _one_source(self) -> ExportColumn:
+        if (self.field is None) == (self.value is None):
+            raise ValueError("give exactly one of: field, value")
+        if self.field is not None and self.field not in EXPORT_FIELDS:
+            raise ValueError(
+                f"unknown export field '{self.field}'; known: {', '.join(sorted(EXPORT_FIELDS))}"
+            )
+        return self
+
+
 class Program(_Strict):
     """One program: who is eligible, how they are ranked, what a place costs, how many places."""
 
@@ -214,6 +240,9 @@ class Program(_Strict):
     submitted_programs: list[ProgramName] | None = Field(default=None, min_length=1)
     # Columns of the verified-list export: the BPJS layouts, or identity columns only.
     export_layout: Literal["kesehatan", "ketenagakerjaan", "identity"] | None = None
+    # The columns of the files for BPJS, in order (BPJS changes its templates); default: the
+    # layout's columns.
+    export_columns: list[ExportColumn] | None = Field(default=None, min_length=1)
     require: list[Condition] = []
     score: list[ScoreComponent] = []
 
@@ -223,6 +252,10 @@ class Program(_Strict):
             raise ValueError("give quota_per_regency or budget_yearly_per_regency, not both")
         if self.budget_yearly_per_regency is not None and self.premium_monthly == 0:
             raise ValueError("budget_yearly_per_regency needs premium_monthly above 0")
+        headers = [c.header for c in self.export_columns or []]
+        repeated = sorted({h for h in headers if headers.count(h) > 1})
+        if repeated:
+            raise ValueError(f"export column headers repeated: {', '.join(repeated)}")
         names = [c.name for c in self.score]
         doubled = sorted({n for n in names if names.count(n) > 1})
         if doubled:

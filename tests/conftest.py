@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import os
+import tempfile
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 # Two cores shared with other work: give the temporary API time to start.
 os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
 os.environ.setdefault("DO_NOT_TRACK", "1")
+# Runs in tests read only the BPJS returns a test gives them, never the committed sample's.
+os.environ.setdefault("TEPAT_BPJS_DIR", os.path.join(tempfile.gettempdir(), "tepat-tests-no-bpjs"))
 
 import logging  # noqa: E402
 from collections.abc import Iterator  # noqa: E402

@@ -39,7 +39,7 @@ import rvgsrust_xlsxwriter as rxw
 
 from flows.settings import DEFAULT_PROGRAMS_FILE
 from flows.warehouse.store import connect
-from schemas.programs import Program, ProgramRules, load_rules
+from schemas.programs import ExportColumn, Program, ProgramRules, load_rules
 from schemas.reference import REGENCIES
 from transforms.validate.names import FORMULA_START
 
@@ -262,6 +262,35 @@ def export_rows(
         if column not in rows:
             rows[column] = pd.NA
     return rows.sort_values(["regency_code", "rank"], kind="stable").reset_index(drop=True)
+
+
+def apply_export_template(
+    rows: pd.DataFrame, persons: pd.DataFrame, template: list[ExportColumn]
+) -> tuple[pd.DataFrame, list[tuple[str, str]]]:
+    """Rows and (key, header) columns of a configured template: a field the export rows lack
+    comes from the person (or stays blank), a fixed value fills every row."""
+    rows = rows.copy()
+    columns = []
+    for i, column in enumerate(template):
+        if column.value is not None:
+            key = f"value_{i}"
+            rows[key] = column.value
+        else:
+            key = column.field or ""
+            if key not in rows:
+                source = persons.set_index("person_id")[key] if key in persons else None
+                rows[key] = rows["person_id"].map(source) if source is not None else pd.NA
+        columns.append((key, column.header))
+    return rows, columns
+
+
+def list_columns(
+    settings: Program | None, layout: str, rows: pd.DataFrame, persons: pd.DataFrame
+) -> tuple[pd.DataFrame, list[tuple[str, str]]]:
+    """The columns of a BPJS list: the program's template, else the layout's columns."""
+    if settings is not None and settings.export_columns:
+        return apply_export_template(rows, persons, settings.export_columns)
+    return rows, IDENTITY_COLUMNS + LAYOUT_COLUMNS[layout] + TRAILING_COLUMNS
 
 
 def budget_summary(verified: pd.DataFrame, program: str, settings: Program) -> pd.DataFrame:
@@ -537,8 +566,8 @@ def write_bpjs_exports(
     for program in sorted(verified["program"].unique()):
         settings = rules.programs.get(program)
         layout = settings.layout(program) if settings else "identity"
-        columns = IDENTITY_COLUMNS + LAYOUT_COLUMNS[layout] + TRAILING_COLUMNS
         rows = export_rows(verified, persons, program, layout)
+        rows, columns = list_columns(settings, layout, rows, persons)
         summary = (
             budget_summary(verified, program, settings)
             if settings

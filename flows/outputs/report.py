@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import html
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -40,6 +40,8 @@ class ReportData:
     budget: pd.DataFrame  # v_budget
     history: pd.DataFrame  # v_run_history, most recent runs
     problem_files: pd.DataFrame  # source_files not loaded
+    billing: pd.DataFrame = field(default_factory=pd.DataFrame)  # v_billing_summary
+    findings: pd.DataFrame = field(default_factory=pd.DataFrame)  # billing findings per kind
 
     @property
     def programs(self) -> list[str]:
@@ -67,6 +69,12 @@ def read_report_data(db: Path, run_id: str, history_runs: int = 30) -> ReportDat
                 con,
                 "SELECT file_name, status, reason_code, reason FROM source_files "
                 "WHERE status <> 'loaded' ORDER BY status, file_name",
+            ),
+            billing=read_frame(con, "SELECT * FROM v_billing_summary ORDER BY ALL"),
+            findings=read_frame(
+                con,
+                "SELECT period, program, finding, count(*) AS n_lines, sum(amount) AS amount "
+                "FROM billing_findings GROUP BY ALL ORDER BY ALL",
             ),
         )
 
@@ -426,6 +434,7 @@ def render_html(data: ReportData, generated_at: datetime | None = None) -> str:
         "<h2>Biaya premi per bulan</h2>",
         _cost_chart(data),
         _table(budget_rows),
+        *_billing_section(data),
         "<h2>Tren antar run</h2>",
         _trend_chart(data),
         "<h2>Per kabupaten/kota</h2>",
@@ -449,6 +458,44 @@ def render_html(data: ReportData, generated_at: datetime | None = None) -> str:
         + f'\n<p class="note">Dibuat oleh tepat pada {generated}. Laporan ini tidak memuat NIK, '
         "nomor KK, nama, atau alamat.</p>\n</body>\n</html>\n"
     )
+
+
+def _billing_section(data: ReportData) -> list[str]:
+    """Tagihan BPJS: per month and program, lines billed, lines with findings and their Rupiah;
+    then the findings by kind."""
+    if data.billing.empty:
+        return []
+    from flows.warehouse.store.billing import FINDING_LABELS
+
+    per_month = data.billing.groupby(["period", "program"], sort=True).sum(numeric_only=True)
+    rows = [
+        {
+            "Bulan": period,
+            "Program": PROGRAM_LABELS.get(program, program),
+            "Baris ditagih": number(r["n_lines"]),
+            "Iuran ditagih (Rp)": rupiah(r["amount_billed"]),
+            "Baris dengan temuan": number(r["n_lines_with_findings"]),
+            "Iuran dengan temuan (Rp)": rupiah(r["amount_with_findings"]),
+        }
+        for (period, program), r in per_month.iterrows()
+    ]
+    kinds = [
+        {
+            "Bulan": r.period,
+            "Program": PROGRAM_LABELS.get(r.program, r.program),
+            "Temuan": f"{FINDING_LABELS.get(r.finding, r.finding)} ({r.finding})",
+            "Baris": number(r.n_lines),
+            "Iuran": rupiah(r.amount),
+        }
+        for r in data.findings.itertuples()
+    ]
+    return [
+        "<h2>Tagihan iuran BPJS</h2>",
+        '<p class="note">Setiap baris tagihan diperiksa terhadap daftar terverifikasi dan hasil '
+        "pendaftaran BPJS.</p>",
+        _table(rows),
+        _table(kinds),
+    ]
 
 
 def write_html_report(export_dir: Path, run_id: str, page: str) -> Path:

@@ -376,12 +376,14 @@ def _read_delimited(text: str, limits: ReadLimits) -> Sheet:
         )
     except (pd.errors.ParserError, ValueError) as exc:
         raise FileRejected("FILE_UNREADABLE", f"teks berpemisah tidak dapat dibaca: {exc}") from exc
-    grid = grid.astype("object")
+    # Text operations on the Arrow-backed text columns (vectorised), then object cells.
     grid = grid.apply(lambda col: col.str.replace(_EXCEL_TEXT_FORMULA, r"\1", regex=True))
+    index = _record_line_numbers(grid)
+    grid = grid.astype("object")
     grid = grid.where(grid.notna(), None)
     if grid.empty or grid.isna().all().all():
         raise FileRejected("FILE_EMPTY")
-    grid.index = _record_line_numbers(grid)
+    grid.index = index
     return Sheet(name="", grid=grid)
 
 

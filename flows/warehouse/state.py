@@ -105,6 +105,7 @@ def input_fingerprint(
     combined = json.dumps(
         {
             "reference": reference,
+            "bpjs": reference_fingerprint(settings.bpjs_dir),  # results and bills from BPJS
             "rules": rules_sha,
             "reviews": reviews,
             "as_of": settings.as_of.isoformat(),

@@ -120,6 +120,20 @@ class RunWrite:
     row_status_updates: pd.DataFrame = field(default_factory=pd.DataFrame)
     programs: pd.DataFrame = field(default_factory=pd.DataFrame)  # premiums for v_budget
     match_candidates: pd.DataFrame = field(default_factory=pd.DataFrame)  # person pairs
+    bpjs: BpjsWrite | None = None  # what BPJS sent back, and the lists sent this run
+
+
+@dataclass
+class BpjsWrite:
+    """BPJS files read this run, every results row (re-tied to persons), new bill lines, and
+    the batches of lists sent to BPJS (appended, never rewritten)."""
+
+    files: pd.DataFrame = field(default_factory=pd.DataFrame)
+    replaced: list[str] = field(default_factory=list)
+    results: pd.DataFrame | None = None  # None: results unchanged
+    bill_lines: pd.DataFrame = field(default_factory=pd.DataFrame)
+    batches: pd.DataFrame = field(default_factory=pd.DataFrame)
+    members: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> None:
@@ -188,6 +202,8 @@ def _write_run(con: duckdb.DuckDBPyConnection, write: RunWrite) -> None:
         if not write.programs.empty:
             con.execute("DELETE FROM programs")
             _insert(con, "programs", write.programs)
+        if write.bpjs is not None:  # after the state and premiums the bills are checked against
+            _write_bpjs(con, write.bpjs, str(write.run["run_id"]))
         _insert(con, "runs", pd.DataFrame([write.run]))
         con.execute("COMMIT")
     except BaseException:
@@ -219,3 +235,27 @@ def _apply_status_updates(con: duckdb.DuckDBPyConnection, updates: pd.DataFrame)
         """
     )
     con.unregister("_updates")
+
+
+def _write_bpjs(con: duckdb.DuckDBPyConnection, bpjs: BpjsWrite, run_id: str) -> None:
+    """BPJS files, results and bills of this run; bills checked once the state is written."""
+    from flows.warehouse.store.billing import reconcile_bills
+
+    if bpjs.replaced:
+        con.register("_bpjs_replaced", pd.DataFrame({"file_name": bpjs.replaced}))
+        for table in ("bpjs_bill_lines", "billing_findings", "bpjs_results"):
+            con.execute(
+                f"DELETE FROM {table} WHERE file_name IN (SELECT file_name FROM _bpjs_replaced)"
+            )
+        con.unregister("_bpjs_replaced")
+    if not bpjs.files.empty:
+        con.register("_bpjs_files", bpjs.files[["file_name"]])
+        con.execute("DELETE FROM bpjs_files WHERE file_name IN (SELECT file_name FROM _bpjs_files)")
+        con.unregister("_bpjs_files")
+        _insert(con, "bpjs_files", bpjs.files)
+    if bpjs.results is not None:
+        con.execute("DELETE FROM bpjs_results")
+        _insert(con, "bpjs_results", bpjs.results)
+    _insert(con, "bpjs_batches", bpjs.batches)
+    _insert(con, "bpjs_batch_members", bpjs.members)
+    reconcile_bills(con, bpjs.bill_lines, run_id)

@@ -154,6 +154,19 @@ VIEWS: dict[str, tuple[str, str]] = {
         ORDER BY started_at, run_id
         """,
     ),
+    "v_billing_summary": (
+        "BPJS bills per month, program and regency: lines and Rupiah billed, and with findings.",
+        """
+        SELECT b.period, b.program, b.regency_code,
+               count(*) AS n_lines, sum(b.amount) AS amount_billed,
+               count(f.finding) AS n_lines_with_findings,
+               coalesce(sum(b.amount) FILTER (WHERE f.finding IS NOT NULL), 0)
+                   AS amount_with_findings
+        FROM bpjs_bill_lines AS b
+        LEFT JOIN billing_findings AS f USING (file_name, sheet, row_number)
+        GROUP BY ALL
+        """,
+    ),
 }
 
 VERIFIED_SELECT = """

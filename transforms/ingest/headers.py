@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -177,10 +178,12 @@ class HeaderMatch:
     unmatched: list[str] = field(default_factory=list)  # header labels not recognised
 
 
-def _map_row(labels: list[str]) -> dict[str, int]:
+def _map_row(
+    labels: list[str], matcher: Callable[[str], str | None] = match_field
+) -> dict[str, int]:
     mapping: dict[str, int] = {}
     for pos, label in enumerate(labels):
-        fld = match_field(label)
+        fld = matcher(label)
         if fld is not None and fld not in mapping:
             mapping[fld] = pos
     return mapping
@@ -196,10 +199,12 @@ def find_header(
     search_rows: int = 20,
     required: tuple[str, ...] = ("nik", "nama"),
     min_fields: int = 3,
+    matcher: Callable[[str], str | None] = match_field,
 ) -> HeaderMatch | None:
     """Find the header in the first `search_rows` rows (one of `required` and `min_fields` known
     columns); takes in a second header row (`TEMPAT | TANGGAL` under `TEMPAT/TGL LAHIR`) and a
-    row of column numbers (`1 | 2 | 3 ...`) under it."""
+    row of column numbers (`1 | 2 | 3 ...`) under it. `matcher` names a label's field (other
+    kinds of file, e.g. BPJS returns, have columns of their own)."""
     if grid.empty:
         return None
     head = grid.head(search_rows + 2)
@@ -207,7 +212,7 @@ def find_header(
     labels = [[normalise_label(v) for v in row] for row in values]
     best: tuple[int, dict[str, int]] | None = None
     for i, row_labels in enumerate(labels[:search_rows]):
-        mapping = _map_row(row_labels)
+        mapping = _map_row(row_labels, matcher)
         if _is_header(mapping, required, min_fields) and (
             best is None or len(mapping) > len(best[1])
         ):
