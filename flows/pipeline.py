@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import uuid
+from collections.abc import Iterator
 from concurrent.futures import Executor
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
@@ -18,7 +19,7 @@ from prefect.cache_policies import NO_CACHE
 
 from flows.analyst import program_table
 from flows.faults import fault_point
-from flows.feedback import write_feedback_for_run
+from flows.feedback import RunOutcomes, write_feedback_for_run
 from flows.fingerprint import PreviousRun, fingerprint_task, nothing_new, record_unchanged_run
 from flows.ingest import (
     IngestedFile,
@@ -29,8 +30,9 @@ from flows.ingest import (
 )
 from flows.limits import still_being_written
 from flows.locking import run_lock
+from flows.outputs.writing import writing_pool, writing_workers
 from flows.progress import install_log_masking, run_progress, stage, track
-from flows.publish import PendingFile, recover_exports, write_bpjs_exports
+from flows.publish import PARALLEL_MIN_ROWS, PendingFile, recover_exports, write_bpjs_exports
 from flows.read import list_submissions, sha256_of
 from flows.reference import load_reference_lists
 from flows.report import publish_run_report
@@ -484,15 +486,18 @@ def publish_task(
     """Write the BPJS files under temporary names, commit the warehouse, then move the files in place."""
     run_id = str(run["run_id"])
     export_records, pending = pd.DataFrame(), []
-    if not verified.empty:
-        export_records, pending = write_bpjs_exports(
-            verified, linked.persons, settings.export_dir, settings.as_of, run_id, rules
-        )
     all_issues = pd.concat([issues, linked.issues], ignore_index=True)
-    feedback = write_feedback_for_run(
-        settings, new_rows, all_issues, linked.old_row_updates, ingested.plan.replaced, run_id,
-        pending,
-    )  # fmt: skip
+    outcome_inputs = RunOutcomes(decisions, verified, ingested.files, _reason_messages(rules))
+    with export_pool(len(new_rows) + len(verified)) as pool:
+        if not verified.empty:
+            export_records, pending = write_bpjs_exports(
+                verified, linked.persons, settings.export_dir, settings.as_of, run_id, rules,
+                pool=pool,
+            )  # fmt: skip
+        feedback, outcomes = write_feedback_for_run(
+            settings, new_rows, all_issues, linked.old_row_updates, ingested.plan.replaced,
+            run_id, pending, outcome_inputs, pool=pool,
+        )  # fmt: skip
     export_records = pd.concat([export_records, feedback], ignore_index=True)
     summary = _summarise(
         run_id, ingested, new_rows, linked.persons, verified, settings, notes, len(pending)
@@ -516,12 +521,33 @@ def publish_task(
         exports=export_records,
         row_status_updates=linked.old_row_updates,
         match_candidates=linked.match_candidates.assign(run_id=run_id),
+        row_outcomes=outcomes,
         programs=program_table(rules) if rules is not None else pd.DataFrame(),
     )
     fault_point("exports-written")
     release_memory()  # what writing the exports let go, before DuckDB takes its share
     _commit(settings, write, pending)
     return summary
+
+
+def _reason_messages(rules: ProgramRules | None) -> dict[str, str]:
+    """The explanation of every not-eligible reason the run's programs can give."""
+    messages: dict[str, str] = {}
+    for program in rules.programs.values() if rules is not None else []:
+        messages.update(program.reason_messages())
+    return messages
+
+
+@contextlib.contextmanager
+def export_pool(n_rows: int) -> Iterator[Executor | None]:
+    """Worker processes writing the export files when there are enough rows for them to pay
+    off (starting them costs ~1 s), shared by the BPJS lists and the feedback workbooks."""
+    workers = min(writing_workers(), 2)
+    if workers < 2 or n_rows < PARALLEL_MIN_ROWS:
+        yield None
+        return
+    with writing_pool(workers) as pool:
+        yield pool
 
 
 def _summarise(

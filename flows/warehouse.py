@@ -195,6 +195,13 @@ CREATE TABLE IF NOT EXISTS pair_reviews (
 ALTER TABLE person_registry ADD COLUMN IF NOT EXISTS first_person_id BIGINT;
 ALTER TABLE persons ADD COLUMN IF NOT EXISTS nik_variants VARCHAR;
 ALTER TABLE submission_rows ADD COLUMN IF NOT EXISTS probable_person_id BIGINT;
+-- feedback workbooks (kind 'umpan_balik'): the submission each answers
+ALTER TABLE exports ADD COLUMN IF NOT EXISTS source_file VARCHAR;
+-- the outcome of every submission row as its feedback workbook tells it (latest run)
+CREATE TABLE IF NOT EXISTS row_outcomes (
+    file_name VARCHAR, sheet VARCHAR, row_number INTEGER, kode_hasil VARCHAR, hasil VARCHAR,
+    run_id VARCHAR
+);
 CREATE OR REPLACE VIEW person_rows AS
 SELECT person_id, file_name, sheet, row_number, status, program, regency_code, run_id
 FROM submission_rows WHERE person_id IS NOT NULL;
@@ -206,7 +213,13 @@ TEXT = pd.StringDtype("pyarrow")  # pandas' Arrow-backed text, <NA> for missing
 # the run's new rows in memory until the commit).
 WRITE_MEMORY_LIMIT = "512MB"
 # Tables a run replaces whole (the current state), and tables it appends to per file.
-STATE_TABLES = ("persons", "candidate_decisions", "verified_candidates", "match_candidates")
+STATE_TABLES = (
+    "persons",
+    "candidate_decisions",
+    "verified_candidates",
+    "match_candidates",
+    "row_outcomes",
+)
 
 
 @contextmanager
@@ -303,6 +316,7 @@ class RunWrite:
     row_status_updates: pd.DataFrame = field(default_factory=pd.DataFrame)
     programs: pd.DataFrame = field(default_factory=pd.DataFrame)  # premiums for v_budget
     match_candidates: pd.DataFrame = field(default_factory=pd.DataFrame)  # person pairs
+    row_outcomes: pd.DataFrame = field(default_factory=pd.DataFrame)  # feedback `Kode hasil`
 
 
 def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> None:
@@ -367,6 +381,7 @@ def _write_run(con: duckdb.DuckDBPyConnection, write: RunWrite) -> None:
         _insert(con, "candidate_decisions", write.candidate_decisions)
         _insert(con, "verified_candidates", write.verified_candidates)
         _insert(con, "match_candidates", write.match_candidates)
+        _insert(con, "row_outcomes", write.row_outcomes)
         _insert(con, "exports", write.exports)
         if not write.programs.empty:
             con.execute("DELETE FROM programs")

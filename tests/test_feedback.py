@@ -75,29 +75,47 @@ def test_rows_in_their_order_with_status_reasons_and_colours(written):
     assert workbook.sheetnames == ["Ringkasan", "Palaran", "Sambutan"]
     sheet = workbook["Palaran"]
     header = [c.value for c in sheet[1]]
-    assert header[:9] == ["Baris", "Status", "Kode", "Alasan", "NIK", "No KK", "Nama",
-                          "Tanggal Lahir", "Jenis Kelamin"]  # fmt: skip
+    assert header[:11] == ["Baris", "Status", "Kode hasil", "Hasil", "Kode", "Alasan", "NIK",
+                           "No KK", "Nama", "Tanggal Lahir", "Jenis Kelamin"]  # fmt: skip
+    at = {title: i for i, title in enumerate(header)}
     assert "Pekerjaan" in header  # a finding blames it in this file
     rows = list(sheet.iter_rows(min_row=2))
     assert [r[0].value for r in rows] == [5, 7, 9, 10]  # the regency's row numbers, in order
     assert [r[1].value for r in rows] == ["Ditolak", "Diterima", "Ditinjau", "Diterima"]
     rejected, clean, review, noted = rows
-    assert rejected[2].value == "NIK_FORMAT"
-    assert rejected[3].value.startswith("NIK harus 16 digit angka; tertulis 64720155088")
-    assert rejected[4].value == "64720155088"  # the cell as written
+    assert rejected[at["Kode"]].value == "NIK_FORMAT"
+    assert rejected[at["Alasan"]].value.startswith("NIK harus 16 digit angka; tertulis 64720155088")
+    assert rejected[at["NIK"]].value == "64720155088"  # the cell as written
+    assert rejected[at["Kode hasil"]].value == "DITOLAK"
+    assert review[at["Kode hasil"]].value == "MENUNGGU_TINJAUAN"
     fill = lambda cell: cell.fill.fgColor.rgb[-6:]  # noqa: E731
     assert fill(rejected[0]) == ROW_FILL["rejected"][1:]  # the row is highlighted
-    assert fill(rejected[4]) == CELL_FILL[2][1:] and rejected[4].font.b  # the offending cell
-    assert fill(review[0]) == ROW_FILL["review"][1:] and fill(review[5]) == CELL_FILL[1][1:]
-    occupation = header.index("Pekerjaan")
+    nik = rejected[at["NIK"]]
+    assert fill(nik) == CELL_FILL[2][1:] and nik.font.b  # the offending cell
+    assert fill(review[0]) == ROW_FILL["review"][1:]
+    assert fill(review[at["No KK"]]) == CELL_FILL[1][1:]
+    occupation = at["Pekerjaan"]
     assert fill(noted[occupation]) == CELL_FILL[0][1:] and noted[occupation].value == "Serabutan"
-    assert clean[2].value is None and clean[0].fill.fgColor.rgb in (None, "00000000")
+    assert clean[at["Kode"]].value is None and clean[0].fill.fgColor.rgb in (None, "00000000")
+
+
+def test_workbooks_print_landscape_fit_to_width_with_the_header_repeated(written):
+    root, records, _, _ = written
+    workbook = openpyxl.load_workbook(records.iloc[0]["path"])
+    for sheet in workbook.worksheets:
+        assert sheet.page_setup.orientation == "landscape"
+        setup = sheet.page_setup  # 1 is the default, which the file may leave unwritten
+        assert sheet.sheet_properties.pageSetUpPr.fitToPage and setup.fitToWidth in (None, 1)
+    summary, data = workbook["Ringkasan"], workbook["Palaran"]
+    assert summary.page_setup.fitToHeight in (None, 1)  # the summary on one page
+    assert data.page_setup.fitToHeight == 0 and data.print_title_rows in ("1:1", "$1:$1")
 
 
 def test_formula_like_text_stays_text(written):
     root, records, _, _ = written
     sheet = openpyxl.load_workbook(records.iloc[0]["path"])["Sambutan"]
-    name = sheet.cell(row=2, column=7)
+    header = [c.value for c in sheet[1]]
+    name = sheet.cell(row=2, column=header.index("Nama") + 1)
     assert name.value == '=HYPERLINK("x")' and name.data_type == "s"
 
 
