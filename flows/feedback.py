@@ -606,11 +606,12 @@ def feedback_inputs(
         with connect(db, read_only=True) as con:
             old_rows, old_issues = stored_rows(con, earlier)
         if len(old_rows):
-            updates = row_updates.drop_duplicates(ROW_KEYS, keep="last").set_index(ROW_KEYS)
             keyed = old_rows.set_index(ROW_KEYS)
-            hit = keyed.index.isin(updates.index)
             before = keyed["status"].copy()
-            keyed.loc[hit, "status"] = updates.loc[keyed.index[hit], "status"].to_numpy()
+            if len(row_updates):
+                updates = row_updates.drop_duplicates(ROW_KEYS, keep="last").set_index(ROW_KEYS)
+                hit = keyed.index.isin(updates.index)
+                keyed.loc[hit, "status"] = updates.loc[keyed.index[hit], "status"].to_numpy()
             # a new person_id alone changes nothing the regency sees; a new outcome does
             files = keyed.index.get_level_values("file_name")
             moved = set(files[keyed["status"].ne(before).to_numpy()]) | set(outcome_changed)
