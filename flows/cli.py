@@ -16,7 +16,10 @@ from flows.settings import Settings
 
 # Prefect's ephemeral API (no PREFECT_API_URL set) can take long to start on a busy 2-core host.
 os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
+# The system holds personal data: no usage telemetry from Prefect (or anything honouring
+# DO_NOT_TRACK), in `tepat run`, `tepat serve` and every other command.
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("DO_NOT_TRACK", "1")
 
 DEFAULTS = Settings()
 review_app = typer.Typer(no_args_is_help=True, help="Rows and person pairs waiting for an officer.")
@@ -67,13 +70,18 @@ def run(
     ] = None,
 ) -> None:
     """Ingest, validate, deduplicate, score and publish."""
-    from schemas.programs import RulesError, load_rules
+    from flows.runtime.preflight import PreflightError, check_run
 
-    try:  # check the rules before importing and starting the (slow) flow: fail fast, name the line
-        load_rules(programs or DEFAULTS.programs_path)
-    except RulesError as exc:
-        typer.echo(f"tepat run gagal: aturan program tidak valid: {exc}", err=True)
+    settings = Settings(
+        raw_dir=raw_dir, reference_dir=reference_dir, db=db, export_dir=export_dir,
+        programs_file=programs,
+    )  # fmt: skip
+    try:  # before importing and starting the (slow) flow: a mistake costs one line, at once
+        check_run(settings)
+    except PreflightError as exc:
+        typer.echo(f"tepat run gagal: {exc}".splitlines()[0], err=True)
         raise typer.Exit(code=1) from None
+    from flows.locking import RunAlreadyRunning
     from flows.pipeline import pipeline
 
     try:
@@ -85,6 +93,9 @@ def run(
             as_of=_as_of(as_of),
             programs_file=programs,
         )
+    except RunAlreadyRunning as exc:  # started meanwhile: the same one line
+        typer.echo(f"tepat run gagal: {exc}".splitlines()[0], err=True)
+        raise typer.Exit(code=1) from None
     except Exception as exc:  # noqa: BLE001 - one line on stderr, non-zero exit, warehouse untouched
         typer.echo(f"tepat run gagal: {type(exc).__name__}: {exc}".splitlines()[0], err=True)
         raise typer.Exit(code=1) from None
