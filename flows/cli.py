@@ -102,30 +102,42 @@ def run(
     typer.echo(summary.text())
 
 
+DEMO_DIR = Path("data/demo")
+
+
 @app.command("demo-data")
 def demo_data(
     rows: Annotated[int, typer.Option(help="Data rows in total over all files.")] = 1000,
     out: Annotated[
-        Path, typer.Option(help="Folder for the submissions (ground truth in _truth/).")
-    ] = Path("data/raw"),
+        Path,
+        typer.Option(help="A new folder for the submissions (ground truth in _truth/)."),
+    ] = DEMO_DIR,
     seed: Annotated[
         int, typer.Option(help="Random seed; the same seed writes the same files.")
     ] = 0,
     reference_dir: Annotated[
-        Path | None, typer.Option(help="Also write reference lists here.")
+        Path | None, typer.Option(help="Also write reference lists here (a new folder).")
     ] = None,
     formats: Annotated[str, typer.Option(help="mixed (xlsx and csv) or xlsx.")] = "mixed",
     as_of: Annotated[
         str | None, typer.Option(help="Date the ages are realistic at (YYYY-MM-DD).")
     ] = None,
+    replace: Annotated[
+        bool,
+        typer.Option(
+            "--replace", help="Replace an earlier demo-data output there (only its own files)."
+        ),
+    ] = False,
 ) -> None:
-    """Write synthetic regency submissions and their ground truth."""
-    from flows.demo_data import generate_demo_data
+    """Write synthetic regency submissions and their ground truth into a new folder."""
+    from flows.demo_data import DemoDataRefused, generate_demo_data
 
     kwargs = {"as_of": _as_of(as_of)} if as_of else {}
-    summary = generate_demo_data(
-        rows=rows, out_dir=out, seed=seed, reference_dir=reference_dir, formats=formats, **kwargs
-    )
+    with one_line_errors("demo-data", DemoDataRefused):
+        summary = generate_demo_data(
+            rows=rows, out_dir=out, seed=seed, reference_dir=reference_dir, formats=formats,
+            replace=replace, **kwargs,
+        )  # fmt: skip
     typer.echo(str(summary))
 
 
