@@ -21,6 +21,9 @@ os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DO_NOT_TRACK", "1")
 
+# Prefect's logging override of its task-run logger ("Task run ... Finished in state ...").
+TASK_RUN_LOG_LEVEL = "PREFECT_LOGGING_LOGGERS_PREFECT_TASK_RUNS_LEVEL"
+
 DEFAULTS = Settings()
 review_app = typer.Typer(no_args_is_help=True, help="Rows and person pairs waiting for an officer.")
 app = typer.Typer(
@@ -81,6 +84,8 @@ def run(
     except PreflightError as exc:
         typer.echo(f"tepat run gagal: {exc}".splitlines()[0], err=True)
         raise typer.Exit(code=1) from None
+    if sys.stderr.isatty():  # the progress bars tell the stages; no line per finished task
+        os.environ.setdefault(TASK_RUN_LOG_LEVEL, "WARNING")
     from flows.locking import RunAlreadyRunning
     from flows.pipeline import pipeline
 

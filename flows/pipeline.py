@@ -32,7 +32,13 @@ from flows.limits import still_being_written
 from flows.locking import run_lock
 from flows.outputs.writing import writing_pool, writing_workers
 from flows.progress import install_log_masking, run_progress, stage, track
-from flows.publish import PARALLEL_MIN_ROWS, PendingFile, recover_exports, write_bpjs_exports
+from flows.publish import (
+    PARALLEL_MIN_ROWS,
+    PendingFile,
+    StaleFile,
+    recover_exports,
+    write_bpjs_exports,
+)
 from flows.read import list_submissions, sha256_of
 from flows.reference import load_reference_lists
 from flows.report import publish_run_report
@@ -138,9 +144,12 @@ class RunSummary:
     verified: dict[str, int]
     within_quota: dict[str, int]
     export_dir: Path
-    exports: int
+    exports: int  # files written this run (changed content)
     notes: list[str]
     rejected_files: list[tuple[str, str]]
+    exports_unchanged: int = 0  # files whose content was the same: left untouched
+    exports_removed: int = 0  # lists of the day this run no longer produces
+    references: list[str] = field(default_factory=list)  # reference lists read, or missing
 
     def run_counts(self) -> dict[str, object]:
         """Counts for the `runs` table."""
@@ -173,10 +182,19 @@ class RunSummary:
             lines.append(
                 f"  Terverifikasi {program}: {n} (dalam kuota {self.within_quota.get(program, 0)})"
             )
-        lines.append(f"  Ekspor : {self.exports} berkas di {self.export_dir}")
+        removed = f", {self.exports_removed} dihapus" if self.exports_removed else ""
+        lines.append(
+            f"  Ekspor : {self.exports} berkas ditulis, {self.exports_unchanged} tidak berubah"
+            f"{removed} (di {self.export_dir})"
+        )
         for name, reason in self.rejected_files[:10]:
             lines.append(f"  ! {name}: {reason}")
-        lines.extend(f"  - {note}" for note in self.notes)
+        if self.references:
+            lines.append("  Daftar peserta BPJS (acuan):")
+            lines.extend(f"    - {note}" for note in self.references)
+        if self.notes:
+            lines.append("  Catatan:")
+            lines.extend(f"    - {note}" for note in self.notes)
         return "\n".join(lines)
 
 
@@ -499,9 +517,8 @@ def publish_task(
             run_id, pending, outcome_inputs, pool=pool,
         )  # fmt: skip
     export_records = pd.concat([export_records, feedback], ignore_index=True)
-    summary = _summarise(
-        run_id, ingested, new_rows, linked.persons, verified, settings, notes, len(pending)
-    )
+    summary = _summarise(run_id, ingested, new_rows, linked.persons, verified, settings, pending)
+    summary.references = notes
     finished = datetime.now()
     files = (
         ingested.files.assign(run_id=run_id, loaded_at=finished)
@@ -557,8 +574,7 @@ def _summarise(
     persons: pd.DataFrame,
     verified: pd.DataFrame,
     settings: Settings,
-    notes: list[str],
-    n_exports: int,
+    pending: list[PendingFile | StaleFile],
 ) -> RunSummary:
     files = ingested.files
     status = files["status"] if len(files) else pd.Series(dtype=str)
@@ -583,8 +599,10 @@ def _summarise(
         verified={k: int(v) for k, v in per_program.items()},
         within_quota={k: int(v) for k, v in in_quota.items()},
         export_dir=settings.export_dir,
-        exports=n_exports,
-        notes=notes,
+        exports=sum(isinstance(f, PendingFile) and not f.unchanged for f in pending),
+        exports_unchanged=sum(isinstance(f, PendingFile) and f.unchanged for f in pending),
+        exports_removed=sum(isinstance(f, StaleFile) for f in pending),
+        notes=[],
         rejected_files=list(
             zip(rejected.get("file_name", []), rejected.get("reason", []), strict=True)
         ),
@@ -638,7 +656,7 @@ def pipeline(
     summary.notes.extend(f"{name}: {BUSY_NOTE}" for name in plan.busy)
     if report is not None:
         summary.notes.append(f"Laporan: {report}")
-    logger.info(summary.text())
+    logger.debug(summary.text())  # printed once, by `tepat run`; the UI has it as an artifact
     return summary
 
 
