@@ -172,3 +172,37 @@ def test_earlier_files_are_rewritten_only_when_a_status_changed(tmp_path):
     assert len(rows) == 5 and rows.set_index("row_number").loc[9, "status"] == "accepted"
     assert rows["kk_raw"].notna().all()  # the cells as written come from the warehouse
     assert set(found["code"]) >= {"NIK_FORMAT", "KK_REGION"}
+
+
+def test_summary_counts_outcomes_and_lists_skipped_sheets(tmp_path):
+    from flows.feedback import SourceFile
+    from transforms.publish.outcomes import row_outcomes
+
+    canonical = canonicalise(_rows(), AS_OF)
+    issues = issues_from_checks(canonical, failing_checks(canonical))
+    canonical["status"] = row_status(canonical, issues)
+    canonical["person_id"] = [1, None, 2, 1, 3]  # row 10 is the person of row 7 again
+    decisions = pd.DataFrame({"program": "kesehatan", "person_id": [1, 2, 3], "eligible": [True, False, False],
+                              "reason_code": [None, "PENDING_REVIEW", "OCCUPATION_EXCLUDED"]})  # fmt: skip
+    verified = pd.DataFrame({"program": ["kesehatan"], "person_id": [1], "rank": [1],
+                             "within_quota": [True]})  # fmt: skip
+    outcomes = row_outcomes(canonical, decisions, verified)
+    source = SourceFile(
+        "smd/usulan kesehatan.xlsx", "6472", "kesehatan",
+        ("lembar 'REKAP' dilewati: judul kolom (NIK, NAMA, ...) tidak ditemukan",
+         "lembar tersembunyi 'Lama' dilewati"),
+    )  # fmt: skip
+    records, pending = write_feedback(
+        tmp_path, [source], canonical, issues, AS_OF, "run-1", outcomes=outcomes
+    )
+    assert records.iloc[0]["source_file"] == "smd/usulan kesehatan.xlsx"
+    assert records.iloc[0]["kind"] == "umpan_balik"
+    with pending[0].temp.open("rb") as handle:
+        summary = openpyxl.load_workbook(handle)["Ringkasan"]
+    flat = {row[0]: row[1:] for row in summary.iter_rows(values_only=True) if row[0]}
+    assert flat["DIUSULKAN"][0] == 1 and flat["DUPLIKAT"][0] == 1 and flat["DITOLAK"][0] == 1
+    assert flat["OCCUPATION_EXCLUDED"][0] == 1 and flat["MENUNGGU_TINJAUAN"][0] == 1
+    assert "Pekerjaan tidak termasuk sasaran program" in flat["OCCUPATION_EXCLUDED"][1]
+    assert flat["REKAP"][0].startswith("lembar 'REKAP' dilewati")
+    assert flat["Lama"][0] == "lembar tersembunyi 'Lama' dilewati"
+    pending[0].discard()

@@ -362,3 +362,16 @@ def test_written_on_two_processes_the_same_content_and_records(tmp_path, monkeyp
         assert sha256(Path(record.path)) == record.sha256
     assert not list((tmp_path / "b").rglob(".*.tmp"))  # every file moved in place
     assert contents(parallel) == contents(sequential)
+
+
+def test_bpjs_workbooks_print_landscape_fit_to_width_header_repeated_summary_on_one_page(exported):
+    export_dir, _ = exported
+    for path in (export_dir / "bpjs").rglob("*.xlsx"):
+        for sheet in openpyxl.load_workbook(path).worksheets:
+            setup = sheet.page_setup  # 1 is the default, which the file may leave unwritten
+            assert setup.orientation == "landscape" and setup.fitToWidth in (None, 1)
+            assert sheet.sheet_properties.pageSetUpPr.fitToPage
+            if sheet.title.startswith("Ringkasan"):
+                assert setup.fitToHeight in (None, 1)  # one page
+            else:
+                assert setup.fitToHeight == 0 and sheet.print_title_rows in ("1:1", "$1:$1")
