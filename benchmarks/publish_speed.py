@@ -109,8 +109,10 @@ def main() -> None:
     args = parser.parse_args()
     verified, persons, rows, issues, decisions = inputs(args.rows, args.files)
     extra = {}
-    if "decisions" in inspect.signature(write_feedback).parameters:
-        extra = {"decisions": decisions, "verified": verified}
+    if "outcomes" in inspect.signature(write_feedback).parameters:
+        from transforms.publish.outcomes import row_outcomes
+
+        extra = {"outcomes": row_outcomes(rows, decisions, verified)}
     with tempfile.TemporaryDirectory() as scratch:
         out = Path(scratch)
         start = time.perf_counter()

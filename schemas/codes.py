@@ -303,17 +303,6 @@ FILE_STATUS_LABELS: dict[str, str] = {
     "rejected": "Ditolak",
     "duplicate": "Duplikat",
 }
-
-
-def code_label(code: str) -> str:
-    """The Indonesian label of a row or file code (the code itself when it has none)."""
-    if code in CODE_DESCRIPTIONS:
-        return CODE_DESCRIPTIONS[code]
-    if code in FILE_REASONS:
-        return FILE_REASON_LABELS.get(code, code)
-    return code
-
-
 FILE_REASON_LABELS: dict[str, str] = {
     "FILE_UNREADABLE": "Berkas tidak dapat dibaca",
     "FILE_ENCRYPTED": "Berkas dilindungi kata sandi",
@@ -326,6 +315,11 @@ FILE_REASON_LABELS: dict[str, str] = {
     "PROGRAM_UNKNOWN": "Program tidak dikenali",
     "DUPLICATE_FILE": "Isi sama dengan berkas lain",
 }
+
+
+def code_label(code: str) -> str:
+    """The Indonesian label of a row or file code (the code itself when it has none)."""
+    return CODE_DESCRIPTIONS.get(code) or FILE_REASON_LABELS.get(code, code)
 
 
 @dataclass(frozen=True)
