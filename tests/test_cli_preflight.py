@@ -76,3 +76,16 @@ def test_another_run_writing_is_said_once(tmp_path, raw):
     with run_lock(db):
         result = tepat_run(tmp_path, db=db)
     assert_one_line(result, "run lain sedang menulis")
+
+
+def test_telemetry_is_off_in_every_command():
+    env = {"PATH": "/usr/bin:/bin", "HOME": "/tmp"}  # nothing set by the caller
+    probe = (
+        "import os, flows.cli\n"
+        "print(os.environ['PREFECT_SERVER_ANALYTICS_ENABLED'], os.environ['DO_NOT_TRACK'])\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True, text=True,
+        timeout=120,
+    )  # fmt: skip
+    assert result.stdout.split() == ["false", "1"], result.stderr
