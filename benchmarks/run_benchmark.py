@@ -63,7 +63,7 @@ LOG_LINE = re.compile(r"^(\d\d):(\d\d):(\d\d)\.(\d{3}) \| \w+\s*\| (.*)$")
 STAGE_LINE = re.compile(r"^Flow run '[^']*' - \[(\d+)/(\d+)\] (.*)$")
 PACKAGES = [
     "pandas", "pyarrow", "numpy", "duckdb", "prefect", "pandera", "python-calamine",
-    "rvgsrust-xlsxwriter", "xlsxwriter", "openpyxl", "rapidfuzz",
+    "xlsxwriter", "openpyxl", "rapidfuzz",
 ]  # fmt: skip
 
 

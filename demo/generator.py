@@ -45,7 +45,6 @@ import io
 import math
 import multiprocessing
 import os
-import shutil
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -2491,25 +2490,63 @@ def _write_reference(
 # ---------------------------------------------------------------------------
 
 
-def _prepare_out_dir(out_dir: Path) -> None:
-    """Remove what an earlier run wrote; refuse to mix with foreign files."""
-    out_dir.mkdir(parents=True, exist_ok=True)
+class DemoDataRefused(FileExistsError):
+    """The target folder holds files: nothing was written or deleted."""
+
+
+def _files_in(folder: Path | None) -> list[Path]:
+    """Files under `folder` (any depth), hidden ones included; none when it does not exist."""
+    if folder is None or not folder.exists():
+        return []
+    return sorted(p for p in folder.rglob("*") if p.is_file() or p.is_symlink())
+
+
+def _own_files(out_dir: Path) -> set[Path]:
+    """Files an earlier `generate_demo_data` wrote under `out_dir`, as its ground truth lists."""
     truth = out_dir / TRUTH_DIR / "files.csv"
-    if truth.exists():
-        for name in pd.read_csv(truth, dtype=str, keep_default_na=False)["file_name"]:
-            fp = out_dir / name
-            if fp.is_file():
-                fp.unlink()
-        for d in sorted((p for p in out_dir.rglob("*") if p.is_dir()), key=lambda p: -len(p.parts)):
-            if d.name != TRUTH_DIR and not any(d.iterdir()):
-                d.rmdir()
-        shutil.rmtree(out_dir / TRUTH_DIR)
-    foreign = [p for p in out_dir.rglob("*") if p.is_file() and not p.name.startswith(".")]
+    if not truth.is_file():
+        return set()
+    names = pd.read_csv(truth, dtype=str, keep_default_na=False)["file_name"]
+    return {out_dir / name for name in names} | set(_files_in(out_dir / TRUTH_DIR))
+
+
+REFERENCE_FILES = ("bpjs_kesehatan_peserta.xlsx", "bpjs_ketenagakerjaan_peserta.csv")
+
+
+def _check_targets(out_dir: Path, reference_dir: Path | None, replace: bool) -> list[Path]:
+    """Refuse, before touching anything, a target that holds files (with `replace`: files
+    demo-data did not write there itself); the files an earlier output left, to remove."""
+    present = _files_in(out_dir)
+    own = _own_files(out_dir) if replace else set()
+    reference = _files_in(reference_dir)
+    own_reference = (
+        {reference_dir / name for name in REFERENCE_FILES} if replace and reference_dir else set()
+    )
+    foreign = [p for p in present if p not in own] + [
+        p for p in reference if p not in own_reference
+    ]
     if foreign:
-        raise FileExistsError(
-            f"{out_dir} already holds files not written by demo-data (e.g. {foreign[0]}); "
-            "use an empty folder"
+        hint = (
+            ""
+            if replace
+            else "; pilih folder baru (--out), atau --replace untuk mengganti hasil demo-data sebelumnya"
         )
+        raise DemoDataRefused(
+            f"{foreign[0].parent} sudah berisi berkas yang tidak ditulis demo-data "
+            f"(mis. {foreign[0].name}); tidak ada yang ditulis atau dihapus{hint}"
+        )
+    return [p for p in present if p in own] + [p for p in reference if p in own_reference]
+
+
+def _remove_own(out_dir: Path, files: list[Path]) -> None:
+    """Remove an earlier output's own files (listed by its ground truth), then the folders
+    they leave empty; nothing else."""
+    for path in files:
+        path.unlink(missing_ok=True)
+    for folder in sorted({p.parent for p in files}, key=lambda p: -len(p.parts)):
+        while folder != out_dir and folder.is_dir() and not any(folder.iterdir()):
+            folder.rmdir()
+            folder = folder.parent
 
 
 def generate_demo_data(
@@ -2523,6 +2560,7 @@ def generate_demo_data(
     revised_files: int = 2,
     workers: int | None = None,
     bpjs_dir: Path | None = None,
+    replace: bool = False,
 ) -> GroundTruthSummary:
     """Write `rows` data rows of regency submissions under `out_dir`, and the ground truth.
 
@@ -2534,6 +2572,9 @@ def generate_demo_data(
         more, else 1); the files are the same whatever the number.
     bpjs_dir: also write BPJS registration results and a monthly bill there, with their
         truth under `bpjs_dir/_truth/` (demo/bpjs_returns.py).
+    replace: an earlier demo-data output in `out_dir` (and its reference lists) is replaced;
+        without it, a target holding any file is refused. Either way the check comes before
+        anything is written, and only files demo-data wrote are ever removed.
     """
     import time
 
@@ -2543,7 +2584,9 @@ def generate_demo_data(
     if rows < 0:
         raise ValueError("rows must be >= 0")
     out_dir = Path(out_dir)
-    _prepare_out_dir(out_dir)
+    earlier = _check_targets(out_dir, Path(reference_dir) if reference_dir else None, replace)
+    _remove_own(out_dir, earlier)
+    out_dir.mkdir(parents=True, exist_ok=True)
     ss = np.random.SeedSequence(seed)
     r_plan, r_pop, r_rows, r_sem, r_render, r_layout, r_ref, r_files, r_words = (
         np.random.Generator(np.random.PCG64(s)) for s in ss.spawn(9)

@@ -16,7 +16,13 @@ from flows.settings import Settings
 
 # Prefect's ephemeral API (no PREFECT_API_URL set) can take long to start on a busy 2-core host.
 os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
+# The system holds personal data: no usage telemetry from Prefect (or anything honouring
+# DO_NOT_TRACK), in `tepat run`, `tepat serve` and every other command.
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("DO_NOT_TRACK", "1")
+
+# Prefect's logging override of its task-run logger ("Task run ... Finished in state ...").
+TASK_RUN_LOG_LEVEL = "PREFECT_LOGGING_LOGGERS_PREFECT_TASK_RUNS_LEVEL"
 
 DEFAULTS = Settings()
 review_app = typer.Typer(no_args_is_help=True, help="Rows and person pairs waiting for an officer.")
@@ -70,14 +76,21 @@ def run(
     ] = None,
 ) -> None:
     """Ingest, validate, deduplicate, score and publish."""
-    from schemas.programs import RulesError, load_rules
+    from flows.runtime.preflight import PreflightError, check_run
 
-    try:  # check the rules before importing and starting the (slow) flow: fail fast, name the line
-        load_rules(programs or DEFAULTS.programs_path)
-    except RulesError as exc:
-        typer.echo(f"tepat run gagal: aturan program tidak valid: {exc}", err=True)
+    settings = Settings(
+        raw_dir=raw_dir, reference_dir=reference_dir, db=db, export_dir=export_dir,
+        programs_file=programs,
+    )  # fmt: skip
+    try:  # before importing and starting the (slow) flow: a mistake costs one line, at once
+        check_run(settings)
+    except PreflightError as exc:
+        typer.echo(f"tepat run gagal: {exc}".splitlines()[0], err=True)
         raise typer.Exit(code=1) from None
+    if sys.stderr.isatty():  # the progress bars tell the stages; no line per finished task
+        os.environ.setdefault(TASK_RUN_LOG_LEVEL, "WARNING")
     from flows.pipeline import pipeline
+    from flows.runtime.lock import RunAlreadyRunning
 
     try:
         summary = pipeline(
@@ -89,23 +102,30 @@ def run(
             programs_file=programs,
             bpjs_dir=bpjs_dir,
         )
+    except RunAlreadyRunning as exc:  # started meanwhile: the same one line
+        typer.echo(f"tepat run gagal: {exc}".splitlines()[0], err=True)
+        raise typer.Exit(code=1) from None
     except Exception as exc:  # noqa: BLE001 - one line on stderr, non-zero exit, warehouse untouched
         typer.echo(f"tepat run gagal: {type(exc).__name__}: {exc}".splitlines()[0], err=True)
         raise typer.Exit(code=1) from None
     typer.echo(summary.text())
 
 
+DEMO_DIR = Path("data/demo")
+
+
 @app.command("demo-data")
 def demo_data(
     rows: Annotated[int, typer.Option(help="Data rows in total over all files.")] = 1000,
     out: Annotated[
-        Path, typer.Option(help="Folder for the submissions (ground truth in _truth/).")
-    ] = Path("data/raw"),
+        Path,
+        typer.Option(help="A new folder for the submissions (ground truth in _truth/)."),
+    ] = DEMO_DIR,
     seed: Annotated[
         int, typer.Option(help="Random seed; the same seed writes the same files.")
     ] = 0,
     reference_dir: Annotated[
-        Path | None, typer.Option(help="Also write reference lists here.")
+        Path | None, typer.Option(help="Also write reference lists here (a new folder).")
     ] = None,
     formats: Annotated[
         str, typer.Option(help="mixed (xlsx, csv and a few xls/ods), xlsx, xls, ods or csv.")
@@ -117,15 +137,22 @@ def demo_data(
     as_of: Annotated[
         str | None, typer.Option(help="Date the ages are realistic at (YYYY-MM-DD).")
     ] = None,
+    replace: Annotated[
+        bool,
+        typer.Option(
+            "--replace", help="Replace an earlier demo-data output there (only its own files)."
+        ),
+    ] = False,
 ) -> None:
-    """Write synthetic regency submissions and their ground truth."""
-    from demo.generator import generate_demo_data
+    """Write synthetic regency submissions and their ground truth into a new folder."""
+    from demo.generator import DemoDataRefused, generate_demo_data
 
     kwargs = {"as_of": _as_of(as_of)} if as_of else {}
-    summary = generate_demo_data(
-        rows=rows, out_dir=out, seed=seed, reference_dir=reference_dir, formats=formats,
-        bpjs_dir=bpjs_dir, **kwargs,
-    )  # fmt: skip
+    with one_line_errors("demo-data", DemoDataRefused):
+        summary = generate_demo_data(
+            rows=rows, out_dir=out, seed=seed, reference_dir=reference_dir, formats=formats,
+            bpjs_dir=bpjs_dir, replace=replace, **kwargs,
+        )  # fmt: skip
     typer.echo(str(summary))
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import uuid
+from collections.abc import Iterator
 from concurrent.futures import Executor
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
@@ -16,10 +17,17 @@ import pyarrow as pa
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from flows.outputs.bpjs_files import PendingFile, recover_exports, write_bpjs_exports
+from flows.outputs.bpjs_files import (
+    PARALLEL_MIN_ROWS,
+    PendingFile,
+    StaleFile,
+    recover_exports,
+    write_bpjs_exports,
+)
 from flows.outputs.bpjs_lists import BpjsPlan, StoredBpjs, plan_bpjs, stored_bpjs, write_changes
-from flows.outputs.feedback import write_feedback_for_run
+from flows.outputs.feedback import RunOutcomes, write_feedback_for_run
 from flows.outputs.report import publish_run_report
+from flows.outputs.writing import writing_pool, writing_workers
 from flows.review.occupations import files_to_read_again, read_occupation_mappings
 from flows.review.rows import (
     apply_row_decisions,
@@ -64,7 +72,7 @@ from schemas.rows import (
     row_status,
     validate_verified,
 )
-from transforms.bpjs.results import with_covered
+from transforms.bpjs.results import current_rejections, with_covered
 from transforms.link.dedup import deduplicate, enrolment_by_person, probable_persons
 from transforms.score.scoring import decide_program, person_features, rank_verified
 from transforms.validate.normalise import canonicalise
@@ -144,9 +152,12 @@ class RunSummary:
     verified: dict[str, int]
     within_quota: dict[str, int]
     export_dir: Path
-    exports: int
+    exports: int  # files written this run (changed content)
     notes: list[str]
     rejected_files: list[tuple[str, str]]
+    exports_unchanged: int = 0  # files whose content was the same: left untouched
+    exports_removed: int = 0  # lists of the day this run no longer produces
+    references: list[str] = field(default_factory=list)  # reference lists read, or missing
 
     def run_counts(self) -> dict[str, object]:
         """Counts for the `runs` table."""
@@ -179,10 +190,19 @@ class RunSummary:
             lines.append(
                 f"  Terverifikasi {program}: {n} (dalam kuota {self.within_quota.get(program, 0)})"
             )
-        lines.append(f"  Ekspor : {self.exports} berkas di {self.export_dir}")
+        removed = f", {self.exports_removed} dihapus" if self.exports_removed else ""
+        lines.append(
+            f"  Ekspor : {self.exports} berkas ditulis, {self.exports_unchanged} tidak berubah"
+            f"{removed} (di {self.export_dir})"
+        )
         for name, reason in self.rejected_files[:10]:
             lines.append(f"  ! {name}: {reason}")
-        lines.extend(f"  - {note}" for note in self.notes)
+        if self.references:
+            lines.append("  Daftar peserta BPJS (acuan):")
+            lines.extend(f"    - {note}" for note in self.references)
+        if self.notes:
+            lines.append("  Catatan:")
+            lines.extend(f"    - {note}" for note in self.notes)
         return "\n".join(lines)
 
 
@@ -642,27 +662,32 @@ def publish_task(
     """Write the BPJS files under temporary names, commit the warehouse, then move the files in place."""
     run_id = str(run["run_id"])
     export_records, pending = pd.DataFrame(), []
-    sendable = verified if bpjs is None else bpjs.sendable(verified)
-    if not sendable.empty:
-        export_records, pending = write_bpjs_exports(
-            sendable, linked.persons, settings.export_dir, settings.as_of, run_id, rules
-        )
-    bpjs_write = None
-    if bpjs is not None and rules is not None:
-        bpjs_write, change_records, change_files = bpjs.write(
-            settings, verified, linked.persons, run_id, rules
-        )
-        export_records = pd.concat([export_records, change_records], ignore_index=True)
-        pending.extend(change_files)
     all_issues = pd.concat([issues, linked.issues], ignore_index=True)
-    feedback = write_feedback_for_run(
-        settings, new_rows, all_issues, linked.old_row_updates, ingested.plan.replaced, run_id,
-        pending,
-    )  # fmt: skip
-    export_records = pd.concat([export_records, feedback], ignore_index=True)
-    summary = _summarise(
-        run_id, ingested, new_rows, linked.persons, verified, settings, notes, len(pending)
+    rejections = None if bpjs is None else current_rejections(bpjs.plan.results)
+    outcome_inputs = RunOutcomes(
+        decisions, verified, ingested.files, _reason_messages(rules), rejections
     )
+    sendable = verified if bpjs is None else bpjs.sendable(verified)
+    bpjs_write = None
+    with export_pool(len(new_rows) + len(verified)) as pool:
+        if not sendable.empty:
+            export_records, pending = write_bpjs_exports(
+                sendable, linked.persons, settings.export_dir, settings.as_of, run_id, rules,
+                pool=pool,
+            )  # fmt: skip
+        if bpjs is not None and rules is not None:
+            bpjs_write, change_records, change_files = bpjs.write(
+                settings, verified, linked.persons, run_id, rules
+            )
+            export_records = pd.concat([export_records, change_records], ignore_index=True)
+            pending.extend(change_files)
+        feedback, outcomes = write_feedback_for_run(
+            settings, new_rows, all_issues, linked.old_row_updates, ingested.plan.replaced,
+            run_id, pending, outcome_inputs, pool=pool,
+        )  # fmt: skip
+    export_records = pd.concat([export_records, feedback], ignore_index=True)
+    summary = _summarise(run_id, ingested, new_rows, linked.persons, verified, settings, pending)
+    summary.references = notes
     finished = datetime.now()
     files = (
         ingested.files.assign(run_id=run_id, loaded_at=finished)
@@ -682,6 +707,7 @@ def publish_task(
         exports=export_records,
         row_status_updates=linked.old_row_updates,
         match_candidates=linked.match_candidates.assign(run_id=run_id),
+        row_outcomes=outcomes,
         programs=program_table(rules) if rules is not None else pd.DataFrame(),
         bpjs=bpjs_write,
     )
@@ -691,6 +717,26 @@ def publish_task(
     return summary
 
 
+def _reason_messages(rules: ProgramRules | None) -> dict[str, str]:
+    """The explanation of every not-eligible reason the run's programs can give."""
+    messages: dict[str, str] = {}
+    for program in rules.programs.values() if rules is not None else []:
+        messages.update(program.reason_messages())
+    return messages
+
+
+@contextlib.contextmanager
+def export_pool(n_rows: int) -> Iterator[Executor | None]:
+    """Worker processes writing the export files when there are enough rows for them to pay
+    off (starting them costs ~1 s), shared by the BPJS lists and the feedback workbooks."""
+    workers = min(writing_workers(), 2)
+    if workers < 2 or n_rows < PARALLEL_MIN_ROWS:
+        yield None
+        return
+    with writing_pool(workers) as pool:
+        yield pool
+
+
 def _summarise(
     run_id: str,
     ingested: Ingested,
@@ -698,8 +744,7 @@ def _summarise(
     persons: pd.DataFrame,
     verified: pd.DataFrame,
     settings: Settings,
-    notes: list[str],
-    n_exports: int,
+    pending: list[PendingFile | StaleFile],
 ) -> RunSummary:
     files = ingested.files
     status = files["status"] if len(files) else pd.Series(dtype=str)
@@ -724,8 +769,10 @@ def _summarise(
         verified={k: int(v) for k, v in per_program.items()},
         within_quota={k: int(v) for k, v in in_quota.items()},
         export_dir=settings.export_dir,
-        exports=n_exports,
-        notes=notes,
+        exports=sum(isinstance(f, PendingFile) and not f.unchanged for f in pending),
+        exports_unchanged=sum(isinstance(f, PendingFile) and f.unchanged for f in pending),
+        exports_removed=sum(isinstance(f, StaleFile) for f in pending),
+        notes=[],
         rejected_files=list(
             zip(rejected.get("file_name", []), rejected.get("reason", []), strict=True)
         ),
@@ -782,7 +829,7 @@ def pipeline(
     summary.notes.extend(f"{name}: {BUSY_NOTE}" for name in plan.busy)
     if report is not None:
         summary.notes.append(f"Laporan: {report}")
-    logger.info(summary.text())
+    logger.debug(summary.text())  # printed once, by `tepat run`; the UI has it as an artifact
     return summary
 
 

@@ -47,6 +47,8 @@ class Settings(BaseSettings):
     deployment_name: str = "tepat-harian"
     # A second run waits this long for the warehouse lock, then stops with a clear message.
     lock_wait_seconds: float = 0.0
+    # The time zone the report shows times in, with the zone written (WITA = Asia/Makassar).
+    display_timezone: str = "Asia/Makassar"
     # Runs shown in the report's trend chart.
     report_history_runs: int = 30
     # HMAC key for the analyst copy's pseudonyms; default: next to the warehouse.

@@ -342,3 +342,93 @@ FILE_REASONS: dict[str, str] = {
 def file_reason(code: str, detail: str = "") -> str:
     """Indonesian reason for a file-level code."""
     return FILE_REASONS[code].format(detail=detail)
+
+
+# Labels shared by the feedback workbooks and the HTML report (one place for each).
+STATUS_LABELS: dict[str, str] = {
+    "accepted": "Diterima",
+    "review": "Ditinjau",
+    "rejected": "Ditolak",
+}
+PROGRAM_LABELS: dict[str, str] = {
+    "kesehatan": "BPJS Kesehatan (PBI Pemda)",
+    "ketenagakerjaan": "BPJS Ketenagakerjaan (BPU)",
+}
+FILE_STATUS_LABELS: dict[str, str] = {
+    "loaded": "Dimuat",
+    "rejected": "Ditolak",
+    "duplicate": "Duplikat",
+}
+FILE_REASON_LABELS: dict[str, str] = {
+    "FILE_UNREADABLE": "Berkas tidak dapat dibaca",
+    "FILE_ENCRYPTED": "Berkas dilindungi kata sandi",
+    "FILE_EMPTY": "Berkas kosong",
+    "FILE_UNSUPPORTED": "Jenis berkas tidak didukung",
+    "FILE_TOO_LARGE": "Berkas terlalu besar",
+    "CELL_TOO_LONG": "Isian melebihi batas Excel",
+    "HEADER_NOT_FOUND": "Judul kolom tidak ditemukan",
+    "REGENCY_UNKNOWN": "Kabupaten/kota tidak dikenali",
+    "PROGRAM_UNKNOWN": "Program tidak dikenali",
+    "DUPLICATE_FILE": "Isi sama dengan berkas lain",
+}
+
+
+def code_label(code: str) -> str:
+    """The Indonesian label of a row or file code (the code itself when it has none)."""
+    return CODE_DESCRIPTIONS.get(code) or FILE_REASON_LABELS.get(code, code)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A `Kode hasil` of the feedback workbooks: a short label (summary sheet) and the `Hasil`
+    sentence, whose `{...}` fields are filled per row."""
+
+    code: str
+    label: str
+    sentence: str
+
+
+# The outcome for the person on a row, in the file's program (CONTRACT "Feedback workbooks").
+# A not-eligible person's `Kode hasil` is the decision's reason code, with `NOT_ELIGIBLE`'s
+# sentence and the reason's own explanation (schemas.programs.REASON_MESSAGES).
+OUTCOMES: dict[str, Outcome] = {
+    o.code: o
+    for o in [
+        Outcome(
+            "DIUSULKAN",
+            "Diusulkan ke BPJS",
+            "Diusulkan ke BPJS: peringkat {rank} di kabupaten/kota ini, dalam kuota.",
+        ),
+        Outcome(
+            "DI_LUAR_KUOTA",
+            "Memenuhi syarat, di luar kuota",
+            "Memenuhi syarat, tetapi peringkat {rank} berada di luar kuota atau anggaran tahun "
+            "ini; belum diusulkan ke BPJS.",
+        ),
+        Outcome(
+            "NOT_ELIGIBLE",
+            "Tidak memenuhi syarat",
+            "Tidak diusulkan ke BPJS: {reason}.",
+        ),
+        Outcome(
+            "DUPLIKAT",
+            "Duplikat (orang yang sama di baris lain)",
+            "Orang yang sama dengan baris {row} {where}; hasilnya tercantum pada baris itu.",
+        ),
+        Outcome(
+            "MENUNGGU_TINJAUAN",
+            "Menunggu tinjauan petugas provinsi",
+            "Menunggu keputusan petugas provinsi; hasilnya muncul pada umpan balik berikutnya.",
+        ),
+        Outcome(
+            "DITOLAK",
+            "Baris ditolak",
+            "Baris ditolak: perbaiki sel yang disebut pada kolom Alasan, lalu kirim ulang.",
+        ),
+        Outcome(
+            "DITOLAK_BPJS",
+            "Tidak didaftarkan oleh BPJS",
+            "Tidak didaftarkan oleh BPJS: {bpjs_text}.",
+        ),
+    ]
+}

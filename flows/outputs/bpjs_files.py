@@ -10,11 +10,12 @@ Layout under `<export_dir>/bpjs/<program>/`:
 Safety: every text goes into xlsx as a string cell (never a formula), NIK/KK/RT-RW included;
 a text that starts with `=`, `+`, `-`, `@`, tab or CR also gets Excel's quote-prefix style
 in xlsx (shown and kept as text, value unchanged) and a leading apostrophe in csv (the
-OWASP advice for CSV injection), so no cell can act as a formula when opened. Files are
-written under temporary names and moved into place only after the warehouse commit; a file
-whose content did not change is not rewritten (`content_digest`: the same inputs give the
-same cells, styles and csv bytes; only an xlsx's creation-time stamp differs). Large exports
-(a province's worth of lists) are written on every core, one file per thread.
+OWASP advice for CSV injection), so no cell can act as a formula when opened. The csv is
+UTF-8 with a BOM and gives NIK and KK as `="digits"`, so Excel opens it right by double-click.
+Files are written under temporary names and moved into place only after the warehouse
+commit; a file whose content did not change is not rewritten (`content_digest`: the same
+inputs give the same bytes, the creation time being the as-of date). Large exports (a
+province's worth of lists) are written by XlsxWriter in worker processes, whole files each.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import os
 import re
 import zipfile
 from collections.abc import Callable
-from concurrent.futures import Executor, ThreadPoolExecutor
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
@@ -35,8 +36,18 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
-import rvgsrust_xlsxwriter as rxw
+from xlsxwriter.format import Format
 
+from flows.outputs.writing import (
+    CellColumn,
+    FileJob,
+    print_setup,
+    run_file_jobs,
+    stable_workbook,
+    write_columns,
+    writing_pool,
+    writing_workers,
+)
 from flows.settings import DEFAULT_PROGRAMS_FILE
 from flows.warehouse.store import connect
 from schemas.programs import ExportColumn, Program, ProgramRules, load_rules
@@ -64,6 +75,7 @@ LAYOUT_COLUMNS = {
 }
 TRAILING_COLUMNS = [("score", "Skor Prioritas")]
 KELAS_RAWAT = "III"
+SUMMARY_SHEET = "Ringkasan"  # a budget sheet: printed on one page
 BPU_PROGRAMS = "JKK, JKM"
 
 SUMMARY_COLUMNS = [
@@ -80,8 +92,8 @@ SUMMARY_COLUMNS = [
 ]
 MONEY_COLUMNS = {"premium_monthly", "premium_month_total", "premium_year_total", "budget_yearly"}
 NUMBER_COLUMNS = {"rank", "score", "n_verified", "quota", "n_within_quota"} | MONEY_COLUMNS
-# Below this many rows in all, the files are written one after the other (it takes well under
-# a second); above it, on `writing_workers()` threads.
+# Below this many rows in all, the files are written one after the other (it takes about a
+# second); above it, in `writing_workers()` processes.
 PARALLEL_MIN_ROWS = 20_000
 FORMULA_PATTERN = "^[" + re.escape("".join(FORMULA_START)) + "]"
 
@@ -373,94 +385,70 @@ class Table:
 ARROW_TEXT = pd.ArrowDtype(pa.large_string())
 
 
-def _cell(value: object) -> object:
-    """A cell value for a single-cell write: None for missing, whole numbers as int."""
-    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
-        return None
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return value
+def _column_cells(table: Table, col: int, formats: dict[str, Format]) -> CellColumn:
+    """One sheet column as cells: numbers as floats, texts as strings (quote-prefixed when they
+    start like a formula), missing values as no cell."""
+    key = table.columns[col][0]
+    values = pa.array(table.cells.iloc[:, col]).to_pylist()
+    if key in NUMBER_COLUMNS:
+        money = formats["money"] if key in MONEY_COLUMNS else None
+        return CellColumn(values, fmt=money, number=True)
+    flagged = formula_like(table.cells.iloc[:, col])
+    if not flagged.any():
+        return CellColumn(values)
+    quoted = formats["quoted"]
+    return CellColumn(values, formats=[quoted if f else None for f in flagged.tolist()])
 
 
 def write_xlsx(path: Path, tables: list[Table], as_of: date) -> None:
-    """An xlsx with frozen, filtered headers; text as string cells; rows streamed to disk.
-
-    Written by rust_xlsxwriter (`rvgsrust_xlsxwriter`): runs of rows without a cell that needs
-    a format of its own go over as Arrow columns in one call, the rest cell by cell.
-    """
-    workbook = rxw.Workbook(str(path))
-    workbook.set_properties(title=f"tepat {as_of.isoformat()}", author="tepat")
-    header_format = workbook.add_format().set_bold().set_background_color("#DDEBF7")
-    header_format.set_border("thin")
-    quoted = workbook.add_format().set_quote_prefix()
-    money = workbook.add_format().set_num_format("#,##0")
+    """An xlsx with frozen, filtered headers, printed landscape and fit to width; text as string
+    cells; rows streamed to disk by XlsxWriter; the same tables give the same bytes."""
+    workbook = stable_workbook(path, f"tepat {as_of.isoformat()}", as_of)
+    header_format = workbook.add_format(
+        {"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True}
+    )
+    formats = {
+        "quoted": workbook.add_format({"quote_prefix": True}),
+        "money": workbook.add_format({"num_format": "#,##0"}),
+    }
     for table in tables:
-        ws = workbook.add_worksheet(table.name[:31], constant_memory=True)
-        keys = [c for c, _ in table.columns]
-        money_columns = {col for col, key in enumerate(keys) if key in MONEY_COLUMNS}
-        for col, (_, title) in enumerate(table.columns):
+        ws = workbook.add_worksheet(table.name[:31])
+        for col, (key, title) in enumerate(table.columns):
             width = max(10, min(40, max(len(title), table.longest(col)) + 2))
-            ws.set_column_width(col, width)
-            if col in money_columns:
-                ws.set_column_format(col, money)
-        ws.write_row(0, 0, [title for _, title in table.columns], header_format)
+            ws.set_column(col, col, width, formats["money"] if key in MONEY_COLUMNS else None)
         ws.freeze_panes(1, 0)
-        ws.autofilter(0, 0, max(len(table.frame), 1), len(keys) - 1)
-        cells = table.cells
-        arrow = pa.Table.from_pandas(cells, preserve_index=False)  # sliced without copies
-        own_format = table.formula_like() | bool(money_columns)
-        own_rows = np.flatnonzero(own_format)
-        own_values = arrow.take(own_rows).to_pylist()
-        start = 0
-        for r, values in zip([*own_rows.tolist(), len(cells)], [*own_values, None], strict=True):
-            if r > start:  # a run of plain rows
-                ws.write_dataframe(start + 1, 0, arrow.slice(start, r - start), write_header=False)
-            if values is not None:
-                for col, value in enumerate(values.values()):
-                    value = _cell(value)
-                    if value is None:
-                        continue
-                    if isinstance(value, str):
-                        fmt = quoted if value.startswith(FORMULA_START) else None
-                    else:
-                        fmt = money if col in money_columns else None
-                    ws.write(r + 1, col, value, fmt)
-            start = r + 1
+        ws.autofilter(0, 0, max(len(table.frame), 1), len(table.columns) - 1)
+        print_setup(ws, one_page=table.name.startswith(SUMMARY_SHEET))
+        ws.write_row(0, 0, [title for _, title in table.columns], header_format)
+        columns = [_column_cells(table, col, formats) for col in range(len(table.columns))]
+        write_columns(ws, 1, columns, len(table.frame))
     workbook.close()
     os.chmod(path, 0o600)
 
 
+# Columns a BPJS csv gives as `="digits"`: Excel opens them as text (all 16 digits kept).
+CSV_TEXT_NUMBERS = {"nik", "no_kk"}
+UTF8_BOM = b"\xef\xbb\xbf"
+
+
 def write_csv(path: Path, table: Table) -> None:
-    """UTF-8, comma-separated, CRLF; texts quoted and neutralised, numbers bare (Arrow's writer)."""
+    """UTF-8 with a BOM (Excel reads the names right), comma-separated, CRLF; texts quoted and
+    neutralised, NIK and KK as `="digits"` (Excel keeps them as text), numbers bare."""
     cells = table.cells.copy()
     for col, (key, _) in enumerate(table.columns):
-        if key not in NUMBER_COLUMNS:
+        if key in CSV_TEXT_NUMBERS:
+            digits = cells.iloc[:, col].str.fullmatch(r"[0-9]+").fillna(False)
+            cells.iloc[:, col] = cells.iloc[:, col].where(
+                ~digits.to_numpy(dtype=bool), '="' + cells.iloc[:, col] + '"'
+            )
+        elif key not in NUMBER_COLUMNS:
             cells.iloc[:, col] = neutralise(cells.iloc[:, col])
     arrow = pa.Table.from_pandas(cells, preserve_index=False)
     options = pacsv.WriteOptions(quoting_style="needed", eol="\r\n")
-    pacsv.write_csv(arrow, str(path), options)
+    with path.open("wb") as handle:
+        handle.write(UTF8_BOM)
+        pacsv.write_csv(arrow, handle, options)
     os.chmod(path, 0o600)
-
-
-def _write_file(write, temp: Path, final: Path, args: tuple) -> tuple[str, bool]:
-    """`write(temp, *args)`, then `settle_temp` (on a writing thread when the exports are large)."""
-    write(temp, *args)
-    return settle_temp(temp, final)
-
-
-def writing_pool(workers: int) -> Executor:
-    """Where export files are written side by side: threads, as the Rust writer builds and
-    compresses the xlsx and Arrow the csv mostly without the GIL, and threads need no start-up,
-    no copy of the rows and no memory of their own (processes cost ~1.5 s and a copy each)."""
-    return ThreadPoolExecutor(max_workers=workers, thread_name_prefix="tepat-write")
-
-
-def writing_workers() -> int:
-    """Cores this process may use: the export files are independent, so each core writes some."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
 
 
 @dataclass
@@ -476,6 +464,9 @@ class _Export:
     def temp(self) -> Path:
         return temp_path(self.final)
 
+    def job(self) -> FileJob:
+        return FileJob(self.write, self.args, self.temp, self.final, self.key[3])
+
 
 @dataclass
 class _Staging:
@@ -489,13 +480,14 @@ class _Staging:
         self.entries.append(_Export(final, key, write, args))
 
     def write_all(
-        self, workers: int, parallel_min_rows: int
+        self, workers: int, parallel_min_rows: int, pool: Executor | None = None
     ) -> tuple[pd.DataFrame, list[PendingFile | StaleFile]]:
-        """Write every file under its temporary name (on `workers` threads when there are at
-        least `parallel_min_rows` rows; largest first), then the records and files to commit."""
+        """Write every file under its temporary name (in `pool`, or in `workers` processes of
+        its own when there are at least `parallel_min_rows` rows), then the records and files
+        to commit."""
         exports = [e for e in self.entries if isinstance(e, _Export)]
         try:
-            settled = self._write(exports, workers, parallel_min_rows)
+            settled = write_jobs([e.job() for e in exports], workers, parallel_min_rows, pool)
         except BaseException:
             for export in exports:
                 export.temp.unlink(missing_ok=True)
@@ -522,27 +514,19 @@ class _Staging:
         ]
         return pd.DataFrame(records), pending
 
-    @staticmethod
-    def _write(
-        exports: list[_Export], workers: int, parallel_min_rows: int
-    ) -> list[tuple[str, bool]]:
-        rows = sum(e.key[3] for e in exports)
-        workers = min(workers, len(exports))
-        if workers < 2 or rows < parallel_min_rows:
-            return [_write_file(e.write, e.temp, e.final, e.args) for e in exports]
-        largest_first = sorted(range(len(exports)), key=lambda i: -exports[i].key[3])
-        with writing_pool(workers) as pool:
-            futures = {
-                i: pool.submit(
-                    _write_file,
-                    exports[i].write,
-                    exports[i].temp,
-                    exports[i].final,
-                    exports[i].args,
-                )
-                for i in largest_first
-            }
-            return [futures[i].result() for i in range(len(exports))]
+
+def write_jobs(
+    jobs: list[FileJob], workers: int, parallel_min_rows: int, pool: Executor | None = None
+) -> list[tuple[str, bool]]:
+    """Write and settle `jobs`: in `pool` when given, in `workers` processes of their own when
+    there are at least `parallel_min_rows` rows (processes cost ~1 s to start), else here."""
+    if pool is not None or len(jobs) < 2:
+        return run_file_jobs(jobs, settle_temp, pool if len(jobs) > 1 else None)
+    workers = min(workers, len(jobs))
+    if workers < 2 or sum(job.n_rows for job in jobs) < parallel_min_rows:
+        return run_file_jobs(jobs, settle_temp)
+    with writing_pool(workers) as own:
+        return run_file_jobs(jobs, settle_temp, own)
 
 
 def write_bpjs_exports(
@@ -553,12 +537,13 @@ def write_bpjs_exports(
     run_id: str,
     rules: ProgramRules | None = None,
     workers: int | None = None,
+    pool: Executor | None = None,
 ) -> tuple[pd.DataFrame, list[PendingFile | StaleFile]]:
     """Per program: a list per regency (xlsx + csv) and a budget summary, not yet in place.
 
     Returns the `exports` records (sha256 of the bytes that will be in place) and the files
-    to commit after the warehouse transaction. Large exports are written on every core
-    (`workers`, default: all); the bytes are the same however many write them.
+    to commit after the warehouse transaction. Large exports are written in `pool`, or on
+    every core (`workers`, default: all); the bytes are the same however many write them.
     """
     rules = rules or load_rules(DEFAULT_PROGRAMS_FILE)
     staging = _Staging(run_id)
@@ -580,13 +565,13 @@ def write_bpjs_exports(
             stem = folder / f"verifikasi_{program}_{code}_{_regency_slug(code)}_{day}"
             listing = Table("Daftar", columns, group)
             budget = Table(
-                "Ringkasan", SUMMARY_COLUMNS, summary.loc[summary["regency_code"].eq(code)]
+                SUMMARY_SHEET, SUMMARY_COLUMNS, summary.loc[summary["regency_code"].eq(code)]
             )
             key = (program, code, "bpjs", len(group))
             staging.stage(stem.with_suffix(".xlsx"), key, write_xlsx, [listing, budget], as_of)
             staging.stage(stem.with_suffix(".csv"), key, write_csv, listing)
         if len(summary):
-            totals = Table(f"Ringkasan {program}", SUMMARY_COLUMNS, _with_total(summary))
+            totals = Table(f"{SUMMARY_SHEET} {program}", SUMMARY_COLUMNS, _with_total(summary))
             stem = folder / f"ringkasan_anggaran_{program}_{day}"
             key = (program, None, "bpjs_summary", len(summary))
             staging.stage(stem.with_suffix(".xlsx"), key, write_xlsx, [totals], as_of)
@@ -596,4 +581,5 @@ def write_bpjs_exports(
             staging.entries.extend(
                 StaleFile(old) for old in sorted(folder.glob(pattern)) if old not in now
             )
-    return staging.write_all(writing_workers() if workers is None else workers, PARALLEL_MIN_ROWS)
+    workers = writing_workers() if workers is None else workers
+    return staging.write_all(workers, PARALLEL_MIN_ROWS, pool)

@@ -21,6 +21,8 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+from collections.abc import Callable
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -30,22 +32,35 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-import rvgsrust_xlsxwriter as rxw
+import xlsxwriter
+from xlsxwriter.format import Format
 
-from flows.outputs.bpjs_files import PendingFile, formula_like, settle_temp, writing_pool
+from flows.outputs.bpjs_files import PendingFile, formula_like, temp_path, write_jobs
+from flows.outputs.writing import (
+    CellColumn,
+    FileJob,
+    print_setup,
+    stable_workbook,
+    write_columns,
+)
 from flows.settings import Settings
-from flows.warehouse.store import connect, read_frame, table_columns
-from schemas.codes import CODE_DESCRIPTIONS, ROW_KEYS, SEVERITY_LABELS
+from flows.warehouse.store import connect, read_arrow_frame, read_frame, table_columns
+from schemas.codes import (
+    CODE_DESCRIPTIONS,
+    OUTCOMES,
+    PROGRAM_LABELS,
+    SEVERITY_LABELS,
+    STATUS_LABELS,
+)
+from schemas.programs import REASON_MESSAGES
 from schemas.reference import REGENCIES
-from schemas.text import TEXT_DTYPE as TEXT
+from transforms.publish.outcomes import row_outcomes
+from transforms.validate.identity import TEXT_DTYPE as TEXT
 
 FEEDBACK_DIR = "umpan_balik"
-STATUS_LABELS = {"accepted": "Diterima", "review": "Ditinjau", "rejected": "Ditolak"}
+FEEDBACK_KIND = "umpan_balik"  # `exports.kind` of a feedback workbook
+ROW_KEYS = ["file_name", "sheet", "row_number"]
 SEVERITY_RANK = {"warning": 0, "review": 1, "error": 2}
-PROGRAM_LABELS = {
-    "kesehatan": "BPJS Kesehatan (PBI Pemda)",
-    "ketenagakerjaan": "BPJS Ketenagakerjaan (BPU)",
-}
 
 # (header, source column(s) in order of preference, `row_issues.column_name` it stands for)
 DATA_COLUMNS: list[tuple[str, tuple[str, ...], str]] = [
@@ -61,7 +76,7 @@ DATA_COLUMNS: list[tuple[str, tuple[str, ...], str]] = [
     ("Jumlah Tanggungan", ("jumlah_tanggungan_raw",), "jumlah_tanggungan"),
 ]
 ALWAYS_SHOWN = 5  # NIK .. Jenis Kelamin always; the rest only when a finding blames them
-LEAD_COLUMNS = ["Baris", "Status", "Kode", "Alasan"]
+LEAD_COLUMNS = ["Baris", "Status", "Kode hasil", "Hasil", "Kode", "Alasan"]
 STATUS_COLUMN = "status"  # `column_name` of review decisions: the Status cell is marked
 
 ROW_FILL = {"rejected": "#FCE4D6", "review": "#FFF2CC"}
@@ -76,6 +91,9 @@ LEGEND = [
 INSTRUCTIONS = [
     "Kolom Baris menunjuk nomor baris pada berkas yang Anda kirim; Alasan menjelaskan "
     "masalahnya dan cara memperbaikinya.",
+    "Kolom Hasil dan Kode hasil menyatakan hasil akhir untuk orang pada baris itu: hanya "
+    "DIUSULKAN yang dikirim ke BPJS. Baris Diterima belum tentu diusulkan (mis. tidak "
+    "memenuhi syarat, di luar kuota, atau duplikat dari baris lain).",
     "Baris berstatus Ditolak tidak diusulkan ke BPJS. Perbaiki datanya, lalu kirim ulang "
     "berkas (boleh seluruh berkas dengan nama yang sama).",
     "Baris berstatus Ditinjau menunggu keputusan petugas provinsi; hasilnya muncul pada "
@@ -91,6 +109,7 @@ class SourceFile:
     file_name: str
     regency_code: str
     program: str
+    notes: tuple[str, ...] = ()  # what reading skipped (a REKAP sheet, a hidden sheet), why
 
 
 def _slug(text: str) -> str:
@@ -153,26 +172,57 @@ def _reasons(issues: pd.DataFrame) -> pd.DataFrame:
 
 
 class _Formats:
-    """Cell formats made once per workbook and combination (fill, bold, wrap, quote)."""
+    """Cell formats made once per workbook and combination (fill, bold, quote, wrap)."""
 
-    def __init__(self, workbook: rxw.Workbook) -> None:
+    def __init__(self, workbook: xlsxwriter.Workbook) -> None:
         self.workbook = workbook
-        self.cache: dict[tuple, object] = {}
+        self.cache: dict[tuple, Format] = {}
 
     def get(self, fill: str | None = None, bold: bool = False, quoted: bool = False, wrap=False):
         key = (fill, bold, quoted, wrap)
         if key not in self.cache:
-            made = self.workbook.add_format().set_vertical_align("top")
+            spec: dict[str, object] = {"valign": "top"}
             if fill:
-                made.set_background_color(fill).set_pattern("solid")
+                spec.update(bg_color=fill, pattern=1)
             if bold:
-                made.set_bold()
+                spec["bold"] = True
             if quoted:
-                made.set_quote_prefix()
+                spec["quote_prefix"] = True
             if wrap:
-                made.set_text_wrap()
-            self.cache[key] = made
+                spec["text_wrap"] = True
+            self.cache[key] = self.workbook.add_format(spec)
         return self.cache[key]
+
+
+def _counts_table(ws, r: int, header, title: str, counts: list[tuple[object, ...]], empty: str):
+    """A small table of the summary sheet: header row, one row per count; the next free row."""
+    r += 2
+    for col, text in enumerate(title.split("|")):
+        ws.write_string(r, col, text, header)
+    if not counts:
+        r += 1
+        ws.write_string(r, 0, empty)
+    for values in counts:
+        r += 1
+        for col, value in enumerate(values):
+            if isinstance(value, str):
+                ws.write_string(r, col, value)
+            else:
+                ws.write_number(r, col, value)
+    return r
+
+
+def _outcome_counts(rows: pd.DataFrame) -> list[tuple[str, str, int]]:
+    """(Kode hasil, label, rows) in the order of OUTCOMES, not-eligible reasons by their code."""
+    if "kode_hasil" not in rows or rows.empty:
+        return []
+    counts = rows["kode_hasil"].value_counts()
+    order = [c for c in OUTCOMES if c != "NOT_ELIGIBLE"]
+    known = [(c, OUTCOMES[c].label, int(counts[c])) for c in order if c in counts]
+    reasons = sorted(set(counts.index) - set(order))
+    not_eligible = OUTCOMES["NOT_ELIGIBLE"].label
+    others = [(c, f"{not_eligible}: {REASON_MESSAGES.get(c, c)}", int(counts[c])) for c in reasons]
+    return known[:2] + others + known[2:]  # proposed, outside quota, not eligible, the rest
 
 
 def _write_summary(
@@ -182,8 +232,9 @@ def _write_summary(
     header = formats.get(fill="#DDEBF7", bold=True)
     regency = REGENCIES.get(source.regency_code)
     for col, width in enumerate((28, 14, 70, 14)):
-        ws.set_column_width(col, width)
-    ws.write(0, 0, "Umpan balik verifikasi calon peserta BPJS", bold)
+        ws.set_column(col, col, width)
+    print_setup(ws, one_page=True)
+    ws.write_string(0, 0, "Umpan balik verifikasi calon peserta BPJS", bold)
     facts = [
         ("Berkas", source.file_name),
         ("Kabupaten/Kota", f"{regency.full_name if regency else ''} ({source.regency_code})"),
@@ -192,56 +243,67 @@ def _write_summary(
     ]
     r = 2
     for label, value in facts:
-        ws.write(r, 0, label, bold)
-        ws.write(r, 1, value)
+        ws.write_string(r, 0, label, bold)
+        ws.write_string(r, 1, value)
         r += 1
-    ws.write(r, 0, "Jumlah baris data", bold)
-    ws.write(r, 1, len(rows))
+    ws.write_string(r, 0, "Jumlah baris data", bold)
+    ws.write_number(r, 1, len(rows))
     r += 1
 
     r += 1
-    ws.write(r, 0, "Status", header)
-    ws.write(r, 1, "Jumlah baris", header)
+    ws.write_string(r, 0, "Status", header)
+    ws.write_string(r, 1, "Jumlah baris", header)
     counts = rows["status"].value_counts()
     for status, label in STATUS_LABELS.items():
         r += 1
-        ws.write(r, 0, label, formats.get(fill=ROW_FILL.get(status)))
-        ws.write(r, 1, int(counts.get(status, 0)))
+        ws.write_string(r, 0, label, formats.get(fill=ROW_FILL.get(status)))
+        ws.write_number(r, 1, int(counts.get(status, 0)))
 
-    r += 2
-    for col, title in enumerate(["Kode", "Tingkat", "Keterangan", "Jumlah baris"]):
-        ws.write(r, col, title, header)
+    r = _counts_table(
+        ws, r, header, "Kode hasil|Jumlah baris|Hasil", [(c, n, label) for c, label, n in
+        _outcome_counts(rows)], "Belum ada hasil.",
+    )  # fmt: skip
+    per_code: list[tuple[object, ...]] = []
     if len(issues):
-        per_code = (
+        found = (
             issues.drop_duplicates(["sheet", "row_number", "code"])
             .groupby(["code", "severity"])
             .size()
             .reset_index(name="n")
         )
-        per_code["rank"] = per_code["severity"].map(SEVERITY_RANK)
-        per_code = per_code.sort_values(["rank", "n", "code"], ascending=[False, False, True])
-        for code, severity, n in per_code[["code", "severity", "n"]].itertuples(index=False):
-            r += 1
-            ws.write(r, 0, code)
-            ws.write(r, 1, SEVERITY_LABELS.get(severity, severity))
-            ws.write(r, 2, CODE_DESCRIPTIONS.get(code, code))
-            ws.write(r, 3, int(n))
-    else:
-        r += 1
-        ws.write(r, 0, "Tidak ada temuan.")
+        found["rank"] = found["severity"].map(SEVERITY_RANK)
+        found = found.sort_values(["rank", "n", "code"], ascending=[False, False, True])
+        per_code = [
+            (code, SEVERITY_LABELS.get(severity, severity), CODE_DESCRIPTIONS.get(code, code), n)
+            for code, severity, n in found[["code", "severity", "n"]].itertuples(index=False)
+        ]
+    r = _counts_table(
+        ws, r, header, "Kode|Tingkat|Keterangan|Jumlah baris",
+        [(c, s, d, int(n)) for c, s, d, n in per_code], "Tidak ada temuan.",
+    )  # fmt: skip
+    r = _counts_table(
+        ws, r, header, "Lembar dilewati|Alasan",
+        [(_skipped_sheet(note), note) for note in source.notes], "Tidak ada lembar yang dilewati.",
+    )  # fmt: skip
 
     r += 2
-    ws.write(r, 0, "Arti warna", header)
+    ws.write_string(r, 0, "Arti warna", header)
     for fill, meaning in LEGEND:
         r += 1
-        ws.write(r, 0, None, formats.get(fill=fill))
-        ws.write(r, 1, meaning)
+        ws.write_blank(r, 0, None, formats.get(fill=fill))
+        ws.write_string(r, 1, meaning)
     r += 2
-    ws.write(r, 0, "Yang perlu dilakukan", header)
+    ws.write_string(r, 0, "Yang perlu dilakukan", header)
     for line in INSTRUCTIONS:
         r += 1
-        ws.write(r, 0, "•")
-        ws.write(r, 1, line)
+        ws.write_string(r, 0, "•")
+        ws.write_string(r, 1, line)
+
+
+def _skipped_sheet(note: str) -> str:
+    """The sheet a reading note is about (`lembar 'REKAP' ...` -> REKAP), else the whole note."""
+    found = re.search(r"lembar(?: tersembunyi)? '([^']*)'", note)
+    return found.group(1) if found else "-"
 
 
 # Every style a data cell can take: (fill, bold, quote prefix, wrap), made once per workbook.
@@ -264,14 +326,16 @@ _ROW_FILL_ID = {"rejected": 1, "review": 2}  # index into STYLE_FILLS; a mark of
 
 
 def _start_sheet(ws, formats: _Formats, titles: list[str], n_rows: int) -> None:
-    """Header, widths, frozen panes and filter of a data sheet."""
+    """Header, widths, frozen panes, filter and print set-up of a data sheet."""
     header = formats.get(fill="#DDEBF7", bold=True, wrap=True)
-    ws.write_row(0, 0, list(titles), header)
-    widths = [8, 11, 24, 70] + [22 if t in ("Nama", "NIK", "No KK") else 16 for t in titles[4:]]
-    for col, width in enumerate(widths):
-        ws.set_column_width(col, width)
+    wide = {"Alasan": 60, "Hasil": 45, "Nama": 22, "NIK": 19, "No KK": 19}
+    for col, title in enumerate(titles):
+        ws.set_column(col, col, wide.get(title, 8 if col == 0 else 14))
     ws.freeze_panes(1, 2)
     ws.autofilter(0, 0, max(n_rows, 1), len(titles) - 1)
+    print_setup(ws)
+    for col, title in enumerate(titles):
+        ws.write_string(0, col, title, header)
 
 
 def _style_index(fill: np.ndarray, bold, quoted, wrap) -> np.ndarray:
@@ -283,16 +347,16 @@ def _style_index(fill: np.ndarray, bold, quoted, wrap) -> np.ndarray:
 
 @dataclass
 class _Column:
-    """One sheet column ready to write: texts (null = empty), a style per row, blank-if-filled."""
+    """One sheet column ready to write: texts (None = empty), a style per row, blank-if-filled."""
 
-    values: pa.Array
+    values: list
     style: np.ndarray
     keep_empty: np.ndarray
 
 
-def _text_array(values: pd.Series) -> pa.Array:
-    """Texts as an Arrow array (missing = null): handed to the writer without Python strings."""
-    return pa.array(values, type=pa.large_string(), from_pandas=True)
+def _texts(values: pd.Series) -> list:
+    """Texts as a Python list (missing = None), converted by Arrow in one pass."""
+    return pa.array(values, type=pa.large_string(), from_pandas=True).to_pylist()
 
 
 def _sheet_columns(part: pd.DataFrame, columns, issues: pd.DataFrame) -> list[_Column]:
@@ -323,10 +387,14 @@ def _sheet_columns(part: pd.DataFrame, columns, issues: pd.DataFrame) -> list[_C
     status_rank = ranks.get(STATUS_COLUMN, none)
     status_fill = np.where(status_rank >= 0, 3 + np.maximum(status_rank, 0), row_fill)
     labels = pd.Series(status).map(STATUS_LABELS)
+    plain = _style_index(row_fill, False, False, False)
+    wrapped = _style_index(row_fill, False, False, True)
     out = [
-        _Column(_text_array(labels), _style_index(status_fill, False, False, False), filled),
-        _Column(_text_array(part["codes"]), _style_index(row_fill, False, False, False), filled),
-        _Column(_text_array(part["reasons"]), _style_index(row_fill, False, False, True), filled),
+        _Column(_texts(labels), _style_index(status_fill, False, False, False), filled),
+        _Column(_texts(part["kode_hasil"]), plain, filled),
+        _Column(_texts(part["hasil"]), wrapped, filled),
+        _Column(_texts(part["codes"]), plain, filled),
+        _Column(_texts(part["reasons"]), wrapped, filled),
     ]
     for _, values, blamed in columns:
         rank = ranks.get(blamed, none)
@@ -334,66 +402,36 @@ def _sheet_columns(part: pd.DataFrame, columns, issues: pd.DataFrame) -> list[_C
         fill = np.where(marked, 3 + rank, row_fill)
         quoted = formula_like(values)  # shown with Excel's quote prefix (value unchanged)
         out.append(
-            _Column(_text_array(values), _style_index(fill, marked, quoted, False), filled | marked)
+            _Column(_texts(values), _style_index(fill, marked, quoted, False), filled | marked)
         )
     return out
 
 
-PLAIN_STYLE = 0  # STYLE_KEYS[0]: no fill, not bold, not quoted, not wrapped
-PLAIN_WRAPPED_STYLE = 1  # the same, wrapped (the reasons column)
-REASONS = 2  # position of the reasons among the columns after the row number
-
-
-def _write_sheet_rows(
-    ws, part: pd.DataFrame, columns: list[_Column], styles: list, titles: list[str]
-) -> None:
-    """Write the data rows in order, streamed to disk: runs of rows with no colour, mark or
-    quoted cell go over as Arrow columns in one call, any other row cell by cell."""
-    numbers = part["row_number"].astype(np.int64).to_numpy()
-    matrix = np.column_stack([c.style for c in columns])
-    plain = (np.delete(matrix, REASONS, axis=1) == PLAIN_STYLE).all(axis=1) & (
-        matrix[:, REASONS] == PLAIN_WRAPPED_STYLE
-    )
-    table = pa.table([pa.array(numbers), *(c.values for c in columns)], names=titles)
-    # Plain rows are one line high: only a reason (a note on a column not shown) wraps.
-    plain_formats = {titles[REASONS + 1]: styles[PLAIN_WRAPPED_STYLE]}
-    own = np.flatnonzero(~plain)
+def _write_sheet_rows(ws, part: pd.DataFrame, columns: list[_Column], styles: list) -> None:
+    """Write the data rows in order, streamed to disk, one cell per value or fill."""
     style_of = np.array(styles, dtype=object)
-    own_cells = [
-        (
-            c.values.take(own).to_pylist(),
-            style_of[c.style[own]].tolist(),
-            c.keep_empty[own].tolist(),
-        )
+    numbers = part["row_number"].astype(np.int64).tolist()
+    cells = [CellColumn(numbers, formats=style_of[columns[3].style].tolist(), number=True)]
+    cells += [
+        CellColumn(c.values, formats=style_of[c.style].tolist(), keep_empty=c.keep_empty.tolist())
         for c in columns
     ]
-    lead_style = own_cells[1][1]  # the row number takes the row's own fill, like the codes
-    write = ws.write
-    start = 0
-    for i, r in enumerate([*own.tolist(), len(numbers)]):
-        if r > start:
-            ws.write_dataframe(
-                start + 1, 0, table.slice(start, r - start), write_header=False,
-                column_formats=plain_formats,
-            )  # fmt: skip
-        if r < len(numbers):
-            write(r + 1, 0, int(numbers[r]), lead_style[i])
-            for col, (values, style, keep_empty) in enumerate(own_cells, start=1):
-                if values[i] is not None or keep_empty[i]:
-                    write(r + 1, col, values[i], style[i])
-        start = r + 1
+    write_columns(ws, 1, cells, len(numbers))
 
 
 def write_feedback_workbook(
     path: Path, source: SourceFile, rows: pd.DataFrame, issues: pd.DataFrame, as_of: date
 ) -> None:
-    """The feedback workbook of one source file (rows of that file only), rows streamed to disk
-    by rust_xlsxwriter; identical input gives identical content (`publish.content_digest`)."""
-    workbook = rxw.Workbook(str(path))
-    workbook.set_properties(title=f"Umpan balik {source.file_name}", author="tepat")
+    """The feedback workbook of one source file (rows of that file only, with their outcome
+    columns), rows streamed to disk by XlsxWriter; identical input gives identical bytes."""
+    workbook = stable_workbook(path, f"Umpan balik {source.file_name}", as_of)
     formats = _Formats(workbook)
-    styles = [formats.get(fill=f, bold=b, quoted=q, wrap=w) for f, b, q, w in STYLE_KEYS]
-    summary = workbook.add_worksheet("Ringkasan", constant_memory=True)
+    # Plain cells (no fill, mark or quote) need no format of their own.
+    styles = [
+        None if (f, b, q) == (None, False, False) and not w else formats.get(f, b, q, w)
+        for f, b, q, w in STYLE_KEYS
+    ]
+    summary = workbook.add_worksheet("Ringkasan")
     _write_summary(summary, formats, source, rows, issues, as_of)
 
     # Identity columns always; other columns only when a finding in this file blames them.
@@ -418,43 +456,46 @@ def write_feedback_workbook(
     taken = {"ringkasan"}
     issues_by_sheet = dict(tuple(issues.groupby("sheet", sort=False))) if len(issues) else {}
     for sheet, part in table.groupby("sheet", sort=False):
-        ws = workbook.add_worksheet(_sheet_title(str(sheet), taken), constant_memory=True)
+        ws = workbook.add_worksheet(_sheet_title(str(sheet), taken))
         _start_sheet(ws, formats, titles, len(part))
         part_columns = [(t, v.loc[part.index], b) for t, v, b in columns]
         sheet_issues = issues_by_sheet.get(sheet, issues.iloc[0:0])
-        columns_here = _sheet_columns(part, part_columns, sheet_issues)
-        _write_sheet_rows(ws, part, columns_here, styles, titles)
+        _write_sheet_rows(ws, part, _sheet_columns(part, part_columns, sheet_issues), styles)
     workbook.close()
     os.chmod(path, 0o600)
 
 
-# Rows above which the workbooks are written side by side on `writing_pool` threads.
+# Rows above which the workbooks are written side by side by worker processes.
 PARALLEL_MIN_ROWS = 20_000
 # Columns a workbook needs from the rows.
-WORKBOOK_COLUMNS = ["sheet", "sheet_order", "row_number", "status"] + [
+WORKBOOK_COLUMNS = ["sheet", "sheet_order", "row_number", "status", "kode_hasil", "hasil"] + [
     source for _, sources, _ in DATA_COLUMNS for source in sources
 ]
 
 
-@dataclass
-class _Workbook:
-    """One feedback workbook to write: the file's rows are sliced from `rows` only when it is
-    written, so that a province's rows are never held twice."""
+def with_outcomes(rows: pd.DataFrame, outcomes: pd.DataFrame | None) -> pd.DataFrame:
+    """`rows` with their `kode_hasil` and `hasil` (from `row_outcomes`; without them, what the
+    row status alone tells)."""
+    if outcomes is None:
+        empty = pd.DataFrame(columns=["program", "person_id", "eligible", "reason_code"])
+        ranks = pd.DataFrame(columns=["program", "person_id", "rank", "within_quota"])
+        outcomes = row_outcomes(rows.assign(person_id=pd.NA), empty, ranks)
+    keyed = outcomes.set_index(ROW_KEYS)[["kode_hasil", "hasil"]]
+    found = keyed.reindex(pd.MultiIndex.from_frame(rows[ROW_KEYS]))
+    return rows.assign(kode_hasil=found["kode_hasil"].to_numpy(), hasil=found["hasil"].to_numpy())
 
-    temp: Path
-    final: Path
-    source: SourceFile
-    rows: pd.DataFrame
-    positions: np.ndarray
-    issues: pd.DataFrame
-    as_of: date
 
-    def write(self) -> tuple[str, bool]:
-        """Write it (on this or a writing thread); `settle_temp` against the file in place."""
-        columns = [c for c in WORKBOOK_COLUMNS if c in self.rows]
-        file_rows = self.rows.iloc[self.positions][columns]
-        write_feedback_workbook(self.temp, self.source, file_rows, self.issues, self.as_of)
-        return settle_temp(self.temp, self.final)
+def _workbook_arguments(
+    source: SourceFile, rows: pd.DataFrame, positions: np.ndarray, issues: pd.DataFrame, as_of
+) -> Callable[[], tuple]:
+    """The arguments of one file's `write_feedback_workbook`, sliced from `rows` only when the
+    file is handed to its writer, so that a province's rows are never held twice."""
+
+    def arguments() -> tuple:
+        columns = [c for c in WORKBOOK_COLUMNS if c in rows]
+        return source, rows.iloc[positions][columns], issues, as_of
+
+    return arguments
 
 
 def write_feedback(
@@ -465,31 +506,32 @@ def write_feedback(
     as_of: date,
     run_id: str,
     workers: int = 1,
+    outcomes: pd.DataFrame | None = None,
+    pool: Executor | None = None,
 ) -> tuple[pd.DataFrame, list[PendingFile]]:
     """One workbook per source file under temporary names; `exports` records for them.
 
-    With many rows the files are written by `workers` threads at once.
+    `outcomes`: `transforms.publish.outcomes.row_outcomes` of the rows. With many rows the
+    files are written in `pool`, or by `workers` processes of their own.
     """
+    rows = with_outcomes(rows, outcomes) if len(rows) else rows
     positions = rows.groupby("file_name", sort=False).indices if len(rows) else {}
     issues_by_file = dict(tuple(issues.groupby("file_name", sort=False))) if len(issues) else {}
     empty_issues = issues.iloc[0:0]
-    jobs = []
+    jobs: list[FileJob] = []
+    answered: list[SourceFile] = []
     for source in sorted(sources, key=lambda s: s.file_name):
-        if not len(positions.get(source.file_name, ())):
+        at = positions.get(source.file_name, ())
+        if not len(at):
             continue
         final = feedback_path(export_dir, source)
         final.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        temp = final.with_name("." + final.name + ".tmp")
         file_issues = issues_by_file.get(source.file_name, empty_issues)
-        jobs.append(
-            _Workbook(temp, final, source, rows, positions[source.file_name], file_issues, as_of)
-        )
+        arguments = _workbook_arguments(source, rows, at, file_issues, as_of)
+        jobs.append(FileJob(write_feedback_workbook, arguments, temp_path(final), final, len(at)))
+        answered.append(source)
     try:
-        if workers > 1 and len(jobs) > 1 and len(rows) >= PARALLEL_MIN_ROWS:
-            with writing_pool(min(workers, len(jobs))) as pool:
-                settled = list(pool.map(_Workbook.write, jobs))
-        else:
-            settled = [job.write() for job in jobs]
+        settled = write_jobs(jobs, workers, PARALLEL_MIN_ROWS, pool)
     except BaseException:
         for job in jobs:
             job.temp.unlink(missing_ok=True)
@@ -501,14 +543,15 @@ def write_feedback(
     records = [
         {
             "run_id": run_id,
-            "program": job.source.program,
-            "regency_code": job.source.regency_code,
-            "kind": "umpan_balik",
+            "program": source.program,
+            "regency_code": source.regency_code,
+            "kind": FEEDBACK_KIND,
             "path": job.final.as_posix(),
-            "n_rows": len(job.positions),
+            "n_rows": job.n_rows,
             "sha256": digest,
+            "source_file": source.file_name,
         }
-        for job, (digest, _) in zip(jobs, settled, strict=True)
+        for job, source, (digest, _) in zip(jobs, answered, settled, strict=True)
     ]
     return pd.DataFrame(records), pending
 
@@ -550,27 +593,31 @@ def feedback_inputs(
     issues: pd.DataFrame,
     row_updates: pd.DataFrame,
     replaced: list[str],
+    outcome_changed: set[str] | frozenset[str] = frozenset(),
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Rows and issues for the feedback of this run: the files loaded now, plus earlier files
-    whose rows changed status (their stored rows with the new statuses and this run's issues)."""
+    whose rows changed status or outcome (their stored rows with the new statuses and this
+    run's issues)."""
     new_files = set(new_rows["file_name"].unique()) if len(new_rows) else set()
     changed = set(row_updates["file_name"].unique()) if len(row_updates) else set()
-    earlier = sorted(changed - new_files - set(replaced))
+    earlier = sorted((changed | set(outcome_changed)) - new_files - set(replaced))
     frames, issue_frames = [new_rows], [issues]
     if earlier and db.exists():
         with connect(db, read_only=True) as con:
             old_rows, old_issues = stored_rows(con, earlier)
         if len(old_rows):
-            updates = row_updates.drop_duplicates(ROW_KEYS, keep="last").set_index(ROW_KEYS)
             keyed = old_rows.set_index(ROW_KEYS)
-            hit = keyed.index.isin(updates.index)
             before = keyed["status"].copy()
-            keyed.loc[hit, "status"] = updates.loc[keyed.index[hit], "status"].to_numpy()
-            # a new person_id alone changes nothing the regency sees
-            moved = keyed.index[keyed["status"].ne(before)].get_level_values("file_name")
-            keyed = keyed.loc[keyed.index.get_level_values("file_name").isin(set(moved))]
+            if len(row_updates):
+                updates = row_updates.drop_duplicates(ROW_KEYS, keep="last").set_index(ROW_KEYS)
+                hit = keyed.index.isin(updates.index)
+                keyed.loc[hit, "status"] = updates.loc[keyed.index[hit], "status"].to_numpy()
+            # a new person_id alone changes nothing the regency sees; a new outcome does
+            files = keyed.index.get_level_values("file_name")
+            moved = set(files[keyed["status"].ne(before).to_numpy()]) | set(outcome_changed)
+            keyed = keyed.loc[files.isin(moved)]
             frames.append(keyed.reset_index())
-            issue_frames.append(old_issues.loc[old_issues["file_name"].isin(set(moved))])
+            issue_frames.append(old_issues.loc[old_issues["file_name"].isin(moved)])
     present = [f for f in frames if len(f)]
     if len(present) > 1:
         rows = pd.concat(present, ignore_index=True)
@@ -590,15 +637,99 @@ def feedback_inputs(
     return rows, all_issues
 
 
-def sources_of(rows: pd.DataFrame) -> list[SourceFile]:
-    """The source files present in `rows`, with their regency and program."""
+def sources_of(
+    rows: pd.DataFrame, notes: dict[str, tuple[str, ...]] | None = None
+) -> list[SourceFile]:
+    """The source files present in `rows`, with their regency, program and reading notes."""
     if rows.empty:
         return []
+    notes = notes or {}
     first = rows.drop_duplicates("file_name")[["file_name", "regency_code", "program"]]
     return [
-        SourceFile(str(f), str(r), str(p) if isinstance(p, str) else "")
+        SourceFile(str(f), str(r), str(p) if isinstance(p, str) else "", notes.get(str(f), ()))
         for f, r, p in first.itertuples(index=False)
     ]
+
+
+@dataclass
+class RunOutcomes:
+    """What the feedback needs to tell every row's outcome: the run's decisions and lists."""
+
+    decisions: pd.DataFrame
+    verified: pd.DataFrame
+    files: pd.DataFrame  # this run's `source_files` records (reading notes)
+    reason_messages: dict[str, str]
+    # per (program, person_id) BPJS rejected, as of this run's results (None: as stored)
+    bpjs_rejections: pd.DataFrame | None = None
+
+
+OUTCOME_ROW_COLUMNS = [*ROW_KEYS, "status", "person_id", "program", "order_key"]
+
+
+def _stored_state(
+    db: Path, skip: set[str]
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, dict[str, tuple[str, ...]]]:
+    """From the warehouse before this run: the rows outcomes are decided over (files in `skip`
+    left out), the last outcomes, BPJS's rejections (when that table exists) and the reading
+    notes of loaded files."""
+    empty = pd.DataFrame(columns=OUTCOME_ROW_COLUMNS)
+    if not db.exists():
+        return empty, pd.DataFrame(columns=[*ROW_KEYS, "kode_hasil", "hasil"]), pd.DataFrame(), {}
+    with connect(db, read_only=True) as con:
+        tables = {
+            row[0] for row in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()
+        }
+        con.register("_skip", pd.DataFrame({"file_name": sorted(skip)}, dtype=object))
+        rows = read_arrow_frame(
+            con,
+            f"SELECT {', '.join(OUTCOME_ROW_COLUMNS)} FROM submission_rows "
+            "WHERE file_name NOT IN (SELECT file_name FROM _skip)",
+        )
+        con.unregister("_skip")
+        previous = (
+            read_arrow_frame(
+                con, "SELECT file_name, sheet, row_number, kode_hasil, hasil FROM row_outcomes"
+            )
+            if "row_outcomes" in tables
+            else pd.DataFrame(columns=[*ROW_KEYS, "kode_hasil", "hasil"])
+        )
+        rejections = (
+            read_frame(
+                con,
+                "SELECT program, person_id, reason_code, bpjs_text FROM bpjs_results "
+                "WHERE outcome = 'rejected' AND person_id IS NOT NULL ORDER BY run_id",
+            )
+            if "bpjs_results" in tables
+            else pd.DataFrame()
+        )
+        notes = read_frame(
+            con, "SELECT file_name, reason FROM source_files WHERE status = 'loaded'"
+        )
+    return rows, previous, rejections, _notes_by_file(notes)
+
+
+def _notes_by_file(files: pd.DataFrame) -> dict[str, tuple[str, ...]]:
+    """Per loaded file, what reading skipped and why (`source_files.reason` of a loaded file)."""
+    if files.empty or "reason" not in files:
+        return {}
+    loaded = files.loc[files["reason"].notna()]
+    if "status" in loaded:
+        loaded = loaded.loc[loaded["status"].eq("loaded")]
+    return {
+        str(name): tuple(note for note in str(reason).split("; ") if note)
+        for name, reason in zip(loaded["file_name"], loaded["reason"], strict=True)
+    }
+
+
+def _changed_files(outcomes: pd.DataFrame, previous: pd.DataFrame) -> set[str]:
+    """Files holding a row whose outcome differs from the last run's (or that had none)."""
+    if outcomes.empty:
+        return set()
+    joined = outcomes.merge(previous, on=ROW_KEYS, how="left", suffixes=("", "_before"))
+    differs = joined["kode_hasil"].astype("string").ne(
+        joined["kode_hasil_before"].astype("string")
+    ) | joined["hasil"].astype("string").ne(joined["hasil_before"].astype("string"))
+    return set(joined.loc[differs.fillna(True).to_numpy(dtype=bool), "file_name"])
 
 
 def write_feedback_for_run(
@@ -609,19 +740,42 @@ def write_feedback_for_run(
     replaced: list[str],
     run_id: str,
     pending: list[PendingFile],
-) -> pd.DataFrame:
+    run: RunOutcomes,
+    pool: Executor | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The publish step's feedback: workbooks for this run's files and for earlier files whose
-    rows changed status, appended to `pending` (all discarded if writing fails); `exports`
-    records for them."""
+    rows changed status or outcome, appended to `pending` (all discarded if writing fails);
+    `exports` records for them, and the outcome of every row for `row_outcomes`."""
     try:
-        rows, all_issues = feedback_inputs(settings.db, new_rows, issues, row_updates, replaced)
+        new_files = set(new_rows["file_name"].unique()) if len(new_rows) else set()
+        stored, previous, rejections, notes = _stored_state(settings.db, new_files | set(replaced))
+        if run.bpjs_rejections is not None:
+            rejections = run.bpjs_rejections
+        if len(row_updates) and len(stored):
+            updates = row_updates.drop_duplicates(ROW_KEYS, keep="last").set_index(ROW_KEYS)
+            keyed = stored.set_index(ROW_KEYS)
+            hit = keyed.index.isin(updates.index)
+            for column in ("status", "person_id"):
+                keyed[column] = keyed[column].astype(object)
+                keyed.loc[hit, column] = updates.loc[keyed.index[hit], column].to_numpy()
+            stored = keyed.reset_index()
+        fresh = new_rows.reindex(columns=OUTCOME_ROW_COLUMNS)
+        everyone = pd.concat([f for f in (stored, fresh) if len(f)] or [fresh], ignore_index=True)
+        outcomes = row_outcomes(
+            everyone, run.decisions, run.verified, rejections, run.reason_messages
+        )
+        changed = _changed_files(outcomes, previous) - new_files
+        rows, all_issues = feedback_inputs(
+            settings.db, new_rows, issues, row_updates, replaced, changed
+        )
+        notes.update(_notes_by_file(run.files))
         records, written = write_feedback(
-            settings.export_dir, sources_of(rows), rows, all_issues, settings.as_of, run_id,
-            workers=settings.read_workers,
+            settings.export_dir, sources_of(rows, notes), rows, all_issues, settings.as_of,
+            run_id, workers=settings.read_workers, outcomes=outcomes, pool=pool,
         )  # fmt: skip
     except BaseException:
         for file in pending:
             file.discard()
         raise
     pending.extend(written)
-    return records
+    return records, outcomes.assign(run_id=run_id)

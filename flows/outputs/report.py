@@ -12,6 +12,7 @@ import os
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 from prefect import get_run_logger, task
@@ -20,14 +21,14 @@ from prefect.cache_policies import NO_CACHE
 
 from flows.settings import Settings
 from flows.warehouse.store import connect, read_frame
-from schemas.codes import PROGRAMS
+from schemas.codes import FILE_STATUS_LABELS, PROGRAM_LABELS, PROGRAMS, STATUS_LABELS, code_label
 
 REPORT_DIR = "laporan"
 LATEST_REPORT = "laporan_terbaru.html"
-STATUS_LABELS = {"accepted": "Diterima", "review": "Perlu ditinjau", "rejected": "Ditolak"}
 STATUS_COLOURS = {"accepted": "#2e7d32", "review": "#f9a825", "rejected": "#c62828"}
 SERIES_COLOURS = ("#1565c0", "#ef6c00", "#6a1b9a", "#00838f", "#558b2f", "#ad1457")
-PROGRAM_LABELS = {"kesehatan": "BPJS Kesehatan", "ketenagakerjaan": "BPJS Ketenagakerjaan"}
+NO_QUOTA = "kuota tidak ditetapkan"
+DISPLAY_TIMEZONE = "Asia/Makassar"  # WITA; `Settings.display_timezone` overrides it
 
 
 @dataclass
@@ -101,10 +102,11 @@ def _int(value: object) -> int:
 
 
 def top_reasons(reasons: pd.DataFrame, regency_code: str, limit: int = 3) -> str:
-    """`NIK_FORMAT (12), KK_MISSING (3)`: the commonest row rejection codes of a regency."""
+    """`NIK bukan 16 digit angka (12), No KK kosong (3)`: the commonest row rejection reasons
+    of a regency, by their Indonesian labels."""
     errors = reasons.loc[reasons["regency_code"].eq(regency_code) & reasons["severity"].eq("error")]
     ranked = errors.groupby("code")["n_rows"].sum().sort_values(ascending=False, kind="stable")
-    return ", ".join(f"{code} ({n})" for code, n in ranked.head(limit).items()) or "-"
+    return ", ".join(f"{code_label(code)} ({n})" for code, n in ranked.head(limit).items()) or "-"
 
 
 def regency_rows(data: ReportData) -> list[dict[str, object]]:
@@ -125,16 +127,35 @@ def regency_rows(data: ReportData) -> list[dict[str, object]]:
             one = group.loc[group["program"].eq(program)]
             label = PROGRAM_LABELS.get(program, program)
             row[f"Terverifikasi {label}"] = int(one["n_verified"].sum())
-            row[f"Dalam kuota {label}"] = int(one["n_within_quota"].sum())
+            row[f"Dalam kuota {label}"] = (
+                int(one["n_within_quota"].sum()) if _has_quota(data, program) else NO_QUOTA
+            )
         row["Biaya premi per bulan"] = rupiah(group["premium_monthly_total"].fillna(0).sum())
         rows.append(row)
     return rows
 
 
-def _run_counts_lines(run: dict[str, object]) -> list[tuple[str, str]]:
+def local_time(value: object, timezone: str, fmt: str = "%d-%m-%Y %H:%M %Z") -> str:
+    """A warehouse time (naive = this machine's local time) in `timezone`, by default with its
+    zone written: `27-11-2026 06:00 WITA`."""
+    if value is None or pd.isna(value):
+        return "-"
+    moment = pd.Timestamp(value).to_pydatetime()
+    return moment.astimezone(ZoneInfo(timezone)).strftime(fmt)
+
+
+def _has_quota(data: ReportData, program: str) -> bool:
+    """Is a quota set for the program (else everyone verified is within it)?"""
+    rows = data.budget.loc[data.budget["program"].eq(program)]
+    return bool(rows["quota"].notna().any()) if "quota" in rows else False
+
+
+def _run_counts_lines(
+    run: dict[str, object], timezone: str = DISPLAY_TIMEZONE
+) -> list[tuple[str, str]]:
     lines = [
         ("Run", str(run["run_id"])),
-        ("Mulai", str(run["started_at"])[:19]),
+        ("Mulai", local_time(run["started_at"], timezone)),
         ("Durasi", f"{float(run['duration_seconds'] or 0):.1f} detik"),
         ("Tanggal acuan", str(run["as_of"])[:10]),
         (
@@ -205,7 +226,10 @@ def bar_chart(
     """Horizontal bars, one group per category; stacked or side by side; with a legend."""
     if not categories or not series:
         return '<p class="empty">Tidak ada data.</p>'
-    label_width, value_width, bar_height = 210, 110, 16
+    longest = max((len(c) for c in categories), default=0)
+    label_width = max(120, min(380, 6 * longest + 12))  # labels are Indonesian sentences
+    fits = (label_width - 12) // 6  # characters a label may show; the rest on hover
+    value_width, bar_height = 110, 16
     per_group = bar_height * (1 if stacked else len(series)) + 10
     legend = 24
     height = legend + per_group * len(categories) + 6
@@ -224,9 +248,10 @@ def bar_chart(
         x += 24 + 7 * len(name)
     for i, category in enumerate(categories):
         top = legend + i * per_group
+        shown = category if len(category) <= fits else category[: fits - 1].rstrip() + "…"
         parts.append(
             f'<text x="{label_width - 6}" y="{top + bar_height - 3}" text-anchor="end">'
-            f"{_esc(category)}</text>"
+            f"<title>{_esc(category)}</title>{_esc(shown)}</text>"
         )
         offset = label_width
         for j, (name, values, colour) in enumerate(series):
@@ -321,10 +346,14 @@ def _table(rows: list[dict[str, object]]) -> str:
 # --- the HTML report ---------------------------------------------------------------------------
 
 STYLE = """
-body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 1100px; color: #222; }
+body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 980px; color: #222;
+       padding: 0 8px; }
 h1 { font-size: 1.5em; } h2 { font-size: 1.2em; margin-top: 2em; border-bottom: 1px solid #ccc; }
-table { border-collapse: collapse; font-size: 0.85em; margin: 0.5em 0; }
-th, td { border: 1px solid #ddd; padding: 3px 6px; text-align: left; vertical-align: top; }
+table { border-collapse: collapse; font-size: 0.85em; margin: 0.5em 0; width: 100%;
+        max-width: 980px; }
+th, td { border: 1px solid #ddd; padding: 3px 6px; text-align: left; vertical-align: top;
+         overflow-wrap: anywhere; }
+svg.chart { max-width: 100%; height: auto; }
 th { background: #f3f3f3; }
 dl { display: grid; grid-template-columns: max-content auto; gap: 2px 12px; }
 dt { font-weight: bold; } .chart text { font-size: 11px; fill: #222; }
@@ -351,19 +380,23 @@ def _reasons_chart(data: ReportData, severity: str, limit: int = 12) -> str:
     ranked = ranked.head(limit)
     colour = STATUS_COLOURS["rejected" if severity == "error" else "review"]
     return bar_chart(
-        [str(c) for c in ranked.index], [("Baris", ranked.astype(float).tolist(), colour)]
+        [code_label(str(c)) for c in ranked.index],
+        [("Baris", ranked.astype(float).tolist(), colour)],
     )
 
 
 def _quota_chart(data: ReportData, program: str) -> str:
     rows = data.budget.loc[data.budget["program"].eq(program)]
-    series = [
-        ("Terverifikasi", rows["n_verified"].astype(float).tolist(), SERIES_COLOURS[0]),
+    series = [("Terverifikasi", rows["n_verified"].astype(float).tolist(), SERIES_COLOURS[0])]
+    names = rows["regency_name"].astype(str).tolist()
+    if not _has_quota(data, program):  # one bar: "within quota" would repeat it
+        note = f'<p class="note">{NO_QUOTA.capitalize()}: semua yang terverifikasi diusulkan.</p>'
+        return note + bar_chart(names, series)
+    series += [
         ("Dalam kuota", rows["n_within_quota"].astype(float).tolist(), STATUS_COLOURS["accepted"]),
+        ("Kuota", rows["quota"].fillna(0).astype(float).tolist(), "#9e9e9e"),
     ]
-    if rows["quota"].notna().any():
-        series.append(("Kuota", rows["quota"].fillna(0).astype(float).tolist(), "#9e9e9e"))
-    return bar_chart(rows["regency_name"].astype(str).tolist(), series)
+    return bar_chart(names, series)
 
 
 def _cost_chart(data: ReportData) -> str:
@@ -381,9 +414,9 @@ def _cost_chart(data: ReportData) -> str:
     return bar_chart([str(name) for _, name in pivot.index], series, stacked=True, money=True)
 
 
-def _trend_chart(data: ReportData) -> str:
+def _trend_chart(data: ReportData, timezone: str = DISPLAY_TIMEZONE) -> str:
     history = data.history
-    labels = [pd.Timestamp(t).strftime("%d/%m %H:%M") for t in history["started_at"]]
+    labels = [local_time(t, timezone, "%d/%m %H:%M") for t in history["started_at"]]
     series = [("Orang", history["n_persons"].fillna(0).astype(float).tolist(), SERIES_COLOURS[0])]
     for i, program in enumerate(PROGRAMS):
         column = f"n_verified_{program}"
@@ -398,12 +431,16 @@ def _trend_chart(data: ReportData) -> str:
     return line_chart(labels, series)
 
 
-def render_html(data: ReportData, generated_at: datetime | None = None) -> str:
-    """The whole report as one HTML page: inline CSS and SVG, nothing fetched from anywhere."""
+def render_html(
+    data: ReportData, generated_at: datetime | None = None, timezone: str = DISPLAY_TIMEZONE
+) -> str:
+    """The whole report as one HTML page: inline CSS and SVG, nothing fetched from anywhere;
+    labels in Bahasa Indonesia, times in `timezone` (WITA by default) with the zone written."""
     run = data.run
-    generated = (generated_at or datetime.now()).strftime("%d-%m-%Y %H:%M")
+    generated = local_time(generated_at or datetime.now(), timezone)
     facts = "".join(
-        f"<dt>{_esc(label)}</dt><dd>{_esc(value)}</dd>" for label, value in _run_counts_lines(run)
+        f"<dt>{_esc(label)}</dt><dd>{_esc(value)}</dd>"
+        for label, value in _run_counts_lines(run, timezone)
     )
     budget_rows = [
         {
@@ -435,14 +472,15 @@ def render_html(data: ReportData, generated_at: datetime | None = None) -> str:
         _cost_chart(data),
         _table(budget_rows),
         *_billing_section(data),
-        "<h2>Tren antar run</h2>",
-        _trend_chart(data),
+        f"<h2>Tren antar run (waktu {_esc(local_time(datetime.now(), timezone, '%Z'))})</h2>",
+        _trend_chart(data, timezone),
         "<h2>Per kabupaten/kota</h2>",
         _table(regency_rows(data)),
         "<h2>Berkas yang tidak dimuat</h2>",
         _table(
             [
-                {"Berkas": r.file_name, "Status": r.status, "Kode": r.reason_code or "",
+                {"Berkas": r.file_name, "Status": FILE_STATUS_LABELS.get(r.status, r.status),
+                 "Masalah": code_label(r.reason_code) if r.reason_code else "",
                  "Alasan": r.reason or ""}
                 for r in data.problem_files.itertuples()
             ]
@@ -465,7 +503,7 @@ def _billing_section(data: ReportData) -> list[str]:
     then the findings by kind."""
     if data.billing.empty:
         return []
-    from flows.warehouse.store.billing import FINDING_LABELS
+    from flows.warehouse.billing import FINDING_LABELS
 
     per_month = data.billing.groupby(["period", "program"], sort=True).sum(numeric_only=True)
     rows = [
@@ -516,7 +554,8 @@ def publish_run_report(settings: Settings, run_id: str) -> Path | None:
     logger = get_run_logger()
     try:
         data = read_report_data(settings.db, run_id, settings.report_history_runs)
-        path = write_html_report(settings.export_dir, run_id, render_html(data))
+        page = render_html(data, timezone=settings.display_timezone)
+        path = write_html_report(settings.export_dir, run_id, page)
         publish_artifacts(data)
     except Exception as exc:  # noqa: BLE001 - the warehouse is committed; the report is a by-product
         logger.warning("Laporan run tidak dapat dibuat: %s: %s", type(exc).__name__, exc)

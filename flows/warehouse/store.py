@@ -23,7 +23,13 @@ TEXT = pd.StringDtype("pyarrow")  # pandas' Arrow-backed text, <NA> for missing
 # the run's new rows in memory until the commit).
 WRITE_MEMORY_LIMIT = "512MB"
 # Tables a run replaces whole (the current state), and tables it appends to per file.
-STATE_TABLES = ("persons", "candidate_decisions", "verified_candidates", "match_candidates")
+STATE_TABLES = (
+    "persons",
+    "candidate_decisions",
+    "verified_candidates",
+    "match_candidates",
+    "row_outcomes",
+)
 
 
 @contextmanager
@@ -121,6 +127,7 @@ class RunWrite:
     programs: pd.DataFrame = field(default_factory=pd.DataFrame)  # premiums for v_budget
     match_candidates: pd.DataFrame = field(default_factory=pd.DataFrame)  # person pairs
     bpjs: BpjsWrite | None = None  # what BPJS sent back, and the lists sent this run
+    row_outcomes: pd.DataFrame = field(default_factory=pd.DataFrame)  # feedback `Kode hasil`
 
 
 @dataclass
@@ -198,6 +205,7 @@ def _write_run(con: duckdb.DuckDBPyConnection, write: RunWrite) -> None:
         _insert(con, "candidate_decisions", write.candidate_decisions)
         _insert(con, "verified_candidates", write.verified_candidates)
         _insert(con, "match_candidates", write.match_candidates)
+        _insert(con, "row_outcomes", write.row_outcomes)
         _insert(con, "exports", write.exports)
         if not write.programs.empty:
             con.execute("DELETE FROM programs")
@@ -239,7 +247,7 @@ def _apply_status_updates(con: duckdb.DuckDBPyConnection, updates: pd.DataFrame)
 
 def _write_bpjs(con: duckdb.DuckDBPyConnection, bpjs: BpjsWrite, run_id: str) -> None:
     """BPJS files, results and bills of this run; bills checked once the state is written."""
-    from flows.warehouse.store.billing import reconcile_bills
+    from flows.warehouse.billing import reconcile_bills
 
     if bpjs.replaced:
         con.register("_bpjs_replaced", pd.DataFrame({"file_name": bpjs.replaced}))

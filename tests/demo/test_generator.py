@@ -19,7 +19,7 @@ import pytest
 from python_calamine import CalamineWorkbook
 
 from demo import vocab as V
-from demo.generator import generate_demo_data
+from demo.generator import DemoDataRefused, generate_demo_data
 from flows.sources.read import read_sheets
 from schemas.reference import (
     INDONESIAN_MONTHS,
@@ -430,8 +430,10 @@ def test_xlsx_only_and_refuses_foreign_folder(tmp_path):
     s = generate_demo_data(120, out, seed=1, formats="xlsx")
     files = _truth(out, "files.csv")
     assert set(files["format"]) == {"xlsx"} and s.n_rows == 120
-    # replaces its own earlier output; without the NIK-typo hard cases
-    generate_demo_data(150, out, seed=2, formats="xlsx", hard_cases=False)
+    # a folder holding files is refused, even its own earlier output, unless asked to replace
+    with pytest.raises(DemoDataRefused):
+        generate_demo_data(150, out, seed=2, formats="xlsx")
+    generate_demo_data(150, out, seed=2, formats="xlsx", hard_cases=False, replace=True)
     assert _truth(out, "files.csv")["n_rows"].astype(int).sum() == 150
     hard = set(_truth(out, "rows.csv")["hard_case"])
     assert not hard & {"nik_typo", "nik_swap", "nik_missing_dup"}
@@ -440,3 +442,43 @@ def test_xlsx_only_and_refuses_foreign_folder(tmp_path):
     (other / "notes.txt").write_text("x")
     with pytest.raises(FileExistsError):
         generate_demo_data(100, other, seed=1)
+
+
+def _snapshot(folder):
+    return {p: p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+def test_refuses_before_touching_anything_and_never_deletes_what_it_did_not_write(tmp_path):
+    out, ref = tmp_path / "demo", tmp_path / "ref"
+    generate_demo_data(120, out, seed=1, reference_dir=ref)
+    (out / "catatan petugas.txt").write_text("jangan dihapus")  # someone else's file
+    (ref / "daftar lain.csv").write_text("NIK\n")
+    before, before_ref = _snapshot(out), _snapshot(ref)
+    for replace in (False, True):
+        with pytest.raises(DemoDataRefused):
+            generate_demo_data(100, out, seed=2, reference_dir=ref, replace=replace)
+        assert _snapshot(out) == before and _snapshot(ref) == before_ref  # nothing touched
+    (out / "catatan petugas.txt").unlink()
+    (ref / "daftar lain.csv").unlink()
+    generate_demo_data(100, out, seed=2, reference_dir=ref, replace=True)
+    assert _truth(out, "files.csv")["n_rows"].astype(int).sum() == 100
+
+
+def test_cli_writes_a_new_folder_by_default_and_refuses_in_one_line(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from flows.cli import DEMO_DIR, app
+
+    assert Path("data/raw") != DEMO_DIR  # the committed sample is never the default target
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+    first = runner.invoke(app, ["demo-data", "--rows", "100"])
+    assert first.exit_code == 0 and (tmp_path / DEMO_DIR / "_truth" / "files.csv").exists()
+    again = runner.invoke(app, ["demo-data", "--rows", "100"])
+    assert again.exit_code == 1
+    lines = again.output.strip().splitlines()
+    assert (
+        len(lines) == 1
+        and lines[0].startswith("tepat demo-data gagal:")
+        and "--replace" in lines[0]
+    )

@@ -204,7 +204,7 @@ def test_a_malformed_reference_list_stops_the_run_naming_the_file(loaded, kind):
 
 def test_a_missing_reference_folder_is_said_in_the_summary(loaded):
     summary = loaded["run"]()
-    assert any("daftar peserta" in note and "tidak ada" in note for note in summary.notes)
+    assert any("daftar peserta" in note and "tidak ada" in note for note in summary.references)
 
 
 # --------------------------------------------------------------------------- killed runs

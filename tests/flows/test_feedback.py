@@ -76,29 +76,47 @@ def test_rows_in_their_order_with_status_reasons_and_colours(written):
     assert workbook.sheetnames == ["Ringkasan", "Palaran", "Sambutan"]
     sheet = workbook["Palaran"]
     header = [c.value for c in sheet[1]]
-    assert header[:9] == ["Baris", "Status", "Kode", "Alasan", "NIK", "No KK", "Nama",
-                          "Tanggal Lahir", "Jenis Kelamin"]  # fmt: skip
+    assert header[:11] == ["Baris", "Status", "Kode hasil", "Hasil", "Kode", "Alasan", "NIK",
+                           "No KK", "Nama", "Tanggal Lahir", "Jenis Kelamin"]  # fmt: skip
+    at = {title: i for i, title in enumerate(header)}
     assert "Pekerjaan" in header  # a finding blames it in this file
     rows = list(sheet.iter_rows(min_row=2))
     assert [r[0].value for r in rows] == [5, 7, 9, 10]  # the regency's row numbers, in order
     assert [r[1].value for r in rows] == ["Ditolak", "Diterima", "Ditinjau", "Diterima"]
     rejected, clean, review, noted = rows
-    assert rejected[2].value == "NIK_FORMAT"
-    assert rejected[3].value.startswith("NIK harus 16 digit angka; tertulis 64720155088")
-    assert rejected[4].value == "64720155088"  # the cell as written
+    assert rejected[at["Kode"]].value == "NIK_FORMAT"
+    assert rejected[at["Alasan"]].value.startswith("NIK harus 16 digit angka; tertulis 64720155088")
+    assert rejected[at["NIK"]].value == "64720155088"  # the cell as written
+    assert rejected[at["Kode hasil"]].value == "DITOLAK"
+    assert review[at["Kode hasil"]].value == "MENUNGGU_TINJAUAN"
     fill = lambda cell: cell.fill.fgColor.rgb[-6:]  # noqa: E731
     assert fill(rejected[0]) == ROW_FILL["rejected"][1:]  # the row is highlighted
-    assert fill(rejected[4]) == CELL_FILL[2][1:] and rejected[4].font.b  # the offending cell
-    assert fill(review[0]) == ROW_FILL["review"][1:] and fill(review[5]) == CELL_FILL[1][1:]
-    occupation = header.index("Pekerjaan")
+    nik = rejected[at["NIK"]]
+    assert fill(nik) == CELL_FILL[2][1:] and nik.font.b  # the offending cell
+    assert fill(review[0]) == ROW_FILL["review"][1:]
+    assert fill(review[at["No KK"]]) == CELL_FILL[1][1:]
+    occupation = at["Pekerjaan"]
     assert fill(noted[occupation]) == CELL_FILL[0][1:] and noted[occupation].value == "Serabutan"
-    assert clean[2].value is None and clean[0].fill.fgColor.rgb in (None, "00000000")
+    assert clean[at["Kode"]].value is None and clean[0].fill.fgColor.rgb in (None, "00000000")
+
+
+def test_workbooks_print_landscape_fit_to_width_with_the_header_repeated(written):
+    root, records, _, _ = written
+    workbook = openpyxl.load_workbook(records.iloc[0]["path"])
+    for sheet in workbook.worksheets:
+        assert sheet.page_setup.orientation == "landscape"
+        setup = sheet.page_setup  # 1 is the default, which the file may leave unwritten
+        assert sheet.sheet_properties.pageSetUpPr.fitToPage and setup.fitToWidth in (None, 1)
+    summary, data = workbook["Ringkasan"], workbook["Palaran"]
+    assert summary.page_setup.fitToHeight in (None, 1)  # the summary on one page
+    assert data.page_setup.fitToHeight == 0 and data.print_title_rows in ("1:1", "$1:$1")
 
 
 def test_formula_like_text_stays_text(written):
     root, records, _, _ = written
     sheet = openpyxl.load_workbook(records.iloc[0]["path"])["Sambutan"]
-    name = sheet.cell(row=2, column=7)
+    header = [c.value for c in sheet[1]]
+    name = sheet.cell(row=2, column=header.index("Nama") + 1)
     assert name.value == '=HYPERLINK("x")' and name.data_type == "s"
 
 
@@ -150,3 +168,37 @@ def test_earlier_files_are_rewritten_only_when_a_status_changed(tmp_path):
     assert len(rows) == 5 and rows.set_index("row_number").loc[9, "status"] == "accepted"
     assert rows["kk_raw"].notna().all()  # the cells as written come from the warehouse
     assert set(found["code"]) >= {"NIK_FORMAT", "KK_REGION"}
+
+
+def test_summary_counts_outcomes_and_lists_skipped_sheets(tmp_path):
+    from flows.outputs.feedback import SourceFile
+    from transforms.publish.outcomes import row_outcomes
+
+    canonical = canonicalise(_rows(), AS_OF)
+    issues = issues_from_checks(canonical, failing_checks(canonical))
+    canonical["status"] = row_status(canonical, issues)
+    canonical["person_id"] = [1, None, 2, 1, 3]  # row 10 is the person of row 7 again
+    decisions = pd.DataFrame({"program": "kesehatan", "person_id": [1, 2, 3], "eligible": [True, False, False],
+                              "reason_code": [None, "PENDING_REVIEW", "OCCUPATION_EXCLUDED"]})  # fmt: skip
+    verified = pd.DataFrame({"program": ["kesehatan"], "person_id": [1], "rank": [1],
+                             "within_quota": [True]})  # fmt: skip
+    outcomes = row_outcomes(canonical, decisions, verified)
+    source = SourceFile(
+        "smd/usulan kesehatan.xlsx", "6472", "kesehatan",
+        ("lembar 'REKAP' dilewati: judul kolom (NIK, NAMA, ...) tidak ditemukan",
+         "lembar tersembunyi 'Lama' dilewati"),
+    )  # fmt: skip
+    records, pending = write_feedback(
+        tmp_path, [source], canonical, issues, AS_OF, "run-1", outcomes=outcomes
+    )
+    assert records.iloc[0]["source_file"] == "smd/usulan kesehatan.xlsx"
+    assert records.iloc[0]["kind"] == "umpan_balik"
+    with pending[0].temp.open("rb") as handle:
+        summary = openpyxl.load_workbook(handle)["Ringkasan"]
+    flat = {row[0]: row[1:] for row in summary.iter_rows(values_only=True) if row[0]}
+    assert flat["DIUSULKAN"][0] == 1 and flat["DUPLIKAT"][0] == 1 and flat["DITOLAK"][0] == 1
+    assert flat["OCCUPATION_EXCLUDED"][0] == 1 and flat["MENUNGGU_TINJAUAN"][0] == 1
+    assert "Pekerjaan tidak termasuk sasaran program" in flat["OCCUPATION_EXCLUDED"][1]
+    assert flat["REKAP"][0].startswith("lembar 'REKAP' dilewati")
+    assert flat["Lama"][0] == "lembar tersembunyi 'Lama' dilewati"
+    pending[0].discard()

@@ -2,6 +2,7 @@
 
 import csv
 import hashlib
+import re
 import time
 from datetime import date
 from pathlib import Path
@@ -100,7 +101,7 @@ def sheet_rows(path: Path, sheet: str) -> list[list[object]]:
 
 
 def csv_rows(path: Path) -> list[list[str]]:
-    with path.open(encoding="utf-8", newline="") as handle:
+    with path.open(encoding="utf-8-sig", newline="") as handle:
         return list(csv.reader(handle))
 
 
@@ -226,7 +227,7 @@ def test_no_cell_can_act_as_a_formula(exported):
     row = dict(zip(table[0], table[2], strict=True))
     assert row["Nama"] == "'" + EVIL_NAME
     assert row["Alamat"] == "'+62 811 5555"
-    assert row["NIK"] == "6472010101900002"
+    assert row["NIK"] == '="6472010101900002"'  # Excel keeps all 16 digits, as text
     other = csv_rows(export_dir / "bpjs/kesehatan/verifikasi_kesehatan_6401_paser_2026-11-27.csv")
     assert dict(zip(other[0], other[1], strict=True))["Alamat"] == "Jl. Kenanga"
     tk = csv_rows(export_dir / "bpjs/ketenagakerjaan/verifikasi_ketenagakerjaan_6401_paser_2026-11-27.csv")  # fmt: skip
@@ -234,7 +235,11 @@ def test_no_cell_can_act_as_a_formula(exported):
     assert row["Nama"] == "'@Wati" and row["RT/RW"] == "'-1/2"
     for any_csv in export_dir.rglob("*.csv"):
         for line in csv_rows(any_csv):
-            assert not any(cell.startswith(("=", "+", "-", "@", "\t", "\r")) for cell in line)
+            assert not any(
+                cell.startswith(("=", "+", "-", "@", "\t", "\r"))
+                and not re.fullmatch(r'="[0-9]+"', cell)  # a NIK or KK as text, nothing else
+                for cell in line
+            )
 
 
 def test_neutralise():
@@ -242,14 +247,15 @@ def test_neutralise():
     assert neutralise(texts).tolist() == ["'=1+1", "'-", "Siti", pd.NA]
 
 
-def test_csv_is_utf8_crlf_with_quoted_text(exported):
+def test_csv_is_utf8_with_bom_crlf_quoted_text_and_nik_kk_as_excel_text(exported):
     export_dir, _ = exported
     raw = (
         export_dir / "bpjs/kesehatan/verifikasi_kesehatan_6401_paser_2026-11-27.csv"
     ).read_bytes()
-    lines = raw.decode("utf-8").split("\r\n")
+    assert raw.startswith(b"\xef\xbb\xbf")  # Excel reads the file as UTF-8 (MA\u2019RUF)
+    lines = raw[3:].decode("utf-8").split("\r\n")
     assert lines[0].startswith('"Peringkat","NIK","No KK"')
-    assert lines[1].startswith('1,"6401010202700004","6401010101200003","Rahmat"')
+    assert lines[1].startswith('1,"=""6401010202700004""","=""6401010101200003""","Rahmat"')
     assert lines[-1] == ""  # ends with a line break
 
 
@@ -356,3 +362,16 @@ def test_written_on_two_processes_the_same_content_and_records(tmp_path, monkeyp
         assert sha256(Path(record.path)) == record.sha256
     assert not list((tmp_path / "b").rglob(".*.tmp"))  # every file moved in place
     assert contents(parallel) == contents(sequential)
+
+
+def test_bpjs_workbooks_print_landscape_fit_to_width_header_repeated_summary_on_one_page(exported):
+    export_dir, _ = exported
+    for path in (export_dir / "bpjs").rglob("*.xlsx"):
+        for sheet in openpyxl.load_workbook(path).worksheets:
+            setup = sheet.page_setup  # 1 is the default, which the file may leave unwritten
+            assert setup.orientation == "landscape" and setup.fitToWidth in (None, 1)
+            assert sheet.sheet_properties.pageSetUpPr.fitToPage
+            if sheet.title.startswith("Ringkasan"):
+                assert setup.fitToHeight in (None, 1)  # one page
+            else:
+                assert setup.fitToHeight == 0 and sheet.print_title_rows in ("1:1", "$1:$1")

@@ -221,7 +221,8 @@ def test_decisions_take_effect_on_the_next_run_and_feedback_follows(prefect_harn
     assert len(feedback) == 2  # the file's workbook on the first run, rewritten on the second
     sheet = openpyxl.load_workbook(feedback[-1][1])["Data"]
     assert [c.value for c in sheet["B"]][1:] == ["Diterima", "Diterima", "Ditolak", "Diterima"]
-    assert "ditolak oleh petugas provinsi (Rina" in sheet["D4"].value
+    reasons = [c.value for c in sheet[1]].index("Alasan") + 1
+    assert "ditolak oleh petugas provinsi (Rina" in sheet.cell(row=4, column=reasons).value
 
     run()  # nothing new: no second note
     with duckdb.connect(str(db), read_only=True) as con:
