@@ -20,7 +20,7 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import pandas as pd
-from flows.warehouse.store.billing import reconcile_bills
+from flows.warehouse.billing import reconcile_bills
 
 from flows.settings import Settings
 from flows.sources.bpjs import read_bpjs_file

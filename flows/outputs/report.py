@@ -465,7 +465,7 @@ def _billing_section(data: ReportData) -> list[str]:
     then the findings by kind."""
     if data.billing.empty:
         return []
-    from flows.warehouse.store.billing import FINDING_LABELS
+    from flows.warehouse.billing import FINDING_LABELS
 
     per_month = data.billing.groupby(["period", "program"], sort=True).sum(numeric_only=True)
     rows = [

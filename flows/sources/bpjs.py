@@ -14,7 +14,8 @@ from pathlib import Path
 import pandas as pd
 
 from flows.settings import Settings
-from flows.sources.ingest import TRANSIENT_ERRORS, _title_text, read_limits
+from flows.sources.ingest import TRANSIENT_ERRORS, title_cells
+from flows.sources.limits import ReadLimits
 from flows.sources.read import FileRejected, iter_sheets, list_submissions, sha256_of
 from schemas.codes import FILE_REASONS, file_reason
 from schemas.reference import REGENCIES
@@ -100,14 +101,14 @@ def _reject(record: dict, code: str, detail: str = "") -> dict:
 def _read(path: Path, name: str, record: dict, settings: Settings) -> tuple[dict, pd.DataFrame]:
     tables, labels, titles, skipped = [], [], [], 0
     any_cells = False
-    for sheet in iter_sheets(path, read_limits(settings)):
+    for sheet in iter_sheets(path, ReadLimits.of(settings)):
         any_cells = any_cells or not sheet.grid.empty
         header = find_header(sheet.grid, settings.header_search_rows, ("nik",), 2, bpjs_field)
         if header is None:
             continue
         table = grid_to_table(sheet.grid, header)
         skipped += table.n_skipped
-        titles.append(_title_text(sheet.grid, header.header_rows[0]))
+        titles.append(" ".join(title_cells(sheet.grid, header.header_rows[0])))
         cells = sheet.grid.loc[header.header_rows].to_numpy(dtype=object).ravel().tolist()
         labels.extend(str(c) for c in cells if c is not None and str(c).strip())
         tables.append(table.rows.assign(sheet=sheet.name))

@@ -53,7 +53,7 @@ class IngestedFile:
     notes: list[str] = field(default_factory=list)  # e.g. sheets skipped without a header
 
 
-def _title_cells(grid: pd.DataFrame, header_row: int) -> list[str]:
+def title_cells(grid: pd.DataFrame, header_row: int) -> list[str]:
     """The texts above the header, each once (a title merged across columns is one line): they
     name the regency, the program, and sometimes the kecamatan."""
     top = grid.loc[grid.index < header_row].to_numpy(dtype=object).ravel().tolist()
@@ -235,7 +235,7 @@ def _cut_sheet(sheet: Sheet, search_rows: int, notes: list[str]) -> CutSheet | N
         name=sheet.name,
         rows=rows,
         n_skipped=table.n_skipped,
-        title_cells=_title_cells(sheet.grid, header.header_rows[0]),
+        title_cells=title_cells(sheet.grid, header.header_rows[0]),
         place_columns=frozenset(PLACE_FIELDS).intersection(header.columns),
     )
 

@@ -239,7 +239,7 @@ def _apply_status_updates(con: duckdb.DuckDBPyConnection, updates: pd.DataFrame)
 
 def _write_bpjs(con: duckdb.DuckDBPyConnection, bpjs: BpjsWrite, run_id: str) -> None:
     """BPJS files, results and bills of this run; bills checked once the state is written."""
-    from flows.warehouse.store.billing import reconcile_bills
+    from flows.warehouse.billing import reconcile_bills
 
     if bpjs.replaced:
         con.register("_bpjs_replaced", pd.DataFrame({"file_name": bpjs.replaced}))

@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import xlsxwriter
-from flows.warehouse.store.billing import reconcile_bills
+from flows.warehouse.billing import reconcile_bills
 
 from flows.settings import Settings
 from flows.sources.bpjs import read_bpjs_dir, read_bpjs_file
@@ -333,7 +333,7 @@ def test_export_columns_follow_the_template(tmp_path):
 
     from flows.outputs.bpjs_files import write_bpjs_exports
     from schemas.programs import parse_rules
-    from tests.test_publish import AS_OF, persons_frame, verified_frame
+    from tests.flows.test_publish import AS_OF, persons_frame, verified_frame
 
     rules = parse_rules(TEMPLATE)
     verified = verified_frame()
