@@ -106,8 +106,10 @@ def measure(root: Path) -> list[str]:
         lines.append(f"  expected {expected}, got {got}: {len(group)} {codes}")
 
     verified = con.execute("SELECT program, nik, person_id FROM verified_candidates").df()
-    true_of = merged.dropna(subset=["person_id"]).groupby("person_id")["true_person"].agg(
-        lambda people: people.mode().iloc[0]
+    true_of = (
+        merged.dropna(subset=["person_id"])
+        .groupby("person_id")["true_person"]
+        .agg(lambda people: people.mode().iloc[0])
     )
     person_of_nik = truth["persons"].set_index("nik")["true_person"]
     for program, niks in expected_verified(truth).items():
