@@ -20,10 +20,10 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import pandas as pd
-from flows.warehouse.billing import reconcile_bills
 
 from flows.settings import Settings
 from flows.sources.bpjs import read_bpjs_file
+from flows.warehouse.billing import reconcile_bills
 from flows.warehouse.store import _insert, connect
 
 

@@ -18,14 +18,19 @@ find (the pipeline skips folders starting with `_`):
   same_name_other_regency | ""), `nik_true`, `nik_read` (the 16 digits the pipeline
   should read from the cell after cleaning, "" if none: differs from `nik_true` for typos
   and Excel damage), `dup_kind` (why the row is an extra submission of its person:
-  same_file | other_program | other_regency | revised | "").
+  same_file | other_program | other_regency | revised | ""), `remark_kind` (what the
+  KETERANGAN cell says: deceased | moved | duplicate | covered | neutral | ""),
+  `name_variant` (how a typo-NIK duplicate writes the name: abbreviation | bin_binti | nur |
+  old_spelling | "").
 - `files.csv`: `file_name`, `regency_code`, `program`, `n_rows`, `n_skipped` (blank,
   section, subtotal and footer rows after the header), `format` (xlsx | xls | ods | csv), `n_sheets`, `encoding` and
   `delimiter` (csv), `revision_of` (the file a "revisi" file re-sends, else "").
 - `persons.csv`: the true values of every person with a row: `true_person`, `nik`,
   `no_kk`, `nama` (without titles), `tanggal_lahir` (ISO), `jenis_kelamin` (L/P),
-  `regency_code` (domicile), `pekerjaan` (canonical label, or the raw unknown spelling),
-  `occupation_group`, `desil` (empty: not in DTSEN), `disabilitas`, `jumlah_tanggungan`,
+  `regency_code` (domicile), `pekerjaan` (canonical label of schemas/occupations.toml, written
+  in one of its spellings; or the raw unknown spelling), `occupation_group` (unknown and
+  state_or_private rows are held for review under the shipped rules),
+  `desil` (empty: not in DTSEN), `disabilitas`, `jumlah_tanggungan`,
   `penghasilan` (empty: never stated), `enrolled_kesehatan_covered` (active in a segment
   other than PBPU), `enrolled_ketenagakerjaan_active` (both False without reference lists).
   Scoring inputs (occupation, desil, disability, dependents, income) are written with

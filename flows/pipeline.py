@@ -550,10 +550,10 @@ def deduplicate_task(
     remarked = new_rows.loc[rejected, ["keterangan", "probable_person_id"]].rename(
         columns={"probable_person_id": "person_id"}
     )
-    held = np.union1d(
+    remark_held = np.union1d(
         persons_held_by_remarks(linked), persons_held_by_remarks(remarked.assign(status="review"))
     )
-    persons["remark_hold"] = persons["person_id"].isin(held)
+    persons["remark_hold"] = persons["person_id"].isin(remark_held)
 
     held = linked.loc[linked["nik_conflict"].to_numpy(dtype=bool)]
     known_conflict = held.set_index(ROW_KEYS).index.isin(state.conflicts.set_index(ROW_KEYS).index)

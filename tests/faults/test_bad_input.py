@@ -594,12 +594,19 @@ def build_hostile_raw_dir(root: Path) -> dict[str, object]:
     # formula injection in cells that end up in feedback and, when verified, in the BPJS lists
     injection = kubar / "suntik jkn.xlsx"
     names = ['=HYPERLINK("http://contoh.invalid","klik")', "+SUM(1,2)", "@cmd", "-2+3"]
+    # a formula is never a name (NAME_INVALID): those rows are rejected, shown as text in the
+    # feedback; formula-like addresses of valid rows reach the BPJS lists
+    addresses = ['=HYPERLINK("http://contoh.invalid","klik")', "@Jl. Mawar"]
     write_xlsx(
         injection,
         [HEADER]
         + [
             person(i + 1, f"640701550880{i + 21:04d}", n, "6407010101200002")
             for i, n in enumerate(names)
+        ]
+        + [
+            [*person(i + 5, f"640701550880{i + 25:04d}", n, "6407010101200002")[:6], a, "Melak"]
+            for i, (n, a) in enumerate(zip(["Siti Rumus", "Dewi Rumus"], addresses, strict=True))
         ],
     )
     # symlinks: a file and a folder outside the raw dir, and a link to a file inside it

@@ -9,10 +9,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import xlsxwriter
-from flows.warehouse.billing import reconcile_bills
 
 from flows.settings import Settings
 from flows.sources.bpjs import read_bpjs_dir, read_bpjs_file
+from flows.warehouse.billing import reconcile_bills
 from flows.warehouse.store import _insert, connect
 from transforms.bpjs.changes import active_members, list_changes
 from transforms.bpjs.results import (

@@ -61,6 +61,8 @@ def test_the_siak_list_is_complete_with_the_groups_of_domain_md():
         ("PKL", "Pedagang", "informal"),
         ("Belum Sekolah", "Belum/Tidak Bekerja", "not_working"),
         ("PENSIUNAN PNS", "Pensiunan", "not_working"),
+        ("Mantan TNI", "Pensiunan", "not_working"),
+        ("Dokter PNS", "Pegawai Negeri Sipil", "wage_or_state"),
         ("Petani Sawit", "Petani/Pekebun", "informal"),
         ("petani / pekebun", "Petani/Pekebun", "informal"),
         ("Guru SD", "Guru", "state_or_private"),

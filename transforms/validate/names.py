@@ -98,8 +98,8 @@ NAME_VARIANTS: dict[str, str] = {
     "SOEKARNO": "SUKARNO",
 }
 _OLD_SPELLING = [("OE", "U"), ("DJ", "J"), ("TJ", "C"), ("SJ", "SY"), ("CH", "KH")]
-# `ST.` written first is SITI (after a name, `ST` is a degree, removed with the others).
-_SITI = (r"^ST\b", "SITI")
+# `ST.` before another name, or alone, is SITI (last, after a name, `ST` is a degree).
+_SITI = ((r"\bST ", "SITI "), (r"^ST$", "SITI"))
 # `bin` / `binti` and the father's name after it: the person's own name is what comes before.
 _PATRONYMIC = (r" (?:BIN|BINTI|BINTE) .*$", "")
 
@@ -132,7 +132,7 @@ def _keys(names: pa.Array) -> pa.Array:
     letters = pc.replace_substring_regex(letters, r"['’‘`]", "")
     letters = pc.replace_substring_regex(letters, r"[^A-Z]+", " ")
     letters = pc.utf8_trim(letters, " ")
-    for pattern, replacement in (_SITI, _PATRONYMIC):
+    for pattern, replacement in (*_SITI, _PATRONYMIC):
         letters = pc.replace_substring_regex(letters, pattern, replacement)
     folded = _fold_words(letters)
     for old, new in _OLD_SPELLING:
