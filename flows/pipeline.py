@@ -34,6 +34,7 @@ from flows.publish import PendingFile, recover_exports, write_bpjs_exports
 from flows.read import list_submissions, sha256_of
 from flows.reference import load_reference_lists
 from flows.report import publish_run_report
+from flows.review.queue import apply_queue_at_run_start
 from flows.review_rows import (
     apply_row_decisions,
     combine_updates,
@@ -593,6 +594,7 @@ def pipeline(
     ):
         fault_point("run-locked")
         stage("Memeriksa berkas dan masukan lain")
+        queued = apply_queue_at_run_start(settings.db)  # decisions made while a run wrote
         recovered = recover_exports(settings.db, settings.export_dir)
         known_files = read_files_task(settings.db)
         plan = plan_files(
@@ -608,6 +610,7 @@ def pipeline(
         stage("Laporan")
         report = publish_run_report(settings, summary.run_id)
         fault_point("report-written")
+    summary.notes.extend(queued)
     summary.notes.extend(recovered)
     summary.notes.extend(f"{name}: {BUSY_NOTE}" for name in plan.busy)
     if report is not None:

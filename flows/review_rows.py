@@ -169,6 +169,7 @@ SHOWN_COLUMNS = {
     "nama": ("nama", "nama"),
     "tanggal_lahir": ("tanggal_lahir_raw", "tanggal_lahir"),
     "jenis_kelamin": ("jenis_kelamin_raw", "jenis_kelamin"),
+    "pekerjaan": ("pekerjaan_raw", "pekerjaan"),
 }
 
 
@@ -177,9 +178,12 @@ def open_review_rows(
     include_decided: bool = False,
     regency_code: str | None = None,
     file_name: str | None = None,
+    limit: int | None = None,
+    offset: int = 0,
 ) -> pd.DataFrame:
     """Rows held for review with their evidence (review findings, other holders of the NIK)
-    and any decision already recorded for their content (applied by the next run)."""
+    and any decision already recorded for their content (applied by the next run); one page
+    of `limit` rows from `offset` when given (the evidence is looked up for that page only)."""
     present = set(table_columns(con, "submission_rows"))
     tables = {row[0] for row in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
     reviews = (
@@ -199,19 +203,32 @@ def open_review_rows(
             expression = "strftime(s.tanggal_lahir, '%d-%m-%Y')"
         shown.append(f"CAST({expression} AS VARCHAR) AS {alias}")
     filters, params = ["s.status = 'review'"], []
+    if not include_decided:
+        filters.append("d.decision IS NULL")
     if regency_code:
         filters.append("s.regency_code = ?")
         params.append(regency_code)
     if file_name:
         filters.append("s.file_name = ?")
         params.append(file_name)
+    page = "" if limit is None else f"LIMIT {int(limit)} OFFSET {int(offset)}"
     frame = read_frame(
         con,
         f"""
-        WITH held AS (
+        WITH latest AS (
+            SELECT row_hash, regency_code, decision, officer, note, decided_at FROM {reviews}
+            QUALIFY row_number() OVER (
+                PARTITION BY row_hash, regency_code ORDER BY decided_at DESC) = 1
+        ),
+        held AS (
             SELECT s.file_name, s.sheet, s.row_number, s.regency_code, s.program, s.row_hash,
-                   s.person_id, s.nik AS nik_clean, {", ".join(shown)}
-            FROM submission_rows s WHERE {" AND ".join(filters)}
+                   s.person_id, s.nik AS nik_clean, {", ".join(shown)},
+                   count(*) OVER () AS n_total
+            FROM submission_rows s
+            LEFT JOIN latest d ON d.row_hash = s.row_hash AND d.regency_code = s.regency_code
+            WHERE {" AND ".join(filters)}
+            ORDER BY s.regency_code, s.file_name, s.sheet, s.row_number
+            {page}
         ),
         findings AS (
             SELECT file_name, sheet, row_number,
@@ -231,16 +248,11 @@ def open_review_rows(
               ON o.nik = h.nik_clean AND o.person_id IS DISTINCT FROM h.person_id
              AND o.status IN ('accepted', 'review')
             GROUP BY ALL
-        ),
-        latest AS (
-            SELECT row_hash, regency_code, decision, officer, note, decided_at FROM {reviews}
-            QUALIFY row_number() OVER (
-                PARTITION BY row_hash, regency_code ORDER BY decided_at DESC) = 1
         )
         SELECT h.file_name, h.sheet, h.row_number, h.regency_code, h.program,
                coalesce(f.codes, '') AS codes, h.nik, h.no_kk, h.nama, h.tanggal_lahir,
-               h.jenis_kelamin, coalesce(f.evidence, '') AS evidence, o.other_holders,
-               d.decision, d.officer, d.note, d.decided_at
+               h.jenis_kelamin, h.pekerjaan, coalesce(f.evidence, '') AS evidence, o.other_holders,
+               d.decision, d.officer, d.note, d.decided_at, h.nik_clean, h.n_total
         FROM held h
         LEFT JOIN findings f USING (file_name, sheet, row_number)
         LEFT JOIN holders o USING (file_name, sheet, row_number)
@@ -249,8 +261,6 @@ def open_review_rows(
         """,
         params,
     )
-    if not include_decided:
-        frame = frame.loc[frame["decision"].isna()].reset_index(drop=True)
     return frame
 
 

@@ -199,6 +199,19 @@ CREATE OR REPLACE VIEW person_rows AS
 SELECT person_id, file_name, sheet, row_number, status, program, regency_code, run_id
 FROM submission_rows WHERE person_id IS NOT NULL;
 COMMENT ON VIEW person_rows IS 'Lineage: every submission row (file, sheet, row) of each person.';
+-- the officers' workspace (flows/web): accounts, who did what, occupation spellings decided
+CREATE TABLE IF NOT EXISTS users (
+    username VARCHAR PRIMARY KEY, role VARCHAR NOT NULL, regency_code VARCHAR,
+    password_hash VARCHAR NOT NULL, created_at TIMESTAMP NOT NULL
+);
+CREATE TABLE IF NOT EXISTS audit_log (
+    "at" TIMESTAMP NOT NULL, username VARCHAR, action VARCHAR NOT NULL, object VARCHAR,
+    detail VARCHAR, entry_id VARCHAR
+);
+CREATE TABLE IF NOT EXISTS occupation_mappings (
+    spelling_key VARCHAR PRIMARY KEY, spelling VARCHAR, occupation VARCHAR NOT NULL,
+    occupation_group VARCHAR NOT NULL, decided_by VARCHAR, decided_at TIMESTAMP,
+    reason VARCHAR);
 """
 
 TEXT = pd.StringDtype("pyarrow")  # pandas' Arrow-backed text, <NA> for missing

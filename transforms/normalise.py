@@ -187,17 +187,18 @@ def parse_flag(values: pd.Series) -> pd.Series:
     return _per_spelling(text.mask(placeholder), flag_of, "boolean")
 
 
-def _occupation_key(text: str) -> str:
+def occupation_key(text: str) -> str:
+    """The spelling key of a written occupation: upper case, letters only, single spaces."""
     return " ".join(re.sub(r"[^A-Z]+", " ", text.upper()).split())
 
 
 def occupation_of(text: str) -> tuple[str, str] | None:
     """A written occupation to (Dukcapil label, group); also `PEGAWAI NEGERI SIPIL (PNS)` forms."""
-    found = OCCUPATIONS.get(_occupation_key(text))
+    found = OCCUPATIONS.get(occupation_key(text))
     if found is None and "(" in text:
-        outside = _occupation_key(re.sub(r"\([^)]*\)", " ", text))
+        outside = occupation_key(re.sub(r"\([^)]*\)", " ", text))
         inside = " ".join(re.findall(r"\(([^)]*)\)", text))
-        found = OCCUPATIONS.get(outside) or OCCUPATIONS.get(_occupation_key(inside))
+        found = OCCUPATIONS.get(outside) or OCCUPATIONS.get(occupation_key(inside))
     return found
 
 
