@@ -45,7 +45,9 @@ def _as_of(value: str | None) -> date | None:
 
 
 app.add_typer(review_app, name="review")
-user_app = typer.Typer(no_args_is_help=True, help="Accounts of the officers' workspace (tepat web).")
+user_app = typer.Typer(
+    no_args_is_help=True, help="Accounts of the officers' workspace (tepat web)."
+)
 app.add_typer(user_app, name="user")
 
 

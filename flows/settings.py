@@ -55,7 +55,8 @@ class Settings(BaseSettings):
     web_host: str = "127.0.0.1"
     web_port: int = 8080
     web_session_hours: float = 8.0  # a login expires after this long
-    web_https_only: bool = False  # True behind HTTPS: the session cookie is then never sent in clear
+    # True behind HTTPS: the session cookie is then never sent in clear.
+    web_https_only: bool = False
     web_secret_key_file: Path | None = None  # session signing key; default: next to --db
     web_login_max_failures: int = 5  # failed logins per username (4x per address) before a pause
     web_login_lockout_seconds: float = 900.0

@@ -113,8 +113,12 @@ def test_only_the_province_decides(app, username):
     csrf = token(client)
     forms = {
         "/tinjauan/baris/putuskan": {**ROW, "keputusan": "accept", "alasan": "x"},
-        "/tinjauan/pasangan/putuskan": {"person_a": 1, "person_b": 2, "keputusan": "merge",
-                                        "alasan": "x"},  # fmt: skip
+        "/tinjauan/pasangan/putuskan": {
+            "person_a": 1,
+            "person_b": 2,
+            "keputusan": "merge",
+            "alasan": "x",
+        },  # fmt: skip
         "/tinjauan/pekerjaan": {"ejaan": "Ojol", "pekerjaan": "Wiraswasta", "alasan": "x"},
     }
     for url, form in forms.items():
@@ -225,7 +229,7 @@ def test_logins_are_throttled_and_audited(own):
     )
     assert right.status_code == 429  # even the right password waits now
     login(app, "bpn")  # another account is not affected
-    audit = query(settings.db, "SELECT username, action FROM audit_log ORDER BY \"at\"")
+    audit = query(settings.db, 'SELECT username, action FROM audit_log ORDER BY "at"')
     assert audit.count(("smd", "login_gagal")) == settings.web_login_max_failures
     assert ("bpn", "login") in audit
     unknown = client.post("/login", data={"username": "nobody", "password": "x" * 12,

@@ -42,9 +42,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.workspace = Workspace(
         settings=settings,
         store=Store(settings.db, settings.web_read_wait_seconds, settings.web_lock_wait_seconds),
-        throttle=LoginThrottle(
-            settings.web_login_max_failures, settings.web_login_lockout_seconds
-        ),
+        throttle=LoginThrottle(settings.web_login_max_failures, settings.web_login_lockout_seconds),
     )
     app.add_middleware(
         SessionMiddleware,

@@ -29,6 +29,8 @@ class Workspace:
     templates: Jinja2Templates = field(
         default_factory=lambda: Jinja2Templates(directory=str(TEMPLATES_DIR))
     )
+    # Dashboard bodies per (run id, regency): the report only changes when a run commits.
+    reports: dict[tuple[str, str | None], object] = field(default_factory=dict)
 
     @property
     def raw_dir(self) -> Path:

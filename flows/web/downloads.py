@@ -54,7 +54,9 @@ def _under(path: str, root: Path) -> str | None:
     return relative.as_posix() if resolved.is_file() else None
 
 
-def allowed_downloads(con: duckdb.DuckDBPyConnection, user: User, export_dir: Path) -> list[Download]:
+def allowed_downloads(
+    con: duckdb.DuckDBPyConnection, user: User, export_dir: Path
+) -> list[Download]:
     """Every file this user may download, newest record per file."""
     root = export_dir.resolve()
     found: list[Download] = []
@@ -78,9 +80,7 @@ def allowed_downloads(con: duckdb.DuckDBPyConnection, user: User, export_dir: Pa
 
 
 @router.get("", response_class=HTMLResponse)
-def downloads_page(
-    request: Request, user: Annotated[User, Depends(current_user)]
-) -> HTMLResponse:
+def downloads_page(request: Request, user: Annotated[User, Depends(current_user)]) -> HTMLResponse:
     """The user's files, grouped by kind."""
     space = workspace(request)
     with space.store.read() as con:

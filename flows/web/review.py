@@ -60,9 +60,7 @@ def row_cards(frame: pd.DataFrame) -> list[dict[str, object]]:
         return []
     decoded = decode_nik(frame["nik_clean"].astype("string"), date.today())
     cards = []
-    for row, dob, sex in zip(
-        frame.to_dict("records"), decoded["dob"], decoded["sex"], strict=True
-    ):
+    for row, dob, sex in zip(frame.to_dict("records"), decoded["dob"], decoded["sex"], strict=True):
         cards.append(
             {
                 **{key: _text(value) for key, value in row.items()},
@@ -222,7 +220,9 @@ def decide_pair(
     check_csrf(request, csrf_token)
     require(user, "provinsi")
     if keputusan not in PAIR_DECISIONS or not alasan.strip():
-        return _invalid(request, user, "Pilih orang yang sama atau berbeda, dan tuliskan alasannya.")
+        return _invalid(
+            request, user, "Pilih orang yang sama atau berbeda, dan tuliskan alasannya."
+        )
     outcome = workspace(request).store.record(
         user.username, PAIR_DECISION, f"{person_a} & {person_b}",
         f"{keputusan}: {alasan.strip()}", person_a=person_a, person_b=person_b,

@@ -98,8 +98,7 @@ def preview(path: Path, settings: Settings, store: Store) -> dict[str, object]:
         with store.read() as con:
             decisions = read_row_decisions(con)
             found = con.execute(
-                "SELECT file_name FROM source_files WHERE sha256 = ? AND status = 'loaded' "
-                "LIMIT 1",
+                "SELECT file_name FROM source_files WHERE sha256 = ? AND status = 'loaded' LIMIT 1",
                 [sha],
             ).fetchone()
             duplicate_of = found[0] if found else None
