@@ -162,10 +162,11 @@ def measure(settings: Settings) -> list[tuple[str, str, float, float]]:
     for username, pages in PAGES.items():
         client = TestClient(app)
         csrf = csrf_of(client.get("/login").text)
+        # not following the redirect: the first `/` below is the dashboard's uncached view
         client.post(
             "/login", data={"username": username, "password": PASSWORD, "csrf_token": csrf},
             follow_redirects=False,
-        )  # fmt: skip  (the first `/` below is then the dashboard's uncached first view)
+        )  # fmt: skip
         for page in pages:
             times = []
             for _ in range(ROUNDS + 1):
