@@ -81,7 +81,7 @@ def own_file(app, client: TestClient, prefix: str) -> str:
 
 PAGES = ["/", "/tinjauan/baris", "/tinjauan/pasangan", "/unggah", "/unduhan"]
 ACTIONS = ["/tinjauan/baris/putuskan", "/tinjauan/pasangan/putuskan", "/tinjauan/pekerjaan",
-           "/unggah", "/logout"]  # fmt: skip
+           "/unggah", "/logout", "/jalankan"]  # fmt: skip
 PAGE_ACCESS = {  # role -> status of each page
     "provinsi": [200, 200, 200, 403, 200],
     "kabupaten": [200, 200, 200, 200, 200],
@@ -120,6 +120,7 @@ def test_only_the_province_decides(app, username):
             "alasan": "x",
         },  # fmt: skip
         "/tinjauan/pekerjaan": {"ejaan": "Ojol", "pekerjaan": "Wiraswasta", "alasan": "x"},
+        "/jalankan": {},
     }
     for url, form in forms.items():
         assert client.post(url, data={**form, "csrf_token": csrf}).status_code == 403, url
@@ -493,3 +494,15 @@ def test_static_files_are_served_locally(app):
     assert "http" not in re.sub(r'href="/[^"]*"|src="/[^"]*"', "", page.text.split("<body>")[0])
     assert page.headers["x-frame-options"] == "DENY"
     assert "default-src 'self'" in page.headers["content-security-policy"]
+
+
+def test_the_province_asks_the_deployment_for_a_run_now(own):
+    settings, app = own
+    prov = login(app, "prov")
+    answer = prov.post("/jalankan", data={"csrf_token": token(prov)})
+    # the test session's Prefect API has no `tepat serve` deployment: a clear refusal
+    assert answer.status_code == 503 and "pipeline/tepat-harian" in answer.text
+    assert "run terjadwal berikutnya" in answer.text
+    assert query(settings.db, "SELECT action FROM audit_log WHERE action LIKE 'jalankan%'") == [
+        ("jalankan_run_gagal",)
+    ]

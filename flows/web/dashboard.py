@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse
 from markupsafe import Markup
 
 from flows.report import report_body, report_data
 from flows.review.queue import pending
-from flows.web.auth import User, current_user
+from flows.web.auth import User, check_csrf, current_user, require
 from flows.web.context import render, workspace
 
 router = APIRouter()
@@ -39,3 +39,42 @@ def dashboard(request: Request, user: Annotated[User, Depends(current_user)]) ->
         request, "dashboard.html", user, body=body,
         queued=pending(space.store.db) if user.role == "provinsi" else 0,
     )  # fmt: skip
+
+
+@router.post("/jalankan", response_class=HTMLResponse)
+def start_run(
+    request: Request,
+    user: Annotated[User, Depends(current_user)],
+    csrf_token: Annotated[str, Form()] = "",
+) -> HTMLResponse:
+    """Ask the Prefect deployment (`tepat serve`) for a run now, so decisions take effect at once."""
+    check_csrf(request, csrf_token)
+    require(user, "provinsi")
+    space = workspace(request)
+    name = f"pipeline/{space.settings.deployment_name}"
+    ok, message = request_deployment_run(name)
+    space.store.record(user.username, "jalankan_run" if ok else "jalankan_run_gagal", name, message)
+    return render(
+        request, "decision.html", user, status_code=202 if ok else 503, ok=ok,
+        message=message, title="Run sekarang", back="/",
+    )  # fmt: skip
+
+
+def request_deployment_run(name: str) -> tuple[bool, str]:
+    """Schedule a flow run of the deployment now (not waiting for it); a clear reason if not."""
+    from prefect.deployments import run_deployment
+    from prefect.settings import PREFECT_API_URL
+
+    if not PREFECT_API_URL.value():
+        return False, (
+            "Server Prefect tidak dikonfigurasi (PREFECT_API_URL): keputusan berlaku pada run "
+            "terjadwal berikutnya."
+        )
+    try:
+        flow_run = run_deployment(name, timeout=0, as_subflow=False)
+    except Exception as exc:  # noqa: BLE001 - no server, no such deployment: say so, decide later
+        return False, (
+            f"Deployment {name} tidak dapat dijalankan ({type(exc).__name__}); keputusan "
+            "berlaku pada run terjadwal berikutnya."
+        )
+    return True, f"Run {flow_run.name} dijadwalkan sekarang; keputusan berlaku setelah selesai."
