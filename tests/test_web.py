@@ -506,3 +506,22 @@ def test_the_province_asks_the_deployment_for_a_run_now(own):
     assert query(settings.db, "SELECT action FROM audit_log WHERE action LIKE 'jalankan%'") == [
         ("jalankan_run_gagal",)
     ]
+
+
+def test_a_run_waits_briefly_while_the_workspace_reads(tmp_path):
+    from flows.warehouse import connect
+
+    db = tmp_path / "w.duckdb"
+    with connect(db):
+        pass
+    reader = subprocess.Popen(
+        [sys.executable, "-c", "import duckdb, sys, time; c = duckdb.connect(sys.argv[1], "
+         "read_only=True); print('open', flush=True); time.sleep(0.3); c.close()", str(db)],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert reader.stdout.readline().strip() == "open"
+        with connect(db) as con:  # a run's write connection: waits for the reader to close
+            assert con.execute("SELECT count(*) FROM users").fetchone() == (0,)
+    finally:
+        reader.wait()

@@ -50,7 +50,7 @@ class Store:
         with _GUARD, ExitStack() as stack:
             while True:
                 try:
-                    con = stack.enter_context(connect(self.db, read_only=True))
+                    con = stack.enter_context(connect(self.db, read_only=True, busy_wait_seconds=0))
                     break
                 except WarehouseBusy as exc:
                     if time.monotonic() >= deadline:
