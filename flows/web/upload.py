@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import re
 import tempfile
+from datetime import date
 from pathlib import Path, PurePosixPath
 from typing import Annotated
 
@@ -120,7 +121,9 @@ def preview(path: Path, settings: Settings, store: Store) -> dict[str, object]:
     }
     if record["status"] != "loaded":
         return verdict
-    canonical, issues = validate_rows.fn(ingested.rows, settings.as_of, decisions)
+    # a workspace runs for weeks: today, unless a date was configured (TEPAT_AS_OF)
+    as_of = settings.as_of if "as_of" in settings.model_fields_set else date.today()
+    canonical, issues = validate_rows.fn(ingested.rows, as_of, decisions)
     counts = canonical["status"].value_counts()
     verdict["counts"] = [
         (STATUS_TITLES[s], int(counts.get(s, 0))) for s in ("accepted", "review", "rejected")
