@@ -414,10 +414,25 @@ def render_html(data: ReportData, generated_at: datetime | None = None) -> str:
         "</head>\n<body>\n"
         f"<h1>Laporan verifikasi calon penerima subsidi iuran BPJS &mdash; run "
         f"{_esc(run['run_id'])}</h1>\n"
+        + BODY_START
         + report_body(data)
+        + BODY_END
         + f'\n<p class="note">Dibuat oleh tepat pada {generated}. Laporan ini tidak memuat NIK, '
         "nomor KK, nama, atau alamat.</p>\n</body>\n</html>\n"
     )
+
+
+BODY_START, BODY_END = "<!-- isi laporan -->\n", "\n<!-- akhir isi laporan -->"
+
+
+def body_of_report(path: Path) -> str | None:
+    """The facts, charts and tables of a report file written by `render_html` (None if absent)."""
+    try:
+        page = path.read_text(encoding="utf-8")
+    except OSError:
+        return None
+    start, end = page.find(BODY_START), page.rfind(BODY_END)
+    return page[start + len(BODY_START) : end] if 0 <= start < end else None
 
 
 def report_body(data: ReportData) -> str:

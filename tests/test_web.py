@@ -525,3 +525,14 @@ def test_a_run_waits_briefly_while_the_workspace_reads(tmp_path):
             assert con.execute("SELECT count(*) FROM users").fetchone() == (0,)
     finally:
         reader.wait()
+
+
+def test_the_provinces_dashboard_is_the_report_the_run_wrote(built, app):
+    from flows.report import body_of_report, read_report_data, report_body
+
+    db = built / "w.duckdb"
+    (run_id,) = query(db, "SELECT run_id FROM runs")[0]
+    written = body_of_report(built / "exports" / "laporan" / f"laporan_{run_id}.html")
+    assert written == report_body(read_report_data(db, run_id))
+    assert body_of_report(built / "none.html") is None
+    assert written.split("<h2>")[1] in login(app, "prov").get("/").text

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse
 from markupsafe import Markup
 
-from flows.report import report_body, report_data
+from flows.report import REPORT_DIR, body_of_report, report_body, report_data
 from flows.review.queue import pending
 from flows.web.auth import User, check_csrf, current_user, require
 from flows.web.context import render, workspace
@@ -29,6 +29,11 @@ def dashboard(request: Request, user: Annotated[User, Depends(current_user)]) ->
             run = latest.iloc[0].to_dict()
             key = (str(run["run_id"]), user.regency_scope)
             body = space.reports.get(key)
+            if body is None and user.regency_scope is None:  # the report the run wrote
+                written = body_of_report(
+                    space.export_dir / REPORT_DIR / f"laporan_{run['run_id']}.html"
+                )
+                body = None if written is None else Markup(written)  # noqa: S704 - report.py
             if body is None:
                 data = report_data(con, run, space.settings.report_history_runs, user.regency_scope)
                 body = Markup(report_body(data))  # noqa: S704 - escaped by flows/report.py
