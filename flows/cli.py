@@ -51,6 +51,10 @@ def _as_of(value: str | None) -> date | None:
 
 
 app.add_typer(review_app, name="review")
+user_app = typer.Typer(
+    no_args_is_help=True, help="Accounts of the officers' workspace (tepat web)."
+)
+app.add_typer(user_app, name="user")
 
 
 @app.command()
@@ -336,6 +340,51 @@ def review_decide_pair(
         f"Tercatat: {person_a} dan {person_b} {verb} ({len(recorded)} pasangan), oleh {officer}. "
         "Berlaku pada `tepat run` berikutnya."
     )
+
+
+@user_app.command("add")
+def user_add(
+    username: Annotated[str, typer.Argument(help="Login name (lower case, e.g. rina.smd).")],
+    role: Annotated[str, typer.Option(help="provinsi, kabupaten or analis.")],
+    regency: Annotated[
+        str | None, typer.Option(help="Kemendagri code of a kabupaten user's regency (6472).")
+    ] = None,
+    db: Annotated[Path, typer.Option(help="The DuckDB warehouse.")] = DEFAULTS.db,
+) -> None:
+    """Add a workspace account; the password is read from stdin (asked for on a terminal)."""
+    from flows.runtime.lock import RunAlreadyRunning
+    from flows.web.auth import AccountError, add_user
+
+    if sys.stdin.isatty():
+        password = typer.prompt("Kata sandi", hide_input=True, confirmation_prompt=True)
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    with one_line_errors("user add", AccountError, RunAlreadyRunning):
+        user = add_user(db, username, role.strip().lower(), regency, password)
+    where = f" ({user.regency_code})" if user.regency_code else ""
+    typer.echo(f"Pengguna {user.username} ditambahkan: {user.role}{where}.")
+
+
+@app.command()
+def web(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = DEFAULTS.web_host,
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = DEFAULTS.web_port,
+    db: Annotated[Path, typer.Option(help="The DuckDB warehouse.")] = DEFAULTS.db,
+    raw_dir: Annotated[
+        Path, typer.Option(help="Regency submissions (uploads go to the regency's folder).")
+    ] = DEFAULTS.raw_dir,
+    export_dir: Annotated[
+        Path, typer.Option(help="Files for BPJS, feedback and reports (downloads).")
+    ] = DEFAULTS.export_dir,
+) -> None:
+    """The officers' workspace in the browser: review, upload, download (Ctrl+C stops it)."""
+    import uvicorn
+
+    from flows.web.app import create_app
+
+    settings = DEFAULTS.model_copy(update={"db": db, "raw_dir": raw_dir, "export_dir": export_dir})
+    typer.echo(f"Ruang kerja petugas: http://{host}:{port}/ (gudang data {db})")
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
 
 
 def main() -> None:  # pragma: no cover

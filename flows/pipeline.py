@@ -29,6 +29,7 @@ from flows.outputs.feedback import RunOutcomes, write_feedback_for_run
 from flows.outputs.report import publish_run_report
 from flows.outputs.writing import writing_pool, writing_workers
 from flows.review.occupations import files_to_read_again, read_occupation_mappings
+from flows.review.queue import apply_queue_at_run_start
 from flows.review.rows import (
     apply_row_decisions,
     combine_updates,
@@ -810,6 +811,7 @@ def pipeline(
     ):
         fault_point("run-locked")
         stage("Memeriksa berkas dan masukan lain")
+        queued = apply_queue_at_run_start(settings.db)  # decisions made while a run wrote
         recovered = recover_exports(settings.db, settings.export_dir)
         known_files = read_files_task(settings.db)
         plan = plan_files(
@@ -825,6 +827,7 @@ def pipeline(
         stage("Laporan")
         report = publish_run_report(settings, summary.run_id)
         fault_point("report-written")
+    summary.notes.extend(queued)
     summary.notes.extend(recovered)
     summary.notes.extend(f"{name}: {BUSY_NOTE}" for name in plan.busy)
     if report is not None:

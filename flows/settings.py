@@ -53,6 +53,18 @@ class Settings(BaseSettings):
     report_history_runs: int = 30
     # HMAC key for the analyst copy's pseudonyms; default: next to the warehouse.
     pseudonym_key_file: Path | None = None
+    # The officers' workspace (`tepat web`, flows/web).
+    web_host: str = "127.0.0.1"
+    web_port: int = 8080
+    web_session_hours: float = 8.0  # a login expires after this long
+    # True behind HTTPS: the session cookie is then never sent in clear.
+    web_https_only: bool = False
+    web_secret_key_file: Path | None = None  # session signing key; default: next to --db
+    web_login_max_failures: int = 5  # failed logins per username (4x per address) before a pause
+    web_login_lockout_seconds: float = 900.0
+    web_lock_wait_seconds: float = 3.0  # a decision waits this long for a run, then is queued
+    web_read_wait_seconds: float = 3.0  # a page waits this long while a run writes the warehouse
+    web_page_size: int = 25
 
     @property
     def programs_path(self) -> Path:

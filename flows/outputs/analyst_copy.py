@@ -88,6 +88,7 @@ PSEUDONYM_KINDS: tuple[tuple[str, str], ...] = (
 REMOVED = re.compile(
     r"^(alamat|address|rt_rw|rt|rw|no_hp|hp|telepon|no_telp|phone|email|tempat_lahir)($|_)"
     r"|_(alamat|address|hp|phone|telepon)$|^(catatan|note|notes|comment|keterangan)$"
+    r"|^password($|_)"  # the workspace's password hashes (users) never leave the warehouse
 )
 BIRTH_DATE = re.compile(r"(^|_)(tanggal_lahir|tgl_lahir|birth_date|dob)($|_)")
 HASH_COLUMN = re.compile(r"sha256|_hash$|^hash$")

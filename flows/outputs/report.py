@@ -14,6 +14,7 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import duckdb
 import pandas as pd
 from prefect import get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
@@ -55,29 +56,44 @@ def read_report_data(db: Path, run_id: str, history_runs: int = 30) -> ReportDat
         run = read_frame(con, "SELECT * FROM v_run_history WHERE run_id = ?", [run_id])
         if run.empty:
             raise LookupError(f"run {run_id} is not in the warehouse")
-        return ReportData(
-            run=run.iloc[0].to_dict(),
-            regencies=read_frame(con, "SELECT * FROM v_regency_summary"),
-            reasons=read_frame(con, "SELECT * FROM v_rejection_reasons"),
-            budget=read_frame(con, "SELECT * FROM v_budget"),
-            history=read_frame(
-                con,
-                "SELECT * FROM (SELECT * FROM v_run_history ORDER BY started_at DESC LIMIT ?) "
-                "ORDER BY started_at",
-                [history_runs],
-            ),
-            problem_files=read_frame(
-                con,
-                "SELECT file_name, status, reason_code, reason FROM source_files "
-                "WHERE status <> 'loaded' ORDER BY status, file_name",
-            ),
-            billing=read_frame(con, "SELECT * FROM v_billing_summary ORDER BY ALL"),
-            findings=read_frame(
-                con,
-                "SELECT period, program, finding, count(*) AS n_lines, sum(amount) AS amount "
-                "FROM billing_findings GROUP BY ALL ORDER BY ALL",
-            ),
-        )
+        return report_data(con, run.iloc[0].to_dict(), history_runs)
+
+
+def report_data(
+    con: duckdb.DuckDBPyConnection,
+    run: dict[str, object],
+    history_runs: int = 30,
+    regency_code: str | None = None,
+) -> ReportData:
+    """The warehouse state behind the report, for every regency or only one (the workspace's
+    dashboard for a regency officer)."""
+    where, params = ("WHERE regency_code = ?", [regency_code]) if regency_code else ("", [])
+    return ReportData(
+        run=run,
+        regencies=read_frame(con, f"SELECT * FROM v_regency_summary {where}", params),
+        reasons=read_frame(con, f"SELECT * FROM v_rejection_reasons {where}", params),
+        budget=read_frame(con, f"SELECT * FROM v_budget {where}", params),
+        history=read_frame(
+            con,
+            "SELECT * FROM (SELECT * FROM v_run_history ORDER BY started_at DESC LIMIT ?) "
+            "ORDER BY started_at",
+            [history_runs],
+        ),
+        problem_files=read_frame(
+            con,
+            "SELECT file_name, status, reason_code, reason FROM source_files "
+            f"WHERE status <> 'loaded' {'AND regency_code = ?' if regency_code else ''} "
+            "ORDER BY status, file_name",
+            params,
+        ),
+        billing=read_frame(con, f"SELECT * FROM v_billing_summary {where} ORDER BY ALL", params),
+        findings=read_frame(
+            con,
+            "SELECT period, program, finding, count(*) AS n_lines, sum(amount) AS amount "
+            f"FROM billing_findings {where} GROUP BY ALL ORDER BY ALL",
+            params,
+        ),
+    )
 
 
 # --- numbers in Indonesian ---------------------------------------------------------------------
@@ -438,6 +454,36 @@ def render_html(
     labels in Bahasa Indonesia, times in `timezone` (WITA by default) with the zone written."""
     run = data.run
     generated = local_time(generated_at or datetime.now(), timezone)
+    return (
+        '<!DOCTYPE html>\n<html lang="id">\n<head>\n<meta charset="utf-8">\n'
+        f"<title>Laporan run tepat {_esc(run['run_id'])}</title>\n<style>{STYLE}</style>\n"
+        "</head>\n<body>\n"
+        f"<h1>Laporan verifikasi calon penerima subsidi iuran BPJS &mdash; run "
+        f"{_esc(run['run_id'])}</h1>\n"
+        + BODY_START
+        + report_body(data, timezone)
+        + BODY_END
+        + f'\n<p class="note">Dibuat oleh tepat pada {generated}. Laporan ini tidak memuat NIK, '
+        "nomor KK, nama, atau alamat.</p>\n</body>\n</html>\n"
+    )
+
+
+BODY_START, BODY_END = "<!-- isi laporan -->\n", "\n<!-- akhir isi laporan -->"
+
+
+def body_of_report(path: Path) -> str | None:
+    """The facts, charts and tables of a report file written by `render_html` (None if absent)."""
+    try:
+        page = path.read_text(encoding="utf-8")
+    except OSError:
+        return None
+    start, end = page.find(BODY_START), page.rfind(BODY_END)
+    return page[start + len(BODY_START) : end] if 0 <= start < end else None
+
+
+def report_body(data: ReportData, timezone: str = DISPLAY_TIMEZONE) -> str:
+    """The report's facts, charts and tables (HTML, no identities), also the workspace's dashboard."""
+    run = data.run
     facts = "".join(
         f"<dt>{_esc(label)}</dt><dd>{_esc(value)}</dd>"
         for label, value in _run_counts_lines(run, timezone)
@@ -486,16 +532,7 @@ def render_html(
             ]
         ),
     ]  # fmt: skip
-    return (
-        '<!DOCTYPE html>\n<html lang="id">\n<head>\n<meta charset="utf-8">\n'
-        f"<title>Laporan run tepat {_esc(run['run_id'])}</title>\n<style>{STYLE}</style>\n"
-        "</head>\n<body>\n"
-        f"<h1>Laporan verifikasi calon penerima subsidi iuran BPJS &mdash; run "
-        f"{_esc(run['run_id'])}</h1>\n<dl>{facts}</dl>\n"
-        + "\n".join(sections)
-        + f'\n<p class="note">Dibuat oleh tepat pada {generated}. Laporan ini tidak memuat NIK, '
-        "nomor KK, nama, atau alamat.</p>\n</body>\n</html>\n"
-    )
+    return f"<dl>{facts}</dl>\n" + "\n".join(sections)
 
 
 def _billing_section(data: ReportData) -> list[str]:

@@ -44,11 +44,37 @@ def list_pairs(db: Path, status: str = "open", limit: int | None = 50) -> pd.Dat
         raise PairReviewError(f"status harus salah satu dari {', '.join(STATUSES)}")
     if not db.exists():
         raise PairReviewError(f"gudang data {db} belum ada: jalankan `tepat run` dulu")
-    where = "" if status == "all" else "WHERE m.status = ?"
-    params = [] if status == "all" else [status]
+    try:
+        with connect(db, read_only=True) as con:
+            pairs = read_pairs(con, status, limit)
+    except duckdb.CatalogException as exc:
+        raise PairReviewError("belum ada pasangan: jalankan `tepat run` dulu") from exc
+    except duckdb.IOException as exc:
+        raise PairReviewError(f"gudang data {db} sedang dipakai run lain; coba lagi") from exc
+    return pairs[LIST_COLUMNS + ["person_key_a", "person_key_b"]]
+
+
+def read_pairs(
+    con: duckdb.DuckDBPyConnection,
+    status: str = "open",
+    limit: int | None = 50,
+    offset: int = 0,
+    regency_code: str | None = None,
+) -> pd.DataFrame:
+    """One page of pairs (highest score first) with their sides' first ids and `n_total`, the
+    number of pairs on all pages; `regency_code`: only pairs whose both sides are that regency."""
+    filters, params = [], []
+    if status != "all":
+        filters.append("m.status = ?")
+        params.append(status)
+    if regency_code:
+        filters.append("m.regency_code_a = ? AND m.regency_code_b = ?")
+        params += [regency_code, regency_code]
+    where = f"WHERE {' AND '.join(filters)}" if filters else ""
     sql = f"""
         SELECT m.*, coalesce(ra.first_person_id, ra.person_id) AS first_person_id_a,
-               coalesce(rb.first_person_id, rb.person_id) AS first_person_id_b
+               coalesce(rb.first_person_id, rb.person_id) AS first_person_id_b,
+               count(*) OVER () AS n_total
         FROM match_candidates m
         LEFT JOIN person_registry ra ON ra.person_key = m.person_key_a
         LEFT JOIN person_registry rb ON rb.person_key = m.person_key_b
@@ -56,15 +82,8 @@ def list_pairs(db: Path, status: str = "open", limit: int | None = 50) -> pd.Dat
         ORDER BY m.score DESC, m.person_id_a, m.person_id_b
     """
     if limit is not None:
-        sql += f" LIMIT {int(limit)}"
-    try:
-        with connect(db, read_only=True) as con:
-            pairs = read_frame(con, sql, params)
-    except duckdb.CatalogException as exc:
-        raise PairReviewError("belum ada pasangan: jalankan `tepat run` dulu") from exc
-    except duckdb.IOException as exc:
-        raise PairReviewError(f"gudang data {db} sedang dipakai run lain; coba lagi") from exc
-    return pairs[LIST_COLUMNS + ["person_key_a", "person_key_b"]]
+        sql += f" LIMIT {int(limit)} OFFSET {int(offset)}"
+    return read_frame(con, sql, params)
 
 
 def _pairs_between(con, person_a: int, person_b: int) -> pd.DataFrame:
@@ -106,6 +125,31 @@ def decide_pair(
 ) -> pd.DataFrame:
     """Record an officer's `merge` or `distinct` for every listed pair between persons A and B;
     returns the `pair_reviews` rows written."""
+    if not db.exists():
+        raise PairReviewError(f"gudang data {db} belum ada: jalankan `tepat run` dulu")
+    with run_lock(db, LOCK_WAIT_SECONDS, purpose="tepat review decide-pair"), connect(db) as con:
+        con.execute("BEGIN TRANSACTION")
+        try:
+            reviews = record_pair_decision(
+                con, person_a, person_b, decision, officer, note, decided_at
+            )
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+    return reviews
+
+
+def record_pair_decision(
+    con: duckdb.DuckDBPyConnection,
+    person_a: int,
+    person_b: int,
+    decision: str,
+    officer: str,
+    note: str | None = None,
+    decided_at: datetime | None = None,
+) -> pd.DataFrame:
+    """`decide_pair` on an open connection, inside the caller's transaction."""
     decision = decision.strip().lower()
     if decision not in DECISIONS:
         raise PairReviewError("keputusan harus 'merge' (orang yang sama) atau 'distinct' (berbeda)")
@@ -114,37 +158,29 @@ def decide_pair(
         raise PairReviewError("nama petugas wajib diisi (--officer)")
     if person_a == person_b:
         raise PairReviewError("dua person_id yang berbeda diperlukan")
-    if not db.exists():
-        raise PairReviewError(f"gudang data {db} belum ada: jalankan `tepat run` dulu")
     when = decided_at or datetime.now()
-    with run_lock(db, LOCK_WAIT_SECONDS, purpose="tepat review decide-pair"), connect(db) as con:
-        pairs = _pairs_between(con, person_a, person_b)
-        if pairs.empty:
-            raise PairReviewError(
-                f"tidak ada pasangan {person_a} dan {person_b} di match_candidates; "
-                "lihat `tepat review pairs`"
-            )
-        reviews = pairs.assign(decision=decision, officer=officer, decided_at=when, note=note)
-        con.register("_pair_reviews", reviews)
-        try:
-            con.execute("BEGIN TRANSACTION")
-            con.execute(
-                "INSERT INTO pair_reviews (person_key_a, person_key_b, person_id_a, person_id_b, "
-                "decision, officer, decided_at, note) SELECT person_key_a, person_key_b, "
-                "person_id_a, person_id_b, decision, officer, decided_at, note FROM _pair_reviews"
-            )
-            con.execute(
-                "UPDATE match_candidates AS m SET status = ?, decided_by = ?, decided_at = ? "
-                "FROM _pair_reviews AS r "
-                "WHERE m.person_key_a = r.person_key_a AND m.person_key_b = r.person_key_b",
-                [STATUS_OF_DECISION[decision], officer, when],
-            )
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
-        finally:
-            con.unregister("_pair_reviews")
+    pairs = _pairs_between(con, person_a, person_b)
+    if pairs.empty:
+        raise PairReviewError(
+            f"tidak ada pasangan {person_a} dan {person_b} di match_candidates; "
+            "lihat `tepat review pairs`"
+        )
+    reviews = pairs.assign(decision=decision, officer=officer, decided_at=when, note=note)
+    con.register("_pair_reviews", reviews)
+    try:
+        con.execute(
+            "INSERT INTO pair_reviews (person_key_a, person_key_b, person_id_a, person_id_b, "
+            "decision, officer, decided_at, note) SELECT person_key_a, person_key_b, "
+            "person_id_a, person_id_b, decision, officer, decided_at, note FROM _pair_reviews"
+        )
+        con.execute(
+            "UPDATE match_candidates AS m SET status = ?, decided_by = ?, decided_at = ? "
+            "FROM _pair_reviews AS r "
+            "WHERE m.person_key_a = r.person_key_a AND m.person_key_b = r.person_key_b",
+            [STATUS_OF_DECISION[decision], officer, when],
+        )
+    finally:
+        con.unregister("_pair_reviews")
     return reviews[
         ["person_key_a", "person_key_b", "person_id_a", "person_id_b", "decision", "officer",
          "decided_at", "note"]

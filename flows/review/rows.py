@@ -168,6 +168,7 @@ SHOWN_COLUMNS = {
     "nama": ("nama", "nama"),
     "tanggal_lahir": ("tanggal_lahir_raw", "tanggal_lahir"),
     "jenis_kelamin": ("jenis_kelamin_raw", "jenis_kelamin"),
+    "pekerjaan": ("pekerjaan_raw", "pekerjaan"),
 }
 
 
@@ -176,9 +177,12 @@ def open_review_rows(
     include_decided: bool = False,
     regency_code: str | None = None,
     file_name: str | None = None,
+    limit: int | None = None,
+    offset: int = 0,
 ) -> pd.DataFrame:
     """Rows held for review with their evidence (review findings, other holders of the NIK)
-    and any decision already recorded for their content (applied by the next run)."""
+    and any decision already recorded for their content (applied by the next run); one page
+    of `limit` rows from `offset` when given (the evidence is looked up for that page only)."""
     present = set(table_columns(con, "submission_rows"))
     tables = {row[0] for row in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
     reviews = (
@@ -200,19 +204,37 @@ def open_review_rows(
     remark = "s.keterangan" if "keterangan" in present else "NULL"
     shown.append(f"CAST({remark} AS VARCHAR) AS keterangan")
     filters, params = ["s.status = 'review'"], []
+    if not include_decided:
+        filters.append("d.decision IS NULL")
     if regency_code:
         filters.append("s.regency_code = ?")
         params.append(regency_code)
     if file_name:
         filters.append("s.file_name = ?")
         params.append(file_name)
+    page = "" if limit is None else f"LIMIT {int(limit)} OFFSET {int(offset)}"
+    matching = (
+        "FROM submission_rows s LEFT JOIN latest d ON d.row_hash = s.row_hash AND "
+        f"d.regency_code = s.regency_code WHERE {' AND '.join(filters)}"
+    )
     frame = read_frame(
         con,
         f"""
-        WITH held AS (
+        WITH latest AS (
+            SELECT row_hash, regency_code, decision, officer, note, decided_at FROM {reviews}
+            QUALIFY row_number() OVER (
+                PARTITION BY row_hash, regency_code ORDER BY decided_at DESC) = 1
+        ),
+        keys AS MATERIALIZED (
+            SELECT s.file_name, s.sheet, s.row_number {matching}
+            ORDER BY s.regency_code, s.file_name, s.sheet, s.row_number
+            {page}
+        ),
+        held AS MATERIALIZED (
             SELECT s.file_name, s.sheet, s.row_number, s.regency_code, s.program, s.row_hash,
-                   s.person_id, s.nik AS nik_clean, {", ".join(shown)}
-            FROM submission_rows s WHERE {" AND ".join(filters)}
+                   s.person_id, s.nik AS nik_clean, {", ".join(shown)},
+                   (SELECT count(*) {matching}) AS n_total
+            FROM submission_rows s JOIN keys k USING (file_name, sheet, row_number)
         ),
         findings AS (
             SELECT file_name, sheet, row_number,
@@ -222,38 +244,54 @@ def open_review_rows(
                   FROM row_issues i JOIN held h USING (file_name, sheet, row_number)
                   WHERE i.severity = 'review')
             GROUP BY ALL
-        ),
-        holders AS (
+        )
+        SELECT h.file_name, h.sheet, h.row_number, h.regency_code, h.program,
+               coalesce(f.codes, '') AS codes, h.nik, h.no_kk, h.nama, h.tanggal_lahir,
+               h.jenis_kelamin, h.pekerjaan, coalesce(f.evidence, '') AS evidence,
+               d.decision, d.officer, d.note, d.decided_at, h.nik_clean, h.n_total, h.person_id
+        FROM held h
+        LEFT JOIN findings f USING (file_name, sheet, row_number)
+        LEFT JOIN latest d ON d.row_hash = h.row_hash AND d.regency_code = h.regency_code
+        ORDER BY h.regency_code, h.file_name, h.sheet, h.row_number
+        """,
+        params * 2,  # the page's rows, and how many rows match on all pages
+    )
+    holders = _other_holders(con, frame)
+    frame.insert(frame.columns.get_loc("evidence") + 1, "other_holders", holders)
+    return frame.drop(columns="person_id")
+
+
+def _other_holders(con: duckdb.DuckDBPyConnection, held: pd.DataFrame) -> pd.Series:
+    """Per row held as a NIK conflict, the other persons' rows with its NIK (only a conflict's NIK
+    is used by another person; the NIKs are given as a list, so DuckDB filters the NIK column
+    while scanning instead of reading every row's name and file)."""
+    conflict = held["codes"].str.contains("NIK_CONFLICT", regex=False, na=False)
+    niks = held.loc[conflict, "nik_clean"].dropna().unique().tolist()
+    if not niks:
+        return pd.Series(None, index=held.index, dtype="object")
+    con.register("_held", held.loc[conflict, [*ROW_KEYS, "nik_clean", "person_id"]])
+    try:
+        found = read_frame(
+            con,
+            f"""
             SELECT h.file_name, h.sheet, h.row_number,
                    string_agg(o.nama || ' (lahir ' || coalesce(strftime(o.tanggal_lahir,
                        '%d-%m-%Y'), '?') || '; ' || o.file_name || ' baris ' ||
                        o.row_number || ')', '; ' ORDER BY o.order_key) AS other_holders
-            FROM held h JOIN submission_rows o
-              ON o.nik = h.nik_clean AND o.person_id IS DISTINCT FROM h.person_id
-             AND o.status IN ('accepted', 'review')
+            FROM _held h JOIN (
+                SELECT nik, person_id, nama, tanggal_lahir, file_name, row_number, order_key
+                FROM submission_rows
+                WHERE nik IN ({", ".join("?" for _ in niks)})
+                  AND status IN ('accepted', 'review')
+            ) o ON o.nik = h.nik_clean AND o.person_id IS DISTINCT FROM h.person_id
             GROUP BY ALL
-        ),
-        latest AS (
-            SELECT row_hash, regency_code, decision, officer, note, decided_at FROM {reviews}
-            QUALIFY row_number() OVER (
-                PARTITION BY row_hash, regency_code ORDER BY decided_at DESC) = 1
+            """,
+            niks,
         )
-        SELECT h.file_name, h.sheet, h.row_number, h.regency_code, h.program,
-               coalesce(f.codes, '') AS codes, h.nik, h.no_kk, h.nama, h.tanggal_lahir,
-               h.jenis_kelamin, h.keterangan, coalesce(f.evidence, '') AS evidence,
-               o.other_holders,
-               d.decision, d.officer, d.note, d.decided_at
-        FROM held h
-        LEFT JOIN findings f USING (file_name, sheet, row_number)
-        LEFT JOIN holders o USING (file_name, sheet, row_number)
-        LEFT JOIN latest d ON d.row_hash = h.row_hash AND d.regency_code = h.regency_code
-        ORDER BY h.regency_code, h.file_name, h.sheet, h.row_number
-        """,
-        params,
-    )
-    if not include_decided:
-        frame = frame.loc[frame["decision"].isna()].reset_index(drop=True)
-    return frame
+    finally:
+        con.unregister("_held")
+    keyed = held[ROW_KEYS].merge(found, on=ROW_KEYS, how="left", validate="one_to_one")
+    return pd.Series(keyed["other_holders"].to_numpy(), index=held.index, dtype="object")
 
 
 def format_review_rows(frame: pd.DataFrame) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -30,20 +31,32 @@ STATE_TABLES = (
     "match_candidates",
     "row_outcomes",
 )
+# A transient lock conflict (a reader such as the workspace has the file open) is retried.
+BUSY_WAIT_SECONDS = 2.0
+BUSY_POLL_SECONDS = 0.1
 
 
 @contextmanager
-def connect(db: Path, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
-    """Open the warehouse (created owner-only on first use) with the schema in place."""
+def connect(
+    db: Path, read_only: bool = False, busy_wait_seconds: float = BUSY_WAIT_SECONDS
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Open the warehouse (created owner-only on first use) with the schema in place; while
+    another process has the file open (the workspace reads it for well under a second), wait
+    up to `busy_wait_seconds`, then refuse clearly."""
     db.parent.mkdir(parents=True, exist_ok=True)
     created = not db.exists()
-    try:
-        con = duckdb.connect(str(db), read_only=read_only)
-    except duckdb.IOException as exc:
-        busy = _busy(db, exc)
-        if busy is None:
-            raise
-        raise busy from exc
+    deadline = time.monotonic() + busy_wait_seconds
+    while True:
+        try:
+            con = duckdb.connect(str(db), read_only=read_only)
+            break
+        except duckdb.IOException as exc:
+            busy = _busy(db, exc)
+            if busy is None:
+                raise
+            if time.monotonic() >= deadline:
+                raise busy from exc
+            time.sleep(BUSY_POLL_SECONDS)
     try:
         if created:
             os.chmod(db, 0o600)

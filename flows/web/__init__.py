@@ -1,0 +1,1 @@
+"""The officers' workspace in the browser (`tepat web`): see flows/web/app.py."""
