@@ -54,8 +54,8 @@ from schemas.codes import (
 )
 from schemas.programs import REASON_MESSAGES
 from schemas.reference import REGENCIES
+from schemas.text import TEXT_DTYPE as TEXT
 from transforms.publish.outcomes import row_outcomes
-from transforms.validate.identity import TEXT_DTYPE as TEXT
 
 FEEDBACK_DIR = "umpan_balik"
 FEEDBACK_KIND = "umpan_balik"  # `exports.kind` of a feedback workbook
