@@ -158,7 +158,8 @@ def serve(
         typer.echo(f"tepat serve gagal: jadwal tidak valid: {exc}".splitlines()[0], err=True)
         raise typer.Exit(code=1) from None
     if not dry_run:
-        serve_deployment(options)
+        with one_line_errors("serve", ValueError):
+            serve_deployment(options)
 
 
 @app.command("analyst-copy")

@@ -144,7 +144,7 @@ def nothing_new(no_new_files: bool, inputs: InputFingerprint, previous: Previous
     return no_new_files and previous is not None and previous.inputs_sha256 == inputs.inputs_sha256
 
 
-@task(name="fingerprint", cache_policy=NO_CACHE)
+@task(name="fingerprint", cache_policy=NO_CACHE, persist_result=False)
 def fingerprint_task(
     settings: Settings, rules: ProgramRules
 ) -> tuple[InputFingerprint, PreviousRun | None]:

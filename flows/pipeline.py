@@ -222,7 +222,7 @@ def plan_files(
     return plan
 
 
-@task(name="ingest-file", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=1,
+@task(name="ingest-file", cache_policy=NO_CACHE, persist_result=False, retries=2, retry_delay_seconds=1,
       retry_condition_fn=lambda task, run, state: isinstance(state.result(raise_on_failure=False), PermissionError | BlockingIOError))  # fmt: skip
 def ingest_file_task(
     path: Path, raw_dir: Path, sha256: str, settings: Settings, pool: Executor | None = None
@@ -231,7 +231,7 @@ def ingest_file_task(
     return ingest_with(pool, path, raw_dir, sha256, settings)
 
 
-@task(name="validate", cache_policy=NO_CACHE)
+@task(name="validate", cache_policy=NO_CACHE, persist_result=False)
 def validate_rows(
     raw_rows: pd.DataFrame, as_of: date, row_decisions: pd.DataFrame | None = None
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -249,13 +249,13 @@ def validate_rows(
     return canonical, issues
 
 
-@task(name="reference-lists", cache_policy=NO_CACHE)
+@task(name="reference-lists", cache_policy=NO_CACHE, persist_result=False)
 def reference_task(reference_dir: Path) -> tuple[pd.DataFrame, list[str]]:
     """Who is already enrolled at BPJS, per NIK."""
     return load_reference_lists(reference_dir)
 
 
-@task(name="score", cache_policy=NO_CACHE)
+@task(name="score", cache_policy=NO_CACHE, persist_result=False)
 def score_task(
     persons: pd.DataFrame, enrolled: pd.DataFrame, rules: ProgramRules, as_of: date
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -326,14 +326,14 @@ class WarehouseState:
     row_decisions: pd.DataFrame = field(default_factory=pd.DataFrame)  # officers' row reviews
 
 
-@task(name="read-files", cache_policy=NO_CACHE)
+@task(name="read-files", cache_policy=NO_CACHE, persist_result=False)
 def read_files_task(db: Path) -> pd.DataFrame:
     """Files loaded by earlier runs: all a run needs to know whether anything is new."""
     with connect(db) as con:
         return read_frame(con, "SELECT file_name, sha256, status FROM source_files")
 
 
-@task(name="read-warehouse", cache_policy=NO_CACHE)
+@task(name="read-warehouse", cache_policy=NO_CACHE, persist_result=False)
 def read_state_task(db: Path, files: pd.DataFrame) -> WarehouseState:
     """Rows and person ids from earlier runs (read only when the run recomputes: at 1M rows
     they take seconds), stored rows in the dtypes of this run's rows."""
@@ -401,7 +401,7 @@ def in_row_order(rows: pd.DataFrame) -> pd.DataFrame:
     return rows.take(order).reset_index(drop=True)
 
 
-@task(name="deduplicate", cache_policy=NO_CACHE)
+@task(name="deduplicate", cache_policy=NO_CACHE, persist_result=False)
 def deduplicate_task(
     canonical: pd.DataFrame,
     state: WarehouseState,
@@ -468,7 +468,7 @@ def deduplicate_task(
     )  # fmt: skip
 
 
-@task(name="publish", cache_policy=NO_CACHE)
+@task(name="publish", cache_policy=NO_CACHE, persist_result=False)
 def publish_task(
     settings: Settings,
     run: dict[str, object],
@@ -565,7 +565,7 @@ def _summarise(
     )
 
 
-@flow(name="pipeline", log_prints=False)
+@flow(name="pipeline", log_prints=False, persist_result=False)
 def pipeline(
     raw_dir: Path = Path("data/raw"),
     reference_dir: Path = Path("data/reference"),
@@ -579,6 +579,11 @@ def pipeline(
         raw_dir=raw_dir, reference_dir=reference_dir, db=db, export_dir=export_dir,
         as_of=as_of or date.today(), programs_file=programs_file,
     )  # fmt: skip
+    return run_pipeline(settings)
+
+
+def run_pipeline(settings: Settings) -> RunSummary:
+    """The body of a run, inside a flow run (`pipeline`, or the served `scheduled_pipeline`)."""
     if not settings.raw_dir.is_dir():
         raise PipelineError(f"raw dir {settings.raw_dir} does not exist")
     rules = load_rules(settings.programs_path)

@@ -462,7 +462,7 @@ def write_html_report(export_dir: Path, run_id: str, page: str) -> Path:
     return path
 
 
-@task(name="report", cache_policy=NO_CACHE)
+@task(name="report", cache_policy=NO_CACHE, persist_result=False)
 def publish_run_report(settings: Settings, run_id: str) -> Path | None:
     """After the commit: the HTML report and the Prefect artifacts (a failure here is logged, not fatal)."""
     logger = get_run_logger()
