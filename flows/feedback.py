@@ -32,7 +32,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import rvgsrust_xlsxwriter as rxw
 
-from flows.publish import PendingFile, formula_like, settle_temp, writing_pool
+from flows.publish import PendingFile, formula_like, settle_temp, temp_path, writing_pool
 from flows.settings import Settings
 from flows.warehouse import connect, read_frame, table_columns
 from schemas.codes import CODE_DESCRIPTIONS, SEVERITY_LABELS
@@ -480,7 +480,7 @@ def write_feedback(
             continue
         final = feedback_path(export_dir, source)
         final.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        temp = final.with_name("." + final.name + ".tmp")
+        temp = temp_path(final)
         file_issues = issues_by_file.get(source.file_name, empty_issues)
         jobs.append(
             _Workbook(temp, final, source, rows, positions[source.file_name], file_issues, as_of)

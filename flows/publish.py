@@ -167,8 +167,9 @@ def recover_exports(db: Path, export_dir: Path) -> list[str]:
 
     The last run that recorded exports committed their sha256; a temporary file with those
     bytes is moved into place (and that run's stale lists of the day removed, as it would have).
-    Every other `*.tmp` under the export dir is debris of a run that never committed. Returns
-    notes for the run summary (paths and counts only)."""
+    Every other temporary name of tepat's in tepat's own folders is debris of a run that never
+    committed; nothing else under the export dir is touched. Returns notes for the run summary
+    (paths and counts only)."""
     notes: list[str] = []
     last = _last_exports(db)
     moved = 0
@@ -188,12 +189,39 @@ def recover_exports(db: Path, export_dir: Path) -> list[str]:
             for old in (old for pattern in patterns for old in folder.glob(pattern)):
                 if old not in recorded and not old.name.endswith(".tmp"):
                     old.unlink(missing_ok=True)
-    leftovers = sorted(export_dir.rglob("*.tmp")) if export_dir.exists() else []
+    leftovers = own_temporary_files(export_dir)
     for leftover in leftovers:
         leftover.unlink(missing_ok=True)
     if leftovers:
         notes.append(f"{len(leftovers)} berkas sementara dari run yang terputus dihapus")
     return notes
+
+
+# The temporary name (`temp_path`) of a file tepat writes: BPJS lists, budget summaries,
+# feedback workbooks and reports.
+OWN_TEMPORARY = re.compile(
+    r"^\.(?:verifikasi|ringkasan_anggaran|umpan_balik|laporan)_[A-Za-z0-9_.-]+\.tmp$"
+)
+
+
+def own_temporary_files(export_dir: Path) -> list[Path]:
+    """tepat's temporary names in the folders tepat writes (`bpjs/<program>/`,
+    `umpan_balik/<regency>/`, `laporan/`), never followed through a link: what recovery may
+    delete. Files of other people under the export dir are not looked at."""
+    from flows.feedback import FEEDBACK_DIR
+    from flows.report import REPORT_DIR
+
+    folders = [export_dir / REPORT_DIR]
+    for parent in (export_dir / "bpjs", export_dir / FEEDBACK_DIR):
+        if parent.is_dir() and not parent.is_symlink():
+            folders.extend(sorted(parent.iterdir()))
+    return sorted(
+        path
+        for folder in folders
+        if folder.is_dir() and not folder.is_symlink()
+        for path in folder.iterdir()
+        if OWN_TEMPORARY.match(path.name) and path.is_file() and not path.is_symlink()
+    )
 
 
 LAST_EXPORTS = """

@@ -18,6 +18,7 @@ from prefect import get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
+from flows.publish import temp_path
 from flows.settings import Settings
 from flows.warehouse import connect, read_frame
 
@@ -456,7 +457,7 @@ def write_html_report(export_dir: Path, run_id: str, page: str) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"laporan_{run_id}.html"
     for target in (path, folder / LATEST_REPORT):
-        temp = target.with_name(target.name + ".tmp")
+        temp = temp_path(target)
         temp.write_text(page, encoding="utf-8")
         os.replace(temp, target)
     return path

@@ -233,6 +233,101 @@ def read_in_child(path: Path) -> tuple[int, str]:
     return done.returncode, done.stdout + done.stderr[-500:]
 
 
+def ods_bytes(rows_xml: str) -> bytes:
+    """An ODS whose one table holds `rows_xml` (table:table-row elements)."""
+    ns = (
+        'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+        'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+        'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"'
+    )
+    content = (
+        f'<?xml version="1.0" encoding="UTF-8"?><office:document-content {ns} '
+        'office:version="1.2"><office:body><office:spreadsheet><table:table table:name="Data">'
+        f"{rows_xml}</table:table></office:spreadsheet></office:body></office:document-content>"
+    )
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(
+            zipfile.ZipInfo("mimetype"),
+            "application/vnd.oasis.opendocument.spreadsheet",
+            compress_type=zipfile.ZIP_STORED,
+        )
+        archive.writestr("content.xml", content)
+        archive.writestr(
+            "META-INF/manifest.xml",
+            '<?xml version="1.0" encoding="UTF-8"?><manifest:manifest xmlns:manifest='
+            '"urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">'
+            '<manifest:file-entry manifest:full-path="/" manifest:media-type='
+            '"application/vnd.oasis.opendocument.spreadsheet"/></manifest:manifest>',
+        )
+    return buffer.getvalue()
+
+
+def ods_cell(text: str, repeated: int = 1) -> str:
+    return (
+        f'<table:table-cell table:number-columns-repeated="{repeated}" '
+        f'office:value-type="string"><text:p>{text}</text:p></table:table-cell>'
+    )
+
+
+def ods_repeat_bomb(rows: int = 999_000, columns: int = 100) -> bytes:
+    """One row of `columns` cells written once and repeated `rows` times: under a kilobyte."""
+    header = "<table:table-row>" + "".join(ods_cell(h) for h in HEADER) + "</table:table-row>"
+    repeated = (
+        f'<table:table-row table:number-rows-repeated="{rows}">{ods_cell("6472", columns)}'
+        "</table:table-row>"
+    )
+    return ods_bytes(header + repeated)
+
+
+def test_an_ods_repeat_bomb_is_refused_before_calamine_expands_it(tmp_path):
+    path = tmp_path / "ulang.ods"
+    path.write_bytes(ods_repeat_bomb())
+    assert path.stat().st_size < 1_000
+    code, out = read_in_child(path)
+    assert code == 0, out  # without the scan: calamine aborts allocating ~12 GB
+    assert "REFUSED FILE_TOO_LARGE" in out and "999.001 baris x 100 kolom" in out
+
+
+def test_ods_empty_repeats_after_the_data_are_not_counted(tmp_path):
+    """LibreOffice pads a sheet with empty rows and cells repeated to the sheet's end."""
+    header = "<table:table-row>" + "".join(ods_cell(h) for h in HEADER) + "</table:table-row>"
+    row = "<table:table-row>" + "".join(ods_cell(v) for v in person(1, "6472015508800003", "SITI"))
+    padding = (
+        '<table:table-cell table:number-columns-repeated="16000"/></table:table-row>'
+        '<table:table-row table:number-rows-repeated="1048570">'
+        '<table:table-cell table:number-columns-repeated="1024"/></table:table-row>'
+    )
+    path = tmp_path / "libre.ods"
+    path.write_bytes(ods_bytes(header + row + padding))
+    (sheet,) = read_sheets(path, ReadLimits(max_cells=1_000))
+    assert sheet.grid.shape == (2, len(HEADER))
+    # empty repeats with a value after them do span the grid: refused under the same limit
+    gap = (
+        '<table:table-row table:number-rows-repeated="2000">'
+        '<table:table-cell table:number-columns-repeated="1024"/></table:table-row>'
+    )
+    path.write_bytes(ods_bytes(header + gap + row + "</table:table-row>"))
+    assert "2.002 baris" in refused(path, ReadLimits(max_cells=1_000)).detail
+    wide = '<table:table-cell table:number-columns-repeated="16000"/>' + ods_cell("x")
+    path.write_bytes(ods_bytes(header + row + wide + "</table:table-row>"))
+    assert "16.009 kolom" in refused(path, ReadLimits(max_cells=1_000)).detail
+
+
+def test_csv_lines_are_counted_without_materialising_them(tmp_path):
+    path = tmp_path / "baris.csv"
+    with path.open("wb") as handle:  # 60 M short lines: over 3 GB as Python strings
+        handle.write(b"NIK;NAMA\n")
+        block = b"12\n" * 1_000_000
+        for _ in range(60):
+            handle.write(block)
+    code, out = read_in_child(path)
+    assert code == 0, out  # without counting first: MemoryError under the 3 GB cap
+    assert "REFUSED FILE_TOO_LARGE" in out
+    peak = int(re.search(r"MAXRSS_MB (\d+)", out).group(1))
+    assert peak < 1000, out
+
+
 @pytest.mark.parametrize("before_root", [b"", b"teks sembarang "])
 def test_one_cell_at_xfd1048576_is_refused_not_allocated(tmp_path, before_root):
     path = tmp_path / "jauh.xlsx"
