@@ -31,8 +31,17 @@ def one_line_errors(command: str, *errors: type[BaseException]) -> Iterator[None
     try:
         yield
     except errors as exc:
-        typer.echo(f"tepat {command} gagal: {exc}".splitlines()[0], err=True)
+        typer.echo(error_line(command, str(exc)), err=True)
         raise typer.Exit(code=1) from None
+
+
+def error_line(command: str, detail: str) -> str:
+    """The one line on stderr: the first line of the reason, NIK-like numbers masked."""
+    from transforms.identity import mask_identity_numbers
+    from transforms.sources import printable
+
+    first = detail.splitlines()[0] if detail.strip() else detail
+    return mask_identity_numbers(printable(f"tepat {command} gagal: {first}"))
 
 
 def _as_of(value: str | None) -> date | None:
@@ -86,9 +95,9 @@ def run(
             programs_file=programs,
         )
     except Exception as exc:  # noqa: BLE001 - one line on stderr, non-zero exit, warehouse untouched
-        typer.echo(f"tepat run gagal: {type(exc).__name__}: {exc}".splitlines()[0], err=True)
+        typer.echo(error_line("run", f"{type(exc).__name__}: {exc}"), err=True)
         raise typer.Exit(code=1) from None
-    typer.echo(summary.text())
+    typer.echo(summary.text())  # masked
 
 
 @app.command("demo-data")

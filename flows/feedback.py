@@ -38,6 +38,7 @@ from flows.warehouse import connect, read_frame, table_columns
 from schemas.codes import CODE_DESCRIPTIONS, SEVERITY_LABELS
 from transforms.identity import TEXT_DTYPE as TEXT
 from transforms.reference import REGENCIES
+from transforms.sources import printable
 
 FEEDBACK_DIR = "umpan_balik"
 ROW_KEYS = ["file_name", "sheet", "row_number"]
@@ -186,7 +187,7 @@ def _write_summary(
         ws.set_column_width(col, width)
     ws.write(0, 0, "Umpan balik verifikasi calon peserta BPJS", bold)
     facts = [
-        ("Berkas", source.file_name),
+        ("Berkas", printable(source.file_name)),
         ("Kabupaten/Kota", f"{regency.full_name if regency else ''} ({source.regency_code})"),
         ("Program", PROGRAM_LABELS.get(source.program, source.program or "")),
         ("Tanggal acuan", as_of.strftime("%d-%m-%Y")),
@@ -391,7 +392,7 @@ def write_feedback_workbook(
     """The feedback workbook of one source file (rows of that file only), rows streamed to disk
     by rust_xlsxwriter; identical input gives identical content (`publish.content_digest`)."""
     workbook = rxw.Workbook(str(path))
-    workbook.set_properties(title=f"Umpan balik {source.file_name}", author="tepat")
+    workbook.set_properties(title=f"Umpan balik {printable(source.file_name)}", author="tepat")
     formats = _Formats(workbook)
     styles = [formats.get(fill=f, bold=b, quoted=q, wrap=w) for f, b, q, w in STYLE_KEYS]
     summary = workbook.add_worksheet("Ringkasan", constant_memory=True)

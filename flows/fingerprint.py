@@ -18,6 +18,7 @@ import pandas as pd
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
+from flows.progress import masking_failures
 from flows.read import list_submissions, sha256_of
 from flows.settings import Settings
 from flows.warehouse import connect, read_frame
@@ -145,6 +146,7 @@ def nothing_new(no_new_files: bool, inputs: InputFingerprint, previous: Previous
 
 
 @task(name="fingerprint", cache_policy=NO_CACHE, persist_result=False)
+@masking_failures
 def fingerprint_task(
     settings: Settings, rules: ProgramRules
 ) -> tuple[InputFingerprint, PreviousRun | None]:

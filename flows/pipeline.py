@@ -29,7 +29,14 @@ from flows.ingest import (
 )
 from flows.limits import still_being_written
 from flows.locking import run_lock
-from flows.progress import install_log_masking, run_progress, stage, track
+from flows.progress import (
+    install_log_masking,
+    masked_failures,
+    masking_failures,
+    run_progress,
+    stage,
+    track,
+)
 from flows.publish import PendingFile, recover_exports, write_bpjs_exports
 from flows.read import list_submissions, sha256_of
 from flows.reference import load_reference_lists
@@ -60,8 +67,10 @@ from schemas.rows import (
     validate_verified,
 )
 from transforms.dedup import deduplicate, enrolment_by_person, probable_persons
+from transforms.identity import mask_identity_numbers
 from transforms.normalise import canonicalise
 from transforms.scoring import decide_program, person_features, rank_verified
+from transforms.sources import printable
 
 ROW_KEYS = ["file_name", "sheet", "row_number"]
 PERSON_COLUMNS = [
@@ -157,7 +166,8 @@ class RunSummary:
         }
 
     def text(self) -> str:
-        """A short summary a person can read at the end of `tepat run`."""
+        """A short summary for the end of `tepat run` and the run log: one line per file or
+        note whatever its name holds, NIK-like numbers masked."""
         lines = [
             f"Run {self.run_id} selesai.",
             f"  Berkas : {self.files_seen} ditemukan, {self.files_loaded} dimuat, "
@@ -173,9 +183,9 @@ class RunSummary:
             )
         lines.append(f"  Ekspor : {self.exports} berkas di {self.export_dir}")
         for name, reason in self.rejected_files[:10]:
-            lines.append(f"  ! {name}: {reason}")
-        lines.extend(f"  - {note}" for note in self.notes)
-        return "\n".join(lines)
+            lines.append(f"  ! {printable(name)}: {printable(str(reason))}")
+        lines.extend(f"  - {printable(note)}" for note in self.notes)
+        return mask_identity_numbers("\n".join(lines))
 
 
 def plan_files(
@@ -224,6 +234,7 @@ def plan_files(
 
 @task(name="ingest-file", cache_policy=NO_CACHE, persist_result=False, retries=2, retry_delay_seconds=1,
       retry_condition_fn=lambda task, run, state: isinstance(state.result(raise_on_failure=False), PermissionError | BlockingIOError))  # fmt: skip
+@masking_failures
 def ingest_file_task(
     path: Path, raw_dir: Path, sha256: str, settings: Settings, pool: Executor | None = None
 ) -> IngestedFile:
@@ -232,6 +243,7 @@ def ingest_file_task(
 
 
 @task(name="validate", cache_policy=NO_CACHE, persist_result=False)
+@masking_failures
 def validate_rows(
     raw_rows: pd.DataFrame, as_of: date, row_decisions: pd.DataFrame | None = None
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -250,12 +262,14 @@ def validate_rows(
 
 
 @task(name="reference-lists", cache_policy=NO_CACHE, persist_result=False)
+@masking_failures
 def reference_task(reference_dir: Path) -> tuple[pd.DataFrame, list[str]]:
     """Who is already enrolled at BPJS, per NIK."""
     return load_reference_lists(reference_dir)
 
 
 @task(name="score", cache_policy=NO_CACHE, persist_result=False)
+@masking_failures
 def score_task(
     persons: pd.DataFrame, enrolled: pd.DataFrame, rules: ProgramRules, as_of: date
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -327,6 +341,7 @@ class WarehouseState:
 
 
 @task(name="read-files", cache_policy=NO_CACHE, persist_result=False)
+@masking_failures
 def read_files_task(db: Path) -> pd.DataFrame:
     """Files loaded by earlier runs: all a run needs to know whether anything is new."""
     with connect(db) as con:
@@ -334,6 +349,7 @@ def read_files_task(db: Path) -> pd.DataFrame:
 
 
 @task(name="read-warehouse", cache_policy=NO_CACHE, persist_result=False)
+@masking_failures
 def read_state_task(db: Path, files: pd.DataFrame) -> WarehouseState:
     """Rows and person ids from earlier runs (read only when the run recomputes: at 1M rows
     they take seconds), stored rows in the dtypes of this run's rows."""
@@ -402,6 +418,7 @@ def in_row_order(rows: pd.DataFrame) -> pd.DataFrame:
 
 
 @task(name="deduplicate", cache_policy=NO_CACHE, persist_result=False)
+@masking_failures
 def deduplicate_task(
     canonical: pd.DataFrame,
     state: WarehouseState,
@@ -469,6 +486,7 @@ def deduplicate_task(
 
 
 @task(name="publish", cache_policy=NO_CACHE, persist_result=False)
+@masking_failures
 def publish_task(
     settings: Settings,
     run: dict[str, object],
@@ -583,7 +601,13 @@ def pipeline(
 
 
 def run_pipeline(settings: Settings) -> RunSummary:
-    """The body of a run, inside a flow run (`pipeline`, or the served `scheduled_pipeline`)."""
+    """The body of a run, inside a flow run (`pipeline`, or the served `scheduled_pipeline`);
+    a failure reaches Prefect (state message, events, stored exception) with NIKs masked."""
+    with masked_failures():
+        return _run(settings)
+
+
+def _run(settings: Settings) -> RunSummary:
     if not settings.raw_dir.is_dir():
         raise PipelineError(f"raw dir {settings.raw_dir} does not exist")
     rules = load_rules(settings.programs_path)

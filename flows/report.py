@@ -18,9 +18,12 @@ from prefect import get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
+from flows.progress import masking_failures
 from flows.publish import temp_path
 from flows.settings import Settings
 from flows.warehouse import connect, read_frame
+from transforms.identity import mask_identity_numbers
+from transforms.sources import UNPRINTABLE
 
 REPORT_DIR = "laporan"
 LATEST_REPORT = "laporan_terbaru.html"
@@ -63,12 +66,25 @@ def read_report_data(db: Path, run_id: str, history_runs: int = 30) -> ReportDat
                 "ORDER BY started_at",
                 [history_runs],
             ),
-            problem_files=read_frame(
-                con,
-                "SELECT file_name, status, reason_code, reason FROM source_files "
-                "WHERE status <> 'loaded' ORDER BY status, file_name",
+            problem_files=shown_names(
+                read_frame(
+                    con,
+                    "SELECT file_name, status, reason_code, reason FROM source_files "
+                    "WHERE status <> 'loaded' ORDER BY status, file_name",
+                )
             ),
         )
+
+
+def shown_names(files: pd.DataFrame) -> pd.DataFrame:
+    """File names and reasons as a report shows them: NIK-like numbers masked (a regency may
+    name a file after a person), control characters made visible."""
+    shown = files.copy()
+    for column in ("file_name", "reason"):
+        text = shown[column].astype("string")
+        text = text.map(mask_identity_numbers, na_action="ignore")  # a few names: no hot path
+        shown[column] = text.str.replace(UNPRINTABLE, "?", regex=True)
+    return shown
 
 
 # --- numbers in Indonesian ---------------------------------------------------------------------
@@ -464,6 +480,7 @@ def write_html_report(export_dir: Path, run_id: str, page: str) -> Path:
 
 
 @task(name="report", cache_policy=NO_CACHE, persist_result=False)
+@masking_failures
 def publish_run_report(settings: Settings, run_id: str) -> Path | None:
     """After the commit: the HTML report and the Prefect artifacts (a failure here is logged, not fatal)."""
     logger = get_run_logger()
