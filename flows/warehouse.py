@@ -211,25 +211,24 @@ STATE_TABLES = ("persons", "candidate_decisions", "verified_candidates", "match_
 
 @contextmanager
 def connect(db: Path, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
-    """Open the warehouse (created owner-only on first use) with the schema in place."""
-    db.parent.mkdir(parents=True, exist_ok=True)
-    created = not db.exists()
-    try:
-        con = duckdb.connect(str(db), read_only=read_only)
-    except duckdb.IOException as exc:
-        busy = _busy(db, exc)
-        if busy is None:
-            raise
-        raise busy from exc
-    try:
-        if created:
-            os.chmod(db, 0o600)
-        if not read_only:
-            con.execute(DDL)
-            ensure_reporting_schema(con)  # run fingerprints, `programs`, analyst views
-        yield con
-    finally:
-        con.close()
+    """Open the warehouse with the schema in place; the file, its folder and the WAL DuckDB
+    writes beside it (also from `tepat review decide-*`) are owner-only from their first byte."""
+    with owner_only_files():
+        db.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            con = duckdb.connect(str(db), read_only=read_only)
+        except duckdb.IOException as exc:
+            busy = _busy(db, exc)
+            if busy is None:
+                raise
+            raise busy from exc
+        try:
+            if not read_only:
+                con.execute(DDL)
+                ensure_reporting_schema(con)  # run fingerprints, `programs`, analyst views
+            yield con
+        finally:
+            con.close()
 
 
 class WarehouseBusy(RuntimeError):
