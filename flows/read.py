@@ -92,18 +92,26 @@ def sha256_of(path: Path) -> str:
 
 
 def list_submissions(raw_dir: Path) -> list[Path]:
-    """Every candidate file under the raw dir (any depth), skipping lock files and `_`/`.` folders."""
+    """Every candidate file under the raw dir (any depth), skipping lock files and `_`/`.` folders;
+    a link (to a file, or a folder on the way) is followed only to a file that is itself a
+    candidate: inside the raw dir and in no skipped folder (`_truth/`)."""
     files = []
     root = raw_dir.resolve()
     for path in sorted(raw_dir.rglob("*")):
-        rel = path.relative_to(raw_dir)
-        if any(part.startswith(IGNORED_PREFIXES) for part in rel.parts):
+        if _skipped(path.relative_to(raw_dir)):
             continue
-        if path.is_symlink() and not path.resolve().is_relative_to(root):
+        target = path.resolve()
+        if target != path.absolute() and (
+            not target.is_relative_to(root) or _skipped(target.relative_to(root))
+        ):
             continue
         if path.is_file():
             files.append(path)
     return files
+
+
+def _skipped(relative: Path) -> bool:
+    return any(part.startswith(IGNORED_PREFIXES) for part in relative.parts)
 
 
 # --------------------------------------------------------------------------- format detection

@@ -1009,3 +1009,22 @@ def test_a_file_still_being_written_waits_for_the_next_run(prefect_harness, tmp_
             "SELECT count(*) FROM submission_rows WHERE file_name = 'Kota Samarinda/salinan jkn.csv'"
         ).fetchone()[0]
     assert n == len(lines) - 1
+
+
+def test_links_into_skipped_folders_are_not_followed(tmp_path):
+    from flows.read import list_submissions
+
+    raw = tmp_path / "raw"
+    truth, smd = raw / "_truth", raw / "Samarinda"
+    truth.mkdir(parents=True)
+    smd.mkdir()
+    write_xlsx(truth / "kebenaran jkn.xlsx", [HEADER, person(1, "6472015508800003", "RAHASIA")])
+    write_xlsx(smd / "usulan jkn.xlsx", [HEADER, person(2, "6472015508800011", "SITI")])
+    (smd / "tautan jkn.xlsx").symlink_to(truth / "kebenaran jkn.xlsx")
+    (smd / "folder").symlink_to(truth, target_is_directory=True)
+    (raw / ".tersembunyi").mkdir()
+    (raw / ".tersembunyi" / "x jkn.csv").write_text("NIK\n6472015508800003\n")
+    (smd / "tersembunyi jkn.csv").symlink_to(raw / ".tersembunyi" / "x jkn.csv")
+    (smd / "salinan jkn.xlsx").symlink_to(smd / "usulan jkn.xlsx")  # inside: still read
+    names = [p.relative_to(raw).as_posix() for p in list_submissions(raw)]
+    assert names == ["Samarinda/salinan jkn.xlsx", "Samarinda/usulan jkn.xlsx"]
