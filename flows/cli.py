@@ -84,16 +84,18 @@ def run(
         typer.echo(f"tepat run gagal: aturan program tidak valid: {exc}", err=True)
         raise typer.Exit(code=1) from None
     from flows.pipeline import pipeline
+    from flows.runtime.prefect_api import temporary_api
 
     try:
-        summary = pipeline(
-            raw_dir=raw_dir,
-            reference_dir=reference_dir,
-            db=db,
-            export_dir=export_dir,
-            as_of=_as_of(as_of),
-            programs_file=programs,
-        )
+        with temporary_api():  # without PREFECT_API_URL: a local API that dies with this run
+            summary = pipeline(
+                raw_dir=raw_dir,
+                reference_dir=reference_dir,
+                db=db,
+                export_dir=export_dir,
+                as_of=_as_of(as_of),
+                programs_file=programs,
+            )
     except Exception as exc:  # noqa: BLE001 - one line on stderr, non-zero exit, warehouse untouched
         typer.echo(error_line("run", f"{type(exc).__name__}: {exc}"), err=True)
         raise typer.Exit(code=1) from None
