@@ -58,11 +58,11 @@ def test_a_killed_run_leaves_no_temporary_api_listening(tmp_path: Path) -> None:
             holder.kill()
 
 
-def test_a_configured_api_is_used_as_it_is(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_configured_api_is_used_as_it_is() -> None:
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
     from flows.runtime.prefect_api import temporary_api
 
-    with temporary_settings(updates={PREFECT_API_URL: "http://127.0.0.1:4200/api"}):
-        with temporary_api() as url:
-            assert url is None
+    configured = temporary_settings(updates={PREFECT_API_URL: "http://127.0.0.1:4200/api"})
+    with configured, temporary_api() as url:
+        assert url is None
