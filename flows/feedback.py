@@ -109,7 +109,7 @@ def feedback_path(export_dir: Path, source: SourceFile) -> Path:
 
 def _sheet_title(name: str, taken: set[str]) -> str:
     """A valid, unique worksheet name for a source sheet (CSV files have none: `Data`)."""
-    base = re.sub(r"[\[\]:*?/\\]", "_", name).strip("'") or "Data"
+    base = re.sub(r"[\[\]:*?/\\]", "_", printable(name)).strip("'") or "Data"
     base = base[:31]
     title, n = base, 2
     while title.lower() in taken:

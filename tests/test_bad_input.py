@@ -694,6 +694,20 @@ def build_hostile_raw_dir(root: Path) -> dict[str, object]:
     (kubar / "tautan jkn.xlsx").symlink_to(outside / "rahasia jkn.xlsx")
     (kubar / "folder luar").symlink_to(outside, target_is_directory=True)
     (kubar / "tautan dalam jkn.xlsx").symlink_to(pathy)
+    # issue 15: an ODS repeat bomb, links into a skipped folder, names that would forge lines,
+    # corrupt a workbook or carry a NIK
+    (btg / "ulang jkn.ods").write_bytes(ods_repeat_bomb())
+    skipped = raw / "_truth"
+    skipped.mkdir()
+    write_xlsx(skipped / "kunci jkn.xlsx", [HEADER, person(1, "6407015508800108", "KEBENARAN")])
+    (kubar / "tautan kebenaran jkn.xlsx").symlink_to(skipped / "kunci jkn.xlsx")
+    (kubar / "folder kebenaran").symlink_to(skipped, target_is_directory=True)
+    write_xlsx(
+        kubar / "kontrol\x01\x1b[31m jkn.xlsx",
+        [HEADER, person(1, "6407015508800116", "SITI KONTROL", "6407010101200001")],
+    )
+    (kubar / "baris\n  ! PALSU: dimuat jkn.xlsx").write_bytes(b"")
+    (kubar / f"{SPACED_NIK} jkn.xlsx").write_bytes(b"")
     return {
         "raw": raw,
         "good": good,
@@ -724,7 +738,12 @@ EXPECTED = {
     "Kutai Barat/suntik jkn.xlsx": ("loaded", None, None),
     # a link inside the raw dir is read: the same bytes as the file it points to
     "Kutai Barat/tautan dalam jkn.xlsx": ("duplicate", "DUPLICATE_FILE", "jalur jkn.xlsx"),
+    "Bontang/ulang jkn.ods": ("rejected", "FILE_TOO_LARGE", "999.001 baris x 100 kolom"),
+    "Kutai Barat/kontrol\x01\x1b[31m jkn.xlsx": ("loaded", None, None),
+    "Kutai Barat/baris\n  ! PALSU: dimuat jkn.xlsx": ("rejected", "FILE_EMPTY", "kosong"),
+    "Kutai Barat/6407 0155 0880 0124 jkn.xlsx": ("rejected", "FILE_EMPTY", "kosong"),
 }
+SPACED_NIK = "6407 0155 0880 0124"
 
 
 class Captured(logging.Handler):
@@ -800,8 +819,8 @@ def test_the_good_file_is_whole_and_nothing_else_was_loaded(hostile):
     names = set(hostile["files"].index)
     assert names == set(EXPECTED) | {good, hostile["odd_name"]}
     assert not any(
-        "rahasia" in n or "folder luar" in n for n in names
-    )  # symlinks out: not followed
+        "rahasia" in n or "folder luar" in n or "kebenaran" in n for n in names
+    )  # symlinks out, or into _truth/: not followed
 
 
 @pytest.mark.slow
@@ -1028,3 +1047,48 @@ def test_links_into_skipped_folders_are_not_followed(tmp_path):
     (smd / "salinan jkn.xlsx").symlink_to(smd / "usulan jkn.xlsx")  # inside: still read
     names = [p.relative_to(raw).as_posix() for p in list_submissions(raw)]
     assert names == ["Samarinda/salinan jkn.xlsx", "Samarinda/usulan jkn.xlsx"]
+
+
+@pytest.mark.slow
+def test_file_names_never_forge_lines_corrupt_workbooks_or_leak_a_nik(hostile):
+    summary = hostile["summary"].text()
+    forged = "Kutai Barat/baris?  ! PALSU: dimuat jkn.xlsx"
+    assert [line for line in summary.splitlines() if "PALSU" in line] == [
+        f"  ! {forged}: "
+        + hostile["files"].loc["Kutai Barat/baris\n  ! PALSU: dimuat jkn.xlsx", "reason"]
+    ]
+    report = next((hostile["exports"] / "laporan").glob("laporan_2*.html")).read_text()
+    for text in (summary, hostile["log"], report):
+        assert SPACED_NIK not in text and "6407015508800124" not in text
+        assert "\x01" not in text and "\x1b" not in text
+    assert "6407********0124" in report and "6407********0124" in summary
+    assert not any("\n  ! PALSU" in line for line in hostile["log"].splitlines())
+    exported = hostile["exported"]
+    feedback = exported.loc[
+        exported["kind"].eq("umpan_balik") & exported["path"].str.contains("kontrol"), "path"
+    ]
+    workbook = openpyxl.load_workbook(feedback.iloc[0])  # opens: nothing corrupted it
+    cells = [c.value for ws in workbook.worksheets for row in ws.iter_rows() for c in row]
+    assert "Kutai Barat/kontrol??[31m jkn.xlsx" in cells
+
+
+@pytest.mark.slow
+def test_the_ods_bomb_is_recorded_and_the_next_run_does_not_read_it(hostile, monkeypatch):
+    """Recorded as rejected with its sha256: a later run sees it unchanged and never reopens it."""
+    import flows.ingest
+    from flows.pipeline import pipeline
+
+    opened: list[str] = []
+    real = flows.ingest.iter_sheets
+
+    def iter_sheets(path: Path, limits: ReadLimits | None = None):
+        opened.append(path.name)
+        return real(path, limits)
+
+    monkeypatch.setattr(flows.ingest, "iter_sheets", iter_sheets)
+    summary = pipeline(
+        raw_dir=hostile["raw"], reference_dir=hostile["root"] / "reference", db=hostile["db"],
+        export_dir=hostile["exports"], as_of=pd.Timestamp(AS_OF).date(),
+    )  # fmt: skip
+    assert summary.files_unchanged == len(hostile["files"]) and opened == []
+    assert hostile["files"].loc["Bontang/ulang jkn.ods", "sha256"]
