@@ -37,8 +37,17 @@ def one_line_errors(command: str, *errors: type[BaseException]) -> Iterator[None
     try:
         yield
     except errors as exc:
-        typer.echo(f"tepat {command} gagal: {exc}".splitlines()[0], err=True)
+        typer.echo(error_line(command, str(exc)), err=True)
         raise typer.Exit(code=1) from None
+
+
+def error_line(command: str, detail: str) -> str:
+    """The one line on stderr: the first line of the reason, NIK-like numbers masked."""
+    from transforms.ingest.sources import printable
+    from transforms.validate.identity import mask_identity_numbers
+
+    first = detail.splitlines()[0] if detail.strip() else detail
+    return mask_identity_numbers(printable(f"tepat {command} gagal: {first}"))
 
 
 def _as_of(value: str | None) -> date | None:
@@ -95,24 +104,26 @@ def run(
         os.environ.setdefault(TASK_RUN_LOG_LEVEL, "WARNING")
     from flows.pipeline import pipeline
     from flows.runtime.lock import RunAlreadyRunning
+    from flows.runtime.prefect_api import temporary_api
 
     try:
-        summary = pipeline(
-            raw_dir=raw_dir,
-            reference_dir=reference_dir,
-            db=db,
-            export_dir=export_dir,
-            as_of=_as_of(as_of),
-            programs_file=programs,
-            bpjs_dir=bpjs_dir,
-        )
+        with temporary_api():  # without PREFECT_API_URL: a local API that dies with this run
+            summary = pipeline(
+                raw_dir=raw_dir,
+                reference_dir=reference_dir,
+                db=db,
+                export_dir=export_dir,
+                as_of=_as_of(as_of),
+                programs_file=programs,
+                bpjs_dir=bpjs_dir,
+            )
     except RunAlreadyRunning as exc:  # started meanwhile: the same one line
         typer.echo(f"tepat run gagal: {exc}".splitlines()[0], err=True)
         raise typer.Exit(code=1) from None
     except Exception as exc:  # noqa: BLE001 - one line on stderr, non-zero exit, warehouse untouched
-        typer.echo(f"tepat run gagal: {type(exc).__name__}: {exc}".splitlines()[0], err=True)
+        typer.echo(error_line("run", f"{type(exc).__name__}: {exc}"), err=True)
         raise typer.Exit(code=1) from None
-    typer.echo(summary.text())
+    typer.echo(summary.text())  # masked
 
 
 DEMO_DIR = Path("data/demo")
@@ -200,7 +211,8 @@ def serve(
         typer.echo(f"tepat serve gagal: jadwal tidak valid: {exc}".splitlines()[0], err=True)
         raise typer.Exit(code=1) from None
     if not dry_run:
-        serve_deployment(options)
+        with one_line_errors("serve", ValueError):
+            serve_deployment(options)
 
 
 @app.command("analyst-copy")

@@ -17,15 +17,10 @@ import pyarrow as pa
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from flows.outputs.bpjs_files import (
-    PARALLEL_MIN_ROWS,
-    PendingFile,
-    StaleFile,
-    recover_exports,
-    write_bpjs_exports,
-)
+from flows.outputs.bpjs_files import PARALLEL_MIN_ROWS, write_bpjs_exports
 from flows.outputs.bpjs_lists import BpjsPlan, StoredBpjs, plan_bpjs, stored_bpjs, write_changes
 from flows.outputs.feedback import RunOutcomes, write_feedback_for_run
+from flows.outputs.files import PendingFile, StaleFile, recover_exports
 from flows.outputs.report import publish_run_report
 from flows.outputs.writing import writing_pool, writing_workers
 from flows.review.occupations import files_to_read_again, read_occupation_mappings
@@ -39,7 +34,14 @@ from flows.review.rows import (
 )
 from flows.runtime.faults import fault_point
 from flows.runtime.lock import run_lock
-from flows.runtime.progress import install_log_masking, run_progress, stage, track
+from flows.runtime.progress import (
+    install_log_masking,
+    masked_failures,
+    masking_failures,
+    run_progress,
+    stage,
+    track,
+)
 from flows.settings import Settings
 from flows.sources.bpjs import BpjsRead, read_bpjs_dir
 from flows.sources.ingest import (
@@ -74,8 +76,10 @@ from schemas.rows import (
     validate_verified,
 )
 from transforms.bpjs.results import current_rejections, with_covered
+from transforms.ingest.sources import printable
 from transforms.link.dedup import deduplicate, enrolment_by_person, probable_persons
 from transforms.score.scoring import decide_program, person_features, rank_verified
+from transforms.validate.identity import mask_identity_numbers
 from transforms.validate.normalise import canonicalise
 from transforms.validate.occupations import Mappings
 from transforms.validate.remarks import persons_held_by_remarks
@@ -177,7 +181,8 @@ class RunSummary:
         }
 
     def text(self) -> str:
-        """A short summary a person can read at the end of `tepat run`."""
+        """A short summary for the end of `tepat run` and the run log: one line per file or
+        note whatever its name holds, NIK-like numbers masked."""
         lines = [
             f"Run {self.run_id} selesai.",
             f"  Berkas : {self.files_seen} ditemukan, {self.files_loaded} dimuat, "
@@ -197,14 +202,14 @@ class RunSummary:
             f"{removed} (di {self.export_dir})"
         )
         for name, reason in self.rejected_files[:10]:
-            lines.append(f"  ! {name}: {reason}")
+            lines.append(f"  ! {printable(name)}: {printable(str(reason))}")
         if self.references:
             lines.append("  Daftar peserta BPJS (acuan):")
-            lines.extend(f"    - {note}" for note in self.references)
+            lines.extend(f"    - {printable(note)}" for note in self.references)
         if self.notes:
             lines.append("  Catatan:")
-            lines.extend(f"    - {note}" for note in self.notes)
-        return "\n".join(lines)
+            lines.extend(f"    - {printable(note)}" for note in self.notes)
+        return mask_identity_numbers("\n".join(lines))
 
 
 def plan_files(
@@ -269,8 +274,9 @@ def plan_files(
     return plan
 
 
-@task(name="ingest-file", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=1,
+@task(name="ingest-file", cache_policy=NO_CACHE, persist_result=False, retries=2, retry_delay_seconds=1,
       retry_condition_fn=lambda task, run, state: isinstance(state.result(raise_on_failure=False), PermissionError | BlockingIOError))  # fmt: skip
+@masking_failures
 def ingest_file_task(
     path: Path, raw_dir: Path, sha256: str, settings: Settings, pool: Executor | None = None
 ) -> IngestedFile:
@@ -300,7 +306,8 @@ def validate_rows(
     return canonical, issues
 
 
-@task(name="validate", cache_policy=NO_CACHE)
+@task(name="validate", cache_policy=NO_CACHE, persist_result=False)
+@masking_failures
 def validate_isolated(
     ingested: Ingested,
     as_of: date,
@@ -336,13 +343,15 @@ def validate_isolated(
     return ingested, canonical, issues
 
 
-@task(name="reference-lists", cache_policy=NO_CACHE)
+@task(name="reference-lists", cache_policy=NO_CACHE, persist_result=False)
+@masking_failures
 def reference_task(reference_dir: Path) -> tuple[pd.DataFrame, list[str]]:
     """Who is already enrolled at BPJS, per NIK."""
     return load_reference_lists(reference_dir)
 
 
-@task(name="score", cache_policy=NO_CACHE)
+@task(name="score", cache_policy=NO_CACHE, persist_result=False)
+@masking_failures
 def score_task(
     persons: pd.DataFrame, enrolled: pd.DataFrame, rules: ProgramRules, as_of: date
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -415,14 +424,16 @@ class WarehouseState:
     read_again: list[str] = field(default_factory=list)  # stored files a new mapping reaches
 
 
-@task(name="read-files", cache_policy=NO_CACHE)
+@task(name="read-files", cache_policy=NO_CACHE, persist_result=False)
+@masking_failures
 def read_files_task(db: Path) -> pd.DataFrame:
     """Files loaded by earlier runs: all a run needs to know whether anything is new."""
     with connect(db) as con:
         return read_frame(con, "SELECT file_name, sha256, status FROM source_files")
 
 
-@task(name="read-warehouse", cache_policy=NO_CACHE)
+@task(name="read-warehouse", cache_policy=NO_CACHE, persist_result=False)
+@masking_failures
 def read_state_task(db: Path, files: pd.DataFrame) -> WarehouseState:
     """Rows and person ids from earlier runs (read only when the run recomputes: at 1M rows
     they take seconds), stored rows in the dtypes of this run's rows."""
@@ -513,7 +524,8 @@ def in_row_order(rows: pd.DataFrame) -> pd.DataFrame:
     return rows.take(order).reset_index(drop=True)
 
 
-@task(name="deduplicate", cache_policy=NO_CACHE)
+@task(name="deduplicate", cache_policy=NO_CACHE, persist_result=False)
+@masking_failures
 def deduplicate_task(
     canonical: pd.DataFrame,
     state: WarehouseState,
@@ -632,7 +644,8 @@ class BpjsRun:
         return write, records, pending
 
 
-@task(name="bpjs-returns", cache_policy=NO_CACHE)
+@task(name="bpjs-returns", cache_policy=NO_CACHE, persist_result=False)
+@masking_failures
 def bpjs_returns_task(settings: Settings, run_id: str) -> tuple[BpjsRead, pd.DataFrame, StoredBpjs]:
     """BPJS files new since the last run, every results row (stored and new), earlier batches."""
     stored = stored_bpjs(settings.db)
@@ -646,7 +659,8 @@ def bpjs_returns_task(settings: Settings, run_id: str) -> tuple[BpjsRead, pd.Dat
     return read, results, stored
 
 
-@task(name="publish", cache_policy=NO_CACHE)
+@task(name="publish", cache_policy=NO_CACHE, persist_result=False)
+@masking_failures
 def publish_task(
     settings: Settings,
     run: dict[str, object],
@@ -780,7 +794,7 @@ def _summarise(
     )
 
 
-@flow(name="pipeline", log_prints=False)
+@flow(name="pipeline", log_prints=False, persist_result=False)
 def pipeline(
     raw_dir: Path | None = None,
     reference_dir: Path | None = None,
@@ -797,6 +811,18 @@ def pipeline(
         "export_dir": export_dir, "as_of": as_of, "programs_file": programs_file,
     }  # fmt: skip
     settings = Settings(**{name: value for name, value in given.items() if value is not None})
+    return run_pipeline(settings)
+
+
+def run_pipeline(settings: Settings) -> RunSummary:
+    """The body of a run, inside a flow run (`pipeline`, or the served `scheduled_pipeline`);
+    a failure reaches Prefect (state message, events, stored exception) with NIKs masked."""
+    with masked_failures():
+        return _run(settings)
+
+
+def _run(settings: Settings) -> RunSummary:
+    """Plan, then recompute or record that nothing is new; the report comes last."""
     if not settings.raw_dir.is_dir():
         raise PipelineError(f"raw dir {settings.raw_dir} does not exist")
     rules = load_rules(settings.programs_path)

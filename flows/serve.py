@@ -1,24 +1,37 @@
-"""`tepat serve`: the `pipeline` flow as a Prefect deployment on a cron schedule.
+"""`tepat serve`: the `scheduled_pipeline` flow as a Prefect deployment on a cron schedule.
 
 `prefect.serve` registers the deployment with the Prefect API (PREFECT_API_URL) and runs a
 long-lived process that starts each scheduled run in a subprocess, in the folder `tepat
-serve` was started from. Paths are made absolute here so runs do not depend on that folder.
-The run lock (flows.runtime.lock) keeps a manual `tepat run` and a scheduled run from writing the
-warehouse at once; the deployment's concurrency limit of 1 queues overlapping scheduled runs.
+serve` was started from. Whoever can reach the API can start a run, so the deployment takes
+one parameter only, the as-of date: the raw dir, reference dir, warehouse, export dir and
+program rules are fixed when `tepat serve` starts (absolute paths in the serve process's
+`TEPAT_*` environment, which each run's subprocess inherits; the runner applies no job
+variables to served runs). The run lock (flows.runtime.lock) keeps a manual `tepat run` and a
+scheduled run from writing the warehouse at once; the deployment's concurrency limit of 1
+queues overlapping scheduled runs.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from prefect import flow
 from prefect.deployments.runner import EntrypointType, RunnerDeployment
 from prefect.schedules import Cron
 
 from flows.settings import Settings
+
+if TYPE_CHECKING:
+    from flows.pipeline import RunSummary
+
+# The settings `tepat serve` fixes for every scheduled run, as environment variables.
+BOUND_SETTINGS = ("raw_dir", "reference_dir", "db", "export_dir", "programs_file")
 
 
 @dataclass(frozen=True)
@@ -65,8 +78,8 @@ class ServeOptions:
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)  # type: ignore[arg-type]
 
-    def parameters(self) -> dict[str, str | None]:
-        """The flow's parameters as JSON values; `as_of` is left out so each run uses its own day."""
+    def paths(self) -> dict[str, str | None]:
+        """The run options every scheduled run uses, as absolute paths (None: shipped rules)."""
         return {
             "raw_dir": str(self.raw_dir.resolve()),
             "reference_dir": str(self.reference_dir.resolve()),
@@ -75,15 +88,36 @@ class ServeOptions:
             "programs_file": str(self.programs_file.resolve()) if self.programs_file else None,
         }
 
+    def environment(self) -> dict[str, str | None]:
+        """`TEPAT_*` variables that fix the paths for the runs this process starts (None: unset)."""
+        return {f"TEPAT_{key.upper()}": value for key, value in self.paths().items()}
+
+
+def bind_environment(options: ServeOptions) -> None:
+    """Fix the run options in this process's environment, inherited by every run it starts."""
+    for name, value in options.environment().items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+
+
+@flow(name="pipeline-terjadwal", log_prints=False, persist_result=False)
+def scheduled_pipeline(as_of: date | None = None) -> RunSummary:
+    """A scheduled or UI-started run: only the as-of date is a parameter; paths and rules
+    are the ones `tepat serve` fixed in its environment."""
+    from flows.pipeline import run_pipeline
+
+    settings = Settings()
+    return run_pipeline(settings.model_copy(update={"as_of": as_of or date.today()}))
+
 
 def build_deployment(options: ServeOptions) -> RunnerDeployment:
-    """The deployment object: schedule in the configured time zone, run options as parameters."""
-    from flows.pipeline import pipeline
-
-    return pipeline.to_deployment(
+    """The deployment object: schedule in the configured time zone, the as-of date its only
+    parameter (left unset, so each run verifies as of its own day)."""
+    return scheduled_pipeline.to_deployment(
         name=options.name,
         schedule=Cron(options.cron, timezone=options.timezone),
-        parameters=options.parameters(),
         concurrency_limit=1,
         description=(
             "Verifikasi harian usulan calon penerima subsidi iuran BPJS dari kabupaten/kota "
@@ -108,14 +142,35 @@ def describe(options: ServeOptions, n: int = 3) -> str:
         f"Deployment : pipeline/{options.name}",
         f"Jadwal     : {options.cron} ({options.timezone})",
         "Run berikut: " + ", ".join(t.strftime("%Y-%m-%d %H:%M %Z") for t in next_runs(options, n)),
-        "Parameter  :",
+        "Tetap untuk setiap run (parameter satu-satunya: as_of):",
     ]
-    lines += [f"  {key} = {value}" for key, value in options.parameters().items()]
+    lines += [f"  {key} = {value}" for key, value in options.paths().items()]
+    if not api_authenticated():
+        lines.append(f"PERINGATAN  : {NO_AUTH}")
     return "\n".join(lines)
 
 
+NO_AUTH = (
+    "API Prefect tanpa autentikasi: setel PREFECT_SERVER_API_AUTH_STRING pada server dan "
+    "PREFECT_API_AUTH_STRING di sini (lihat README, Scheduled runs)"
+)
+
+
+def api_authenticated() -> bool:
+    """True when this process sends credentials to the Prefect API (an auth string or a key)."""
+    from prefect.settings import get_current_settings
+
+    api = get_current_settings().api
+    secrets = (api.auth_string, api.key)
+    return any(s is not None and s.get_secret_value() for s in secrets)
+
+
 def serve(options: ServeOptions) -> None:
-    """Register the deployment and run scheduled flow runs until stopped (Ctrl+C)."""
+    """Register the deployment and run scheduled flow runs until stopped (Ctrl+C); refused
+    without API credentials: anyone who can reach the API could start runs."""
     from prefect import serve as prefect_serve
 
+    if not api_authenticated():
+        raise ValueError(NO_AUTH)
+    bind_environment(options)
     prefect_serve(build_deployment(options), limit=1)

@@ -77,6 +77,13 @@ def pseudonyms(key: bytes, kind: str, values: list[str]) -> list[str]:
 
 # How each column is de-identified, decided by its name so tables other stages add are covered.
 PSEUDONYM_KINDS: tuple[tuple[str, str], ...] = (
+    # Row coordinates: a regency holds its own files and feedback (row number, NIK, name), so
+    # a file name, sheet and row number would join the copy back to named people.
+    (r"^(file_name|source_file)$", "file"),
+    (r"^(sheet|source_sheet)$", "sheet"),
+    (r"^(row_number|source_row)$", "row"),
+    (r"^path$", "path"),  # feedback workbooks are named after their source file
+    (r"sha256", "sha256"),  # a regency can hash its own file or feedback workbook
     (r"^(nik|no_nik)$|^nik_(?!raw)|_nik$", "nik"),
     (r"^nik_raw$", "nik_raw"),
     (r"^(no_kk|kk|nomor_kk)$|^(no_)?kk_|_kk$", "kk"),
@@ -85,10 +92,15 @@ PSEUDONYM_KINDS: tuple[tuple[str, str], ...] = (
     (r"^row_hash$", "row_hash"),
     (r"^value$", "value"),
 )
+# A row number is pseudonymised with its file and sheet: the same number in two files differs.
+ROW_PARTS = {"row_number": ("file_name", "sheet"), "source_row": ("source_file", "source_sheet")}
 REMOVED = re.compile(
     r"^(alamat|address|rt_rw|rt|rw|no_hp|hp|telepon|no_telp|phone|email|tempat_lahir)($|_)"
     r"|_(alamat|address|hp|phone|telepon)$|^(catatan|note|notes|comment|keterangan)$"
     r"|^password($|_)"  # the workspace's password hashes (users) never leave the warehouse
+    # the order rows were read in (row order within a file), a file's reason (names files,
+    # sheets and rows)
+    r"|^order_key$|^reason$"
 )
 BIRTH_DATE = re.compile(r"(^|_)(tanggal_lahir|tgl_lahir|birth_date|dob)($|_)")
 HASH_COLUMN = re.compile(r"sha256|_hash$|^hash$")
@@ -147,6 +159,9 @@ def _dates_to_year(expr: str) -> str:
 def column_expression(plan: ColumnPlan, dtype: str, columns: set[str]) -> str:
     """SQL producing the de-identified value of one column (table alias `t`)."""
     col = "t." + _quote(plan.column)
+    if plan.kind == "pseudonym" and plan.pseudonym_kind == "row":
+        value = row_value(plan.column, columns, "t.")
+        return _lookup("row", value) if value else f"CAST(NULL AS {dtype})"
     if plan.kind == "pseudonym":
         return _lookup(plan.pseudonym_kind, col)
     if plan.kind == "remove":
@@ -168,6 +183,16 @@ def column_expression(plan: ColumnPlan, dtype: str, columns: set[str]) -> str:
     return col
 
 
+def row_value(column: str, columns: set[str], alias: str = "") -> str | None:
+    """SQL for what a row number's pseudonym is made of: file, sheet and row together (None
+    when the table lacks the file or sheet beside it: the column is then removed)."""
+    parts = ROW_PARTS.get(column.lower())
+    if parts is None or not set(parts) <= columns:
+        return None
+    cells = [f"CAST({alias}{_quote(c)} AS VARCHAR)" for c in (*parts, column)]
+    return f"concat_ws(chr(31), {', '.join(cells)})"
+
+
 def _tables(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple[str, str]]]:
     """Columns and types of every table of the attached source warehouse `src`."""
     rows = con.execute(
@@ -184,15 +209,24 @@ def _tables(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple[str, str]]]:
 
 
 def _register_pseudonyms(
-    con: duckdb.DuckDBPyConnection, key: bytes, plans: list[ColumnPlan]
+    con: duckdb.DuckDBPyConnection,
+    key: bytes,
+    plans: list[ColumnPlan],
+    tables: dict[str, list[tuple[str, str]]],
 ) -> int:
     """Hash each distinct identity value once per kind and register the lookup as `_pseudonyms`."""
     by_kind: dict[str, list[str]] = {}
     for plan in plans:
-        if plan.kind == "pseudonym":
-            by_kind.setdefault(plan.pseudonym_kind, []).append(
-                f"SELECT CAST({_quote(plan.column)} AS VARCHAR) AS v FROM src.main.{_quote(plan.table)}"
-            )
+        if plan.kind != "pseudonym":
+            continue
+        value = f"CAST({_quote(plan.column)} AS VARCHAR)"
+        if plan.pseudonym_kind == "row":
+            value = row_value(plan.column, {c for c, _ in tables[plan.table]})
+            if value is None:
+                continue
+        by_kind.setdefault(plan.pseudonym_kind, []).append(
+            f"SELECT {value} AS v FROM src.main.{_quote(plan.table)}"
+        )
     frames = []
     for kind, selects in by_kind.items():
         values = (
@@ -238,6 +272,8 @@ def write_analyst_copy(db: Path, out: Path, key_path: Path, overwrite: bool = Fa
         raise AnalystCopyError(f"{out} sudah ada; pakai --overwrite untuk menimpanya")
     if out == db.resolve():
         raise AnalystCopyError("salinan analis tidak boleh menimpa gudang data itu sendiri")
+    from flows.warehouse.store import owner_only_files  # flows.warehouse.store imports this module
+
     key = load_or_create_key(key_path)
     out.parent.mkdir(parents=True, exist_ok=True)
     temp = out.with_name(out.name + ".tmp")
@@ -245,34 +281,8 @@ def write_analyst_copy(db: Path, out: Path, key_path: Path, overwrite: bool = Fa
         stale.unlink(missing_ok=True)
 
     try:
-        con = duckdb.connect(str(temp))
-        try:
-            con.execute(f"ATTACH '{db.resolve()}' AS src (READ_ONLY)")
-            tables = _tables(con)
-            plans = [classify_column(t, c, d) for t, cols in tables.items() for c, d in cols]
-            n_pseudonyms = _register_pseudonyms(con, key, plans)
-            views = con.execute(
-                "SELECT view_name, sql, comment FROM duckdb_views() "
-                "WHERE NOT internal AND database_name = 'src' AND schema_name = 'main'"
-            ).fetchall()
-            by_table = {(p.table, p.column): p for p in plans}
-            for table, cols in tables.items():
-                names = {c for c, _ in cols}
-                select = ", ".join(
-                    f"{column_expression(by_table[(table, c)], d, names)} AS {_quote(c)}"
-                    for c, d in cols
-                )
-                con.execute(
-                    f"CREATE TABLE main.{_quote(table)} AS "
-                    f"SELECT {select} FROM src.main.{_quote(table)} AS t"
-                )
-            con.execute("DETACH src")
-            con.unregister("_pseudonyms")
-            _copy_views(con, views)
-            con.execute("CHECKPOINT")
-        finally:
-            con.close()
-        os.chmod(temp, 0o600)
+        with owner_only_files():  # the copy, its WAL and its temporary file: 0600 from the start
+            tables, views, plans, n_pseudonyms = _write_copy(temp, db, key)
         os.replace(temp, out)
     except duckdb.Error as exc:
         temp.unlink(missing_ok=True)
@@ -283,6 +293,42 @@ def write_analyst_copy(db: Path, out: Path, key_path: Path, overwrite: bool = Fa
     return AnalystCopy(
         out, sorted(tables), sorted(v[0] for v in views), n_pseudonyms, key_path, plans
     )
+
+
+def _write_copy(
+    temp: Path, db: Path, key: bytes
+) -> tuple[
+    dict[str, list[tuple[str, str]]], list[tuple[str, str, str | None]], list[ColumnPlan], int
+]:
+    """The de-identified tables and the views, written to `temp`; what was written."""
+    con = duckdb.connect(str(temp))
+    try:
+        con.execute(f"ATTACH '{db.resolve()}' AS src (READ_ONLY)")
+        tables = _tables(con)
+        plans = [classify_column(t, c, d) for t, cols in tables.items() for c, d in cols]
+        n_pseudonyms = _register_pseudonyms(con, key, plans, tables)
+        views = con.execute(
+            "SELECT view_name, sql, comment FROM duckdb_views() "
+            "WHERE NOT internal AND database_name = 'src' AND schema_name = 'main'"
+        ).fetchall()
+        by_table = {(p.table, p.column): p for p in plans}
+        for table, cols in tables.items():
+            names = {c for c, _ in cols}
+            select = ", ".join(
+                f"{column_expression(by_table[(table, c)], d, names)} AS {_quote(c)}"
+                for c, d in cols
+            )
+            con.execute(
+                f"CREATE TABLE main.{_quote(table)} AS "
+                f"SELECT {select} FROM src.main.{_quote(table)} AS t"
+            )
+        con.execute("DETACH src")
+        con.unregister("_pseudonyms")
+        _copy_views(con, views)
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
+    return tables, views, plans, n_pseudonyms
 
 
 def _copy_views(con: duckdb.DuckDBPyConnection, views: list[tuple[str, str, str | None]]) -> None:

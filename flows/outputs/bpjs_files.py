@@ -20,10 +20,8 @@ province's worth of lists) are written by XlsxWriter in worker processes, whole 
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
-import zipfile
 from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
@@ -38,6 +36,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 from xlsxwriter.format import Format
 
+from flows.outputs.files import BPJS_DIR, PendingFile, StaleFile, settle_temp, temp_path
 from flows.outputs.writing import (
     CellColumn,
     FileJob,
@@ -49,7 +48,6 @@ from flows.outputs.writing import (
     writing_workers,
 )
 from flows.settings import DEFAULT_PROGRAMS_FILE
-from flows.warehouse.store import connect
 from schemas.programs import ExportColumn, Program, ProgramRules, load_rules
 from schemas.reference import REGENCIES
 from transforms.validate.names import FORMULA_START
@@ -106,131 +104,6 @@ def formula_like(texts: pd.Series) -> np.ndarray:
 def neutralise(texts: pd.Series) -> pd.Series:
     """Texts a spreadsheet could run as a formula get a leading apostrophe (for csv)."""
     return texts.where(~formula_like(texts), "'" + texts)
-
-
-@dataclass
-class PendingFile:
-    """An export written under a temporary name; `commit` moves it into place.
-
-    `unchanged`: the file in place already says the same (`settle_temp` removed the temporary
-    file), so it is left untouched.
-    """
-
-    temp: Path
-    final: Path
-    unchanged: bool = False
-
-    def commit(self) -> None:
-        if not self.unchanged:
-            os.replace(self.temp, self.final)
-
-    def discard(self) -> None:
-        self.temp.unlink(missing_ok=True)
-
-
-# The xlsx writer stamps the time of writing here; nothing else in a workbook varies by run.
-VOLATILE_MEMBERS = frozenset({"docProps/core.xml"})
-
-
-def content_digest(path: Path) -> str:
-    """sha256 of what a file says: for an xlsx the CRC-32 and size of every part but the
-    creation-time stamp (read from the zip directory alone), for any other file its bytes."""
-    if not zipfile.is_zipfile(path):
-        return _sha256(path)
-    with zipfile.ZipFile(path) as archive:
-        parts = sorted(
-            f"{info.filename}:{info.CRC:08x}:{info.file_size}"
-            for info in archive.infolist()
-            if info.filename not in VOLATILE_MEMBERS
-        )
-    return hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest()
-
-
-def settle_temp(temp: Path, final: Path) -> tuple[str, bool]:
-    """The sha256 of the bytes that will be in place, and whether the file already in place
-    says the same (then the temporary file is removed and the file in place kept as it is)."""
-    if final.exists() and content_digest(temp) == content_digest(final):
-        temp.unlink()
-        return _sha256(final), True
-    return _sha256(temp), False
-
-
-@dataclass
-class StaleFile:
-    """An export of the same program and date that this run no longer produces; removed on commit."""
-
-    final: Path
-
-    def commit(self) -> None:
-        self.final.unlink(missing_ok=True)
-
-    def discard(self) -> None:
-        """Nothing was written for it."""
-
-
-def temp_path(final: Path) -> Path:
-    """Where an export is written before the warehouse commit: a hidden name beside it."""
-    return final.with_name("." + final.name + ".tmp")
-
-
-def recover_exports(db: Path, export_dir: Path) -> list[str]:
-    """Finish what a run killed between its warehouse commit and moving its files in place left
-    undone, then remove temporary files no run will move: call under the run lock.
-
-    The last run that recorded exports committed their sha256; a temporary file with those
-    bytes is moved into place (and that run's stale lists of the day removed, as it would have).
-    Every other `*.tmp` under the export dir is debris of a run that never committed. Returns
-    notes for the run summary (paths and counts only)."""
-    notes: list[str] = []
-    last = _last_exports(db)
-    moved = 0
-    for path, sha, _, _, _ in last:
-        final, temp = Path(path), temp_path(Path(path))
-        if temp.exists() and _sha256(temp) == sha:
-            os.replace(temp, final)
-            moved += 1
-        elif not final.exists():
-            notes.append(f"berkas ekspor {final} hilang; periksa lalu jalankan ulang")
-    if moved:
-        notes.append(f"{moved} berkas ekspor dari run yang terputus dipindahkan ke tempatnya")
-        recorded = {Path(path) for path, *_ in last}
-        for program, day in {(p, a) for _, _, kind, p, a in last if kind.startswith("bpjs")}:
-            folder = export_dir / "bpjs" / program
-            patterns = (f"verifikasi_{program}_*_{day}.*", f"ringkasan_anggaran_{program}_{day}.*")
-            for old in (old for pattern in patterns for old in folder.glob(pattern)):
-                if old not in recorded and not old.name.endswith(".tmp"):
-                    old.unlink(missing_ok=True)
-    leftovers = sorted(export_dir.rglob("*.tmp")) if export_dir.exists() else []
-    for leftover in leftovers:
-        leftover.unlink(missing_ok=True)
-    if leftovers:
-        notes.append(f"{len(leftovers)} berkas sementara dari run yang terputus dihapus")
-    return notes
-
-
-LAST_EXPORTS = """
-SELECT e.path, e.sha256, e.kind, e.program, strftime(r.as_of, '%Y-%m-%d')
-FROM exports e JOIN runs r USING (run_id)
-WHERE e.run_id = (
-    SELECT e2.run_id FROM exports e2 JOIN runs r2 USING (run_id)
-    ORDER BY r2.finished_at DESC LIMIT 1
-)
-"""
-
-
-def _last_exports(db: Path) -> list[tuple[str, str, str, str, str]]:
-    """(path, sha256, kind, program, as-of) of every file the last run with exports recorded."""
-    if not db.exists():
-        return []
-    with connect(db, read_only=True) as con:
-        tables = con.execute("SELECT table_name FROM duckdb_tables()").fetchall()
-        if not {("exports",), ("runs",)} <= set(tables):
-            return []
-        return con.execute(LAST_EXPORTS).fetchall()
-
-
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def _regency_slug(code: str) -> str:
@@ -558,7 +431,7 @@ def write_bpjs_exports(
             if settings
             else pd.DataFrame(columns=[c for c, _ in SUMMARY_COLUMNS])
         )
-        folder = export_dir / "bpjs" / program
+        folder = export_dir / BPJS_DIR / program
         folder.mkdir(parents=True, exist_ok=True)
         written = len(staging.entries)
         for code, group in rows.groupby("regency_code", sort=True):

@@ -14,16 +14,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from flows.outputs.bpjs_files import (
-    PendingFile,
-    Table,
-    export_rows,
-    list_columns,
-    settle_temp,
-    temp_path,
-    write_csv,
-    write_xlsx,
-)
+from flows.outputs.bpjs_files import Table, export_rows, list_columns, write_csv, write_xlsx
+from flows.outputs.files import PendingFile, settle_temp, temp_path
 from flows.warehouse.store import connect, read_frame
 from schemas.bpjs import REASON_MESSAGES as BPJS_REASONS
 from schemas.programs import REASON_MESSAGES, ProgramRules

@@ -35,7 +35,8 @@ import pyarrow.compute as pc
 import xlsxwriter
 from xlsxwriter.format import Format
 
-from flows.outputs.bpjs_files import PendingFile, formula_like, temp_path, write_jobs
+from flows.outputs.bpjs_files import formula_like, write_jobs
+from flows.outputs.files import FEEDBACK_DIR, PendingFile, temp_path
 from flows.outputs.writing import (
     CellColumn,
     FileJob,
@@ -55,9 +56,9 @@ from schemas.codes import (
 from schemas.programs import REASON_MESSAGES
 from schemas.reference import REGENCIES
 from schemas.text import TEXT_DTYPE as TEXT
+from transforms.ingest.sources import printable
 from transforms.publish.outcomes import row_outcomes
 
-FEEDBACK_DIR = "umpan_balik"
 FEEDBACK_KIND = "umpan_balik"  # `exports.kind` of a feedback workbook
 ROW_KEYS = ["file_name", "sheet", "row_number"]
 SEVERITY_RANK = {"warning": 0, "review": 1, "error": 2}
@@ -126,7 +127,7 @@ def feedback_path(export_dir: Path, source: SourceFile) -> Path:
 
 def _sheet_title(name: str, taken: set[str]) -> str:
     """A valid, unique worksheet name for a source sheet (CSV files have none: `Data`)."""
-    base = re.sub(r"[\[\]:*?/\\]", "_", name).strip("'") or "Data"
+    base = re.sub(r"[\[\]:*?/\\]", "_", printable(name)).strip("'") or "Data"
     base = base[:31]
     title, n = base, 2
     while title.lower() in taken:
@@ -236,7 +237,7 @@ def _write_summary(
     print_setup(ws, one_page=True)
     ws.write_string(0, 0, "Umpan balik verifikasi calon peserta BPJS", bold)
     facts = [
-        ("Berkas", source.file_name),
+        ("Berkas", printable(source.file_name)),
         ("Kabupaten/Kota", f"{regency.full_name if regency else ''} ({source.regency_code})"),
         ("Program", PROGRAM_LABELS.get(source.program, source.program or "")),
         ("Tanggal acuan", as_of.strftime("%d-%m-%Y")),
@@ -424,7 +425,7 @@ def write_feedback_workbook(
 ) -> None:
     """The feedback workbook of one source file (rows of that file only, with their outcome
     columns), rows streamed to disk by XlsxWriter; identical input gives identical bytes."""
-    workbook = stable_workbook(path, f"Umpan balik {source.file_name}", as_of)
+    workbook = stable_workbook(path, f"Umpan balik {printable(source.file_name)}", as_of)
     formats = _Formats(workbook)
     # Plain cells (no fill, mark or quote) need no format of their own.
     styles = [

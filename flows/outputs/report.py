@@ -20,11 +20,14 @@ from prefect import get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
+from flows.outputs.files import REPORT_DIR, temp_path
+from flows.runtime.progress import masking_failures
 from flows.settings import Settings
 from flows.warehouse.store import connect, read_frame
 from schemas.codes import FILE_STATUS_LABELS, PROGRAM_LABELS, PROGRAMS, STATUS_LABELS, code_label
+from transforms.ingest.sources import UNPRINTABLE
+from transforms.validate.identity import mask_identity_numbers
 
-REPORT_DIR = "laporan"
 LATEST_REPORT = "laporan_terbaru.html"
 STATUS_COLOURS = {"accepted": "#2e7d32", "review": "#f9a825", "rejected": "#c62828"}
 SERIES_COLOURS = ("#1565c0", "#ef6c00", "#6a1b9a", "#00838f", "#558b2f", "#ad1457")
@@ -79,12 +82,14 @@ def report_data(
             "ORDER BY started_at",
             [history_runs],
         ),
-        problem_files=read_frame(
-            con,
-            "SELECT file_name, status, reason_code, reason FROM source_files "
-            f"WHERE status <> 'loaded' {'AND regency_code = ?' if regency_code else ''} "
-            "ORDER BY status, file_name",
-            params,
+        problem_files=shown_names(
+            read_frame(
+                con,
+                "SELECT file_name, status, reason_code, reason FROM source_files "
+                f"WHERE status <> 'loaded' {'AND regency_code = ?' if regency_code else ''} "
+                "ORDER BY status, file_name",
+                params,
+            )
         ),
         billing=read_frame(con, f"SELECT * FROM v_billing_summary {where} ORDER BY ALL", params),
         findings=read_frame(
@@ -94,6 +99,17 @@ def report_data(
             params,
         ),
     )
+
+
+def shown_names(files: pd.DataFrame) -> pd.DataFrame:
+    """File names and reasons as a report shows them: NIK-like numbers masked (a regency may
+    name a file after a person), control characters made visible."""
+    shown = files.copy()
+    for column in ("file_name", "reason"):
+        text = shown[column].astype("string")
+        text = text.map(mask_identity_numbers, na_action="ignore")  # a few names: no hot path
+        shown[column] = text.str.replace(UNPRINTABLE, "?", regex=True)
+    return shown
 
 
 # --- numbers in Indonesian ---------------------------------------------------------------------
@@ -579,13 +595,14 @@ def write_html_report(export_dir: Path, run_id: str, page: str) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"laporan_{run_id}.html"
     for target in (path, folder / LATEST_REPORT):
-        temp = target.with_name(target.name + ".tmp")
+        temp = temp_path(target)
         temp.write_text(page, encoding="utf-8")
         os.replace(temp, target)
     return path
 
 
-@task(name="report", cache_policy=NO_CACHE)
+@task(name="report", cache_policy=NO_CACHE, persist_result=False)
+@masking_failures
 def publish_run_report(settings: Settings, run_id: str) -> Path | None:
     """After the commit: the HTML report and the Prefect artifacts (a failure here is logged, not fatal)."""
     logger = get_run_logger()

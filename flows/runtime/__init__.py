@@ -1,0 +1,1 @@
+"""Run-time machinery: lock, faults, progress, log masking, the temporary Prefect API."""

@@ -7,13 +7,15 @@ tepat have every 16-digit number (a NIK or KK) masked before any handler sees th
 
 from __future__ import annotations
 
+import functools
 import logging
-import re
+import os
 import sys
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import TypeVar
+from pathlib import PurePath
+from typing import ParamSpec, TypeVar
 
 from rich.console import Console
 from rich.default_styles import DEFAULT_STYLES
@@ -27,9 +29,11 @@ from rich.progress import (
 )
 from rich.theme import Theme
 
-from transforms.validate.identity import mask_identity
+from transforms.validate.identity import mask_identity_numbers
 
 T = TypeVar("T")
+P = ParamSpec("P")
+R = TypeVar("R")
 
 # Prefect's console theme does not inherit rich's defaults; bars need these styles.
 PROGRESS_THEME = Theme(
@@ -38,12 +42,73 @@ PROGRESS_THEME = Theme(
 
 # Loggers whose records are masked: Prefect's run loggers and everything under them, and ours.
 MASKED_LOGGERS = ("prefect", "prefect.flow_runs", "prefect.task_runs", "flows", "tepat")
-IDENTITY_NUMBER = re.compile(r"(?<!\d)\d{16}(?!\d)")
+_PLAIN = (int, float, bool, type(None), bytes)
 
 
-def mask_identity_numbers(text: str) -> str:
-    """Every standalone 16-digit number (NIK, KK) in a text, masked as `6472********0003`."""
-    return IDENTITY_NUMBER.sub(lambda m: mask_identity(m.group(0)), text)
+class MaskedFailure(RuntimeError):
+    """A failure whose details could not be masked in place: only its masked text is kept."""
+
+
+def masked_exception(exc: BaseException) -> BaseException:
+    """`exc` with every NIK-like number in its message and attributes masked, as Prefect
+    stores it (state message, events, the pickled exception): the same object, its type kept
+    for callers and retry conditions, when its parts are plain values; else a `MaskedFailure`
+    holding only the masked text (a pandera or DuckDB error may carry whole rows)."""
+    if isinstance(exc, OSError):
+        for name in ("strerror", "filename", "filename2"):
+            value = getattr(exc, name)
+            if value is not None:
+                setattr(exc, name, mask_identity_numbers(os.fsdecode(value)))
+    plain = True
+    try:
+        exc.args = tuple(_masked_value(a) for a in exc.args)
+    except TypeError:
+        plain = False
+    try:
+        vars(exc).update({k: _masked_value(v) for k, v in vars(exc).items()})
+    except TypeError:
+        plain = False
+    if plain:
+        return exc
+    return MaskedFailure(mask_identity_numbers(f"{type(exc).__name__}: {exc}"))
+
+
+def _masked_value(value: object) -> object:
+    if isinstance(value, str):
+        return mask_identity_numbers(value)
+    if isinstance(value, PurePath):
+        return type(value)(mask_identity_numbers(str(value)))
+    if isinstance(value, list | tuple) and all(isinstance(v, str) for v in value):
+        return type(value)(mask_identity_numbers(v) for v in value)
+    if isinstance(value, _PLAIN):
+        return value
+    raise TypeError(type(value).__name__)
+
+
+@contextmanager
+def masked_failures() -> Iterator[None]:
+    """Re-raise any exception of the block masked (`masked_exception`), the exceptions it was
+    raised from masked too and not shown with it (a chain is never pickled, only logged)."""
+    try:
+        yield
+    except Exception as exc:  # noqa: BLE001 - every failure, re-raised
+        seen, inner = {id(exc)}, exc.__context__
+        while inner is not None and id(inner) not in seen:
+            seen.add(id(inner))
+            masked_exception(inner)
+            inner = inner.__context__
+        raise masked_exception(exc).with_traceback(exc.__traceback__) from None
+
+
+def masking_failures(fn: Callable[P, R]) -> Callable[P, R]:
+    """A task body whose failures Prefect records masked (put under `@task`)."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        with masked_failures():
+            return fn(*args, **kwargs)
+
+    return wrapper
 
 
 class IdentityMaskingFilter(logging.Filter):

@@ -15,9 +15,10 @@ workbook is checked here first, without trusting what it declares about itself:
   columns must stay under `max_cells`.
 
 The scan is vectorised (numpy over the inflated bytes), a fraction of calamine's own time.
-Formats whose grid is bounded by the format (xls: 65,536 x 256) or by calamine itself (ods:
-100 million cells) are checked after calamine opened the sheet, before any Python object is
-made (`check_sheet_extent`). Delimited text and HTML are bounded by the same cell count.
+An ODS spreads its cells with repeat counts (`number-rows-repeated`, `number-columns-repeated`),
+so its `content.xml` is also streamed through lxml and each table bounded from them
+(`check_ods`). xls (65,536 x 256 by format) is checked after calamine opened the sheet, before
+any Python object is made (`check_sheet_extent`). Delimited text and HTML are bounded by the same cell count.
 
 Also here: cells longer than Excel allows (`check_cell_sizes`) and files that are still being
 written when a run starts (`still_being_written`).
@@ -101,7 +102,7 @@ def _refuse(code: str, detail: str) -> Exception:
     return FileRejected(code, detail)
 
 
-def _number(value: int) -> str:
+def thousands(value: int) -> str:
     """An integer with Indonesian thousands separators: 1.048.576."""
     return f"{value:,}".replace(",", ".")
 
@@ -121,6 +122,8 @@ def check_workbook(path: Path, data: bytes | None, kind: str, limits: ReadLimits
     handle: IO[bytes] = io.BytesIO(data) if data is not None else path.open("rb")
     with handle:
         check_zip(handle, limits)
+        if kind == "ods":
+            check_ods(handle, limits)
 
 
 def check_zip(handle: IO[bytes], limits: ReadLimits) -> None:
@@ -135,7 +138,7 @@ def check_zip(handle: IO[bytes], limits: ReadLimits) -> None:
         raise _refuse("FILE_UNREADABLE", f"arsip zip rusak: {exc}") from exc
     if len(entries) > limits.max_zip_entries:
         raise _refuse(
-            "FILE_TOO_LARGE", f"arsip berisi {_number(len(entries))} bagian, bukan lembar kerja"
+            "FILE_TOO_LARGE", f"arsip berisi {thousands(len(entries))} bagian, bukan lembar kerja"
         )
     declared = sum(entry.file_size for entry in entries)
     if declared > limits.max_unpacked_bytes:
@@ -182,13 +185,13 @@ def _check_extent(rows: int, columns: int, limits: ReadLimits) -> None:
     if columns and rows > limits.max_rows:
         raise _refuse(
             "FILE_TOO_LARGE",
-            f"lembar berisi sampai {_number(rows)} baris (batas {_number(limits.max_rows)})",
+            f"lembar berisi sampai {thousands(rows)} baris (batas {thousands(limits.max_rows)})",
         )
     if rows * columns > limits.max_cells:
         raise _refuse(
             "FILE_TOO_LARGE",
-            f"lembar merentang {_number(min(rows, _BEYOND))} baris x "
-            f"{_number(min(columns, _BEYOND))} kolom (batas {_number(limits.max_cells)} sel)",
+            f"lembar merentang {thousands(min(rows, _BEYOND))} baris x "
+            f"{thousands(min(columns, _BEYOND))} kolom (batas {thousands(limits.max_cells)} sel)",
         )
 
 
@@ -254,6 +257,70 @@ def _inflate(handle: IO[bytes], entry: zipfile.ZipInfo) -> Iterator[bytes]:
             yield out
     except zlib.error as exc:
         raise _refuse("FILE_UNREADABLE", f"bagian {entry.filename[:80]} rusak: {exc}") from exc
+
+
+# --------------------------------------------------------------------------- ODS repeat counts
+
+_TABLE_NS = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
+_OFFICE_NS = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
+_ODS_TABLE = f"{{{_TABLE_NS}}}table"
+_ODS_ROW = f"{{{_TABLE_NS}}}table-row"
+_ODS_CELLS = (f"{{{_TABLE_NS}}}table-cell", f"{{{_TABLE_NS}}}covered-table-cell")
+_ROWS_REPEATED = f"{{{_TABLE_NS}}}number-rows-repeated"
+_COLUMNS_REPEATED = f"{{{_TABLE_NS}}}number-columns-repeated"
+_VALUE_TYPE = f"{{{_OFFICE_NS}}}value-type"
+
+
+def check_ods(handle: IO[bytes], limits: ReadLimits) -> None:
+    """Refuse an ODS whose repeat counts spread a sheet over too many cells, before calamine
+    expands them: one row of 100 cells written once with `number-rows-repeated="999000"` is a
+    792-byte file that asks calamine for 12 GB.
+
+    `content.xml` is streamed (lxml iterparse, inside the zip limits already checked; no
+    entities, no network) and each table's grid is bounded as calamine builds it: down to the
+    last row holding a value, across to the last cell holding a value in any row (repeated
+    empty rows and cells after the last value are not expanded by calamine)."""
+    from lxml import etree
+
+    handle.seek(0)
+    try:
+        with zipfile.ZipFile(handle) as archive, archive.open("content.xml") as content:
+            events = etree.iterparse(
+                content, events=("end",), tag=(_ODS_TABLE, _ODS_ROW, *_ODS_CELLS),
+                resolve_entities=False, no_network=True, huge_tree=False, load_dtd=False,
+            )  # fmt: skip
+            rows = columns = row_at = column_at = last_in_row = 0
+            for _, element in events:
+                tag = element.tag
+                if tag in _ODS_CELLS:
+                    column_at += _repeats(element.get(_COLUMNS_REPEATED))
+                    if element.get(_VALUE_TYPE) is not None or len(element):
+                        last_in_row = column_at
+                    element.clear()  # the empty element goes with its row
+                    continue
+                if tag == _ODS_ROW:
+                    row_at += _repeats(element.get(_ROWS_REPEATED))
+                    if last_in_row:
+                        rows, columns = row_at, max(columns, last_in_row)
+                        _check_extent(rows, columns, limits)
+                    column_at = last_in_row = 0
+                else:  # a table ended: the next one starts at A1
+                    rows = columns = row_at = 0
+                element.clear()
+                while element.getprevious() is not None:
+                    del element.getparent()[0]
+    except KeyError:
+        return  # no content.xml: calamine reports the file as unreadable
+    except (etree.XMLSyntaxError, zipfile.BadZipFile, OSError) as exc:
+        raise _refuse("FILE_UNREADABLE", f"content.xml rusak: {str(exc)[:120]}") from exc
+
+
+def _repeats(value: str | None) -> int:
+    """A repeat count as calamine reads it (absent or unreadable: once)."""
+    try:
+        return max(int(value), 1) if value is not None else 1
+    except ValueError:
+        return 1
 
 
 # --------------------------------------------------------------------------- sheet XML extents
@@ -574,7 +641,7 @@ def check_sheet_name(name: str, limits: ReadLimits) -> None:
     """A sheet name is copied onto every row it holds: refuse one no spreadsheet would make."""
     if len(name) > MAX_SHEET_NAME_CHARS:
         raise _refuse(
-            "CELL_TOO_LONG", f"nama lembar {_number(len(name))} karakter ('{name[:40]}...')"
+            "CELL_TOO_LONG", f"nama lembar {thousands(len(name))} karakter ('{name[:40]}...')"
         )
 
 
@@ -582,7 +649,7 @@ def check_sheet_extent(name: str, end: tuple[int, int], limits: ReadLimits) -> N
     """Refuse a sheet calamine opened whose grid would be too large to hand to Python."""
     rows, columns = end[0] + 1, end[1] + 1
     if rows > limits.max_rows:
-        raise _refuse("FILE_TOO_LARGE", f"lembar '{name}' berisi {_number(rows)} baris")
+        raise _refuse("FILE_TOO_LARGE", f"lembar '{name}' berisi {thousands(rows)} baris")
     check_cells(rows, columns, limits, f"lembar '{name}'")
 
 
@@ -591,8 +658,8 @@ def check_cells(rows: int, columns: int, limits: ReadLimits, where: str = "berka
     if rows * columns > limits.max_cells:
         raise _refuse(
             "FILE_TOO_LARGE",
-            f"{where} merentang {_number(rows)} baris x {_number(columns)} kolom "
-            f"(batas {_number(limits.max_cells)} sel)",
+            f"{where} merentang {thousands(rows)} baris x {thousands(columns)} kolom "
+            f"(batas {thousands(limits.max_cells)} sel)",
         )
 
 
@@ -610,7 +677,7 @@ def check_html_table(table, limits: ReadLimits) -> None:
     if cells > limits.max_cells:
         raise _refuse(
             "FILE_TOO_LARGE",
-            f"tabel HTML mencakup lebih dari {_number(limits.max_cells)} sel (rowspan/colspan)",
+            f"tabel HTML mencakup lebih dari {thousands(limits.max_cells)} sel (rowspan/colspan)",
         )
 
 
@@ -640,7 +707,7 @@ def check_cell_sizes(rows: pd.DataFrame, max_chars: int) -> None:
                     where += f" lembar '{str(sheet)[:40]}'"
             raise _refuse(
                 "CELL_TOO_LONG",
-                f"kolom {column}{where}: {_number(longest)} karakter (batas {_number(max_chars)})",
+                f"kolom {column}{where}: {thousands(longest)} karakter (batas {thousands(max_chars)})",
             )
 
 

@@ -16,6 +16,7 @@ import re
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
+from operator import methodcaller
 from pathlib import Path
 
 import numpy as np
@@ -30,6 +31,7 @@ from flows.sources.limits import (
     check_sheet_extent,
     check_sheet_name,
     check_workbook,
+    thousands,
 )
 from flows.sources.ods_merges import ods_merges
 from transforms.ingest.merged import as_merges, fill_merged
@@ -83,18 +85,26 @@ def sha256_of(path: Path) -> str:
 
 
 def list_submissions(raw_dir: Path) -> list[Path]:
-    """Every candidate file under the raw dir (any depth), skipping lock files and `_`/`.` folders."""
+    """Every candidate file under the raw dir (any depth), skipping lock files and `_`/`.` folders;
+    a link (to a file, or a folder on the way) is followed only to a file that is itself a
+    candidate: inside the raw dir and in no skipped folder (`_truth/`)."""
     files = []
     root = raw_dir.resolve()
     for path in sorted(raw_dir.rglob("*")):
-        rel = path.relative_to(raw_dir)
-        if any(part.startswith(IGNORED_PREFIXES) for part in rel.parts):
+        if _skipped(path.relative_to(raw_dir)):
             continue
-        if path.is_symlink() and not path.resolve().is_relative_to(root):
+        target = path.resolve()
+        if target != path.absolute() and (
+            not target.is_relative_to(root) or _skipped(target.relative_to(root))
+        ):
             continue
         if path.is_file():
             files.append(path)
     return files
+
+
+def _skipped(relative: Path) -> bool:
+    return any(part.startswith(IGNORED_PREFIXES) for part in relative.parts)
 
 
 # --------------------------------------------------------------------------- format detection
@@ -353,15 +363,19 @@ def sniff_delimiter(lines: list[str]) -> str:
 
 
 def _read_delimited(text: str, limits: ReadLimits) -> Sheet:
-    """Delimited text to a grid; the index is the line a record starts on (quoted newlines counted)."""
-    lines = text.splitlines()
-    if len(lines) > limits.max_rows:
-        raise FileRejected("FILE_TOO_LARGE", f"{len(lines)} baris")
-    delimiter = sniff_delimiter(lines[:200])
-    width = max((line.count(delimiter) for line in lines), default=0) + 1
+    """Delimited text to a grid; the index is the line a record starts on (quoted newlines counted).
+
+    Lines are counted and measured without materialising them (a 200 MB file of short lines
+    would be tens of millions of Python strings): counted in C, then walked one at a time."""
+    n_lines = count_lines(text)
+    if n_lines > limits.max_rows:
+        raise FileRejected("FILE_TOO_LARGE", f"{thousands(n_lines)} baris")
+    delimiter = sniff_delimiter(text[:SNIFF_BYTES].splitlines()[:200])
+    widest = max(map(methodcaller("count", delimiter), io.StringIO(text, newline=None)), default=0)
+    width = widest + 1
     if width > limits.max_columns:
         raise FileRejected("FILE_TOO_LARGE", f"lebih dari {limits.max_columns} kolom")
-    check_cells(len(lines), width, limits)
+    check_cells(n_lines, width, limits)
     try:
         grid = pd.read_csv(
             io.StringIO(text),
@@ -385,6 +399,13 @@ def _read_delimited(text: str, limits: ReadLimits) -> Sheet:
         raise FileRejected("FILE_EMPTY")
     grid.index = index
     return Sheet(name="", grid=grid)
+
+
+def count_lines(text: str) -> int:
+    """Lines as a CSV reader splits them (`\\n`, `\\r\\n` or a lone `\\r`), counted without
+    splitting."""
+    breaks = text.count("\n") + text.count("\r") - text.count("\r\n")
+    return breaks + (0 if text.endswith(("\n", "\r")) or not text else 1)
 
 
 def _record_line_numbers(grid: pd.DataFrame) -> pd.Index:

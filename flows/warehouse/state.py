@@ -18,6 +18,7 @@ import pandas as pd
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
+from flows.runtime.progress import masking_failures
 from flows.settings import Settings
 from flows.sources.read import list_submissions, sha256_of
 from flows.warehouse.store import connect, read_frame
@@ -147,7 +148,8 @@ def nothing_new(no_new_files: bool, inputs: InputFingerprint, previous: Previous
     return no_new_files and previous is not None and previous.inputs_sha256 == inputs.inputs_sha256
 
 
-@task(name="fingerprint", cache_policy=NO_CACHE)
+@task(name="fingerprint", cache_policy=NO_CACHE, persist_result=False)
+@masking_failures
 def fingerprint_task(
     settings: Settings, rules: ProgramRules
 ) -> tuple[InputFingerprint, PreviousRun | None]:

@@ -40,32 +40,30 @@ BUSY_POLL_SECONDS = 0.1
 def connect(
     db: Path, read_only: bool = False, busy_wait_seconds: float = BUSY_WAIT_SECONDS
 ) -> Iterator[duckdb.DuckDBPyConnection]:
-    """Open the warehouse (created owner-only on first use) with the schema in place; while
-    another process has the file open (the workspace reads it for well under a second), wait
-    up to `busy_wait_seconds`, then refuse clearly."""
-    db.parent.mkdir(parents=True, exist_ok=True)
-    created = not db.exists()
-    deadline = time.monotonic() + busy_wait_seconds
-    while True:
+    """Open the warehouse with the schema in place. The file, its folder and the WAL DuckDB
+    writes beside it are owner-only from their first byte; while another process has the file
+    open (the workspace reads it for well under a second), wait up to `busy_wait_seconds`."""
+    with owner_only_files():
+        db.parent.mkdir(parents=True, exist_ok=True)
+        deadline = time.monotonic() + busy_wait_seconds
+        while True:
+            try:
+                con = duckdb.connect(str(db), read_only=read_only)
+                break
+            except duckdb.IOException as exc:
+                busy = _busy(db, exc)
+                if busy is None:
+                    raise
+                if time.monotonic() >= deadline:
+                    raise busy from exc
+                time.sleep(BUSY_POLL_SECONDS)
         try:
-            con = duckdb.connect(str(db), read_only=read_only)
-            break
-        except duckdb.IOException as exc:
-            busy = _busy(db, exc)
-            if busy is None:
-                raise
-            if time.monotonic() >= deadline:
-                raise busy from exc
-            time.sleep(BUSY_POLL_SECONDS)
-    try:
-        if created:
-            os.chmod(db, 0o600)
-        if not read_only:
-            migrate(con)
-            create_views(con)
-        yield con
-    finally:
-        con.close()
+            if not read_only:
+                migrate(con)
+                create_views(con)
+            yield con
+        finally:
+            con.close()
 
 
 class WarehouseBusy(RuntimeError):

@@ -9,7 +9,8 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse
 from markupsafe import Markup
 
-from flows.outputs.report import REPORT_DIR, body_of_report, report_body, report_data
+from flows.outputs.files import REPORT_DIR
+from flows.outputs.report import body_of_report, report_body, report_data
 from flows.review.queue import pending
 from flows.web.auth import User, check_csrf, current_user, require
 from flows.web.context import render, workspace

@@ -13,7 +13,7 @@ import duckdb
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import FileResponse, HTMLResponse
 
-from flows.outputs.report import REPORT_DIR
+from flows.outputs.files import REPORT_DIR
 from flows.web.auth import User, current_user, require
 from flows.web.context import render, workspace
 

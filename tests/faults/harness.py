@@ -15,7 +15,7 @@ again and compares the warehouse and the export folder with the clean reference:
   first or of the second delivery, never a partial file;
 - after the recovery run: no temporary file left, every export recorded by the last run on
   disk with the recorded sha256, and the same files with the same content as the clean run
-  (`flows.outputs.bpjs_files.content_digest`: an xlsx's creation-time stamp aside).
+  (`flows.outputs.files.content_digest`: an xlsx's creation-time stamp aside).
 
 Run by hand (the full set; a temporary Prefect API is started once and shared):
 
@@ -43,7 +43,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from flows.outputs.bpjs_files import content_digest  # noqa: E402
+from flows.outputs.files import content_digest  # noqa: E402
 from flows.runtime.faults import FAULT_ENV, FAULT_POINTS  # noqa: E402
 
 AS_OF = "2026-11-27"

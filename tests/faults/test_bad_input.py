@@ -241,6 +241,101 @@ def read_in_child(path: Path) -> tuple[int, str]:
     return done.returncode, done.stdout + done.stderr[-500:]
 
 
+def ods_bytes(rows_xml: str) -> bytes:
+    """An ODS whose one table holds `rows_xml` (table:table-row elements)."""
+    ns = (
+        'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+        'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+        'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"'
+    )
+    content = (
+        f'<?xml version="1.0" encoding="UTF-8"?><office:document-content {ns} '
+        'office:version="1.2"><office:body><office:spreadsheet><table:table table:name="Data">'
+        f"{rows_xml}</table:table></office:spreadsheet></office:body></office:document-content>"
+    )
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(
+            zipfile.ZipInfo("mimetype"),
+            "application/vnd.oasis.opendocument.spreadsheet",
+            compress_type=zipfile.ZIP_STORED,
+        )
+        archive.writestr("content.xml", content)
+        archive.writestr(
+            "META-INF/manifest.xml",
+            '<?xml version="1.0" encoding="UTF-8"?><manifest:manifest xmlns:manifest='
+            '"urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">'
+            '<manifest:file-entry manifest:full-path="/" manifest:media-type='
+            '"application/vnd.oasis.opendocument.spreadsheet"/></manifest:manifest>',
+        )
+    return buffer.getvalue()
+
+
+def ods_cell(text: str, repeated: int = 1) -> str:
+    return (
+        f'<table:table-cell table:number-columns-repeated="{repeated}" '
+        f'office:value-type="string"><text:p>{text}</text:p></table:table-cell>'
+    )
+
+
+def ods_repeat_bomb(rows: int = 999_000, columns: int = 100) -> bytes:
+    """One row of `columns` cells written once and repeated `rows` times: under a kilobyte."""
+    header = "<table:table-row>" + "".join(ods_cell(h) for h in HEADER) + "</table:table-row>"
+    repeated = (
+        f'<table:table-row table:number-rows-repeated="{rows}">{ods_cell("6472", columns)}'
+        "</table:table-row>"
+    )
+    return ods_bytes(header + repeated)
+
+
+def test_an_ods_repeat_bomb_is_refused_before_calamine_expands_it(tmp_path):
+    path = tmp_path / "ulang.ods"
+    path.write_bytes(ods_repeat_bomb())
+    assert path.stat().st_size < 1_000
+    code, out = read_in_child(path)
+    assert code == 0, out  # without the scan: calamine aborts allocating ~12 GB
+    assert "REFUSED FILE_TOO_LARGE" in out and "999.001 baris x 100 kolom" in out
+
+
+def test_ods_empty_repeats_after_the_data_are_not_counted(tmp_path):
+    """LibreOffice pads a sheet with empty rows and cells repeated to the sheet's end."""
+    header = "<table:table-row>" + "".join(ods_cell(h) for h in HEADER) + "</table:table-row>"
+    row = "<table:table-row>" + "".join(ods_cell(v) for v in person(1, "6472015508800003", "SITI"))
+    padding = (
+        '<table:table-cell table:number-columns-repeated="16000"/></table:table-row>'
+        '<table:table-row table:number-rows-repeated="1048570">'
+        '<table:table-cell table:number-columns-repeated="1024"/></table:table-row>'
+    )
+    path = tmp_path / "libre.ods"
+    path.write_bytes(ods_bytes(header + row + padding))
+    (sheet,) = read_sheets(path, ReadLimits(max_cells=1_000))
+    assert sheet.grid.shape == (2, len(HEADER))
+    # empty repeats with a value after them do span the grid: refused under the same limit
+    gap = (
+        '<table:table-row table:number-rows-repeated="2000">'
+        '<table:table-cell table:number-columns-repeated="1024"/></table:table-row>'
+    )
+    path.write_bytes(ods_bytes(header + gap + row + "</table:table-row>"))
+    assert "2.002 baris" in refused(path, ReadLimits(max_cells=1_000)).detail
+    wide = '<table:table-cell table:number-columns-repeated="16000"/>' + ods_cell("x")
+    path.write_bytes(ods_bytes(header + row + wide + "</table:table-row>"))
+    assert "16.009 kolom" in refused(path, ReadLimits(max_cells=1_000)).detail
+
+
+def test_csv_lines_are_counted_without_materialising_them(tmp_path):
+    path = tmp_path / "baris.csv"
+    with path.open("wb") as handle:  # 60 M short lines: over 3 GB as Python strings
+        handle.write(b"NIK;NAMA\n")
+        block = b"12\n" * 1_000_000
+        for _ in range(60):
+            handle.write(block)
+    code, out = read_in_child(path)
+    assert code == 0, out  # without counting first: MemoryError under the 3 GB cap
+    assert "REFUSED FILE_TOO_LARGE" in out
+    peak = int(re.search(r"MAXRSS_MB (\d+)", out).group(1))
+    assert peak < 1000, out
+
+
 @pytest.mark.parametrize("before_root", [b"", b"teks sembarang "])
 def test_one_cell_at_xfd1048576_is_refused_not_allocated(tmp_path, before_root):
     path = tmp_path / "jauh.xlsx"
@@ -614,6 +709,20 @@ def build_hostile_raw_dir(root: Path) -> dict[str, object]:
     (kubar / "tautan jkn.xlsx").symlink_to(outside / "rahasia jkn.xlsx")
     (kubar / "folder luar").symlink_to(outside, target_is_directory=True)
     (kubar / "tautan dalam jkn.xlsx").symlink_to(pathy)
+    # issue 15: an ODS repeat bomb, links into a skipped folder, names that would forge lines,
+    # corrupt a workbook or carry a NIK
+    (btg / "ulang jkn.ods").write_bytes(ods_repeat_bomb())
+    skipped = raw / "_truth"
+    skipped.mkdir()
+    write_xlsx(skipped / "kunci jkn.xlsx", [HEADER, person(1, "6407015508800108", "KEBENARAN")])
+    (kubar / "tautan kebenaran jkn.xlsx").symlink_to(skipped / "kunci jkn.xlsx")
+    (kubar / "folder kebenaran").symlink_to(skipped, target_is_directory=True)
+    write_xlsx(
+        kubar / "kontrol\x01\x1b[31m jkn.xlsx",
+        [HEADER, person(1, "6407015508800116", "SITI KONTROL", "6407010101200001")],
+    )
+    (kubar / "baris\n  ! PALSU: dimuat jkn.xlsx").write_bytes(b"")
+    (kubar / f"{SPACED_NIK} jkn.xlsx").write_bytes(b"")
     return {
         "raw": raw,
         "good": good,
@@ -644,7 +753,12 @@ EXPECTED = {
     "Kutai Barat/suntik jkn.xlsx": ("loaded", None, None),
     # a link inside the raw dir is read: the same bytes as the file it points to
     "Kutai Barat/tautan dalam jkn.xlsx": ("duplicate", "DUPLICATE_FILE", "jalur jkn.xlsx"),
+    "Bontang/ulang jkn.ods": ("rejected", "FILE_TOO_LARGE", "999.001 baris x 100 kolom"),
+    "Kutai Barat/kontrol\x01\x1b[31m jkn.xlsx": ("loaded", None, None),
+    "Kutai Barat/baris\n  ! PALSU: dimuat jkn.xlsx": ("rejected", "FILE_EMPTY", "kosong"),
+    "Kutai Barat/6407 0155 0880 0124 jkn.xlsx": ("rejected", "FILE_EMPTY", "kosong"),
 }
+SPACED_NIK = "6407 0155 0880 0124"
 
 
 @pytest.fixture(scope="module")
@@ -702,8 +816,8 @@ def test_the_good_file_is_whole_and_nothing_else_was_loaded(hostile):
     names = set(hostile["files"].index)
     assert names == set(EXPECTED) | {good, hostile["odd_name"]}
     assert not any(
-        "rahasia" in n or "folder luar" in n for n in names
-    )  # symlinks out: not followed
+        "rahasia" in n or "folder luar" in n or "kebenaran" in n for n in names
+    )  # symlinks out, or into _truth/: not followed
 
 
 @pytest.mark.slow
@@ -912,3 +1026,67 @@ def test_a_file_still_being_written_waits_for_the_next_run(prefect_harness, tmp_
             "SELECT count(*) FROM submission_rows WHERE file_name = 'Kota Samarinda/salinan jkn.csv'"
         ).fetchone()[0]
     assert n == len(lines) - 1
+
+
+def test_links_into_skipped_folders_are_not_followed(tmp_path):
+    from flows.sources.read import list_submissions
+
+    raw = tmp_path / "raw"
+    truth, smd = raw / "_truth", raw / "Samarinda"
+    truth.mkdir(parents=True)
+    smd.mkdir()
+    write_xlsx(truth / "kebenaran jkn.xlsx", [HEADER, person(1, "6472015508800003", "RAHASIA")])
+    write_xlsx(smd / "usulan jkn.xlsx", [HEADER, person(2, "6472015508800011", "SITI")])
+    (smd / "tautan jkn.xlsx").symlink_to(truth / "kebenaran jkn.xlsx")
+    (smd / "folder").symlink_to(truth, target_is_directory=True)
+    (raw / ".tersembunyi").mkdir()
+    (raw / ".tersembunyi" / "x jkn.csv").write_text("NIK\n6472015508800003\n")
+    (smd / "tersembunyi jkn.csv").symlink_to(raw / ".tersembunyi" / "x jkn.csv")
+    (smd / "salinan jkn.xlsx").symlink_to(smd / "usulan jkn.xlsx")  # inside: still read
+    names = [p.relative_to(raw).as_posix() for p in list_submissions(raw)]
+    assert names == ["Samarinda/salinan jkn.xlsx", "Samarinda/usulan jkn.xlsx"]
+
+
+@pytest.mark.slow
+def test_file_names_never_forge_lines_corrupt_workbooks_or_leak_a_nik(hostile):
+    summary = hostile["summary"].text()
+    forged = "Kutai Barat/baris?  ! PALSU: dimuat jkn.xlsx"
+    assert [line for line in summary.splitlines() if "PALSU" in line] == [
+        f"  ! {forged}: "
+        + hostile["files"].loc["Kutai Barat/baris\n  ! PALSU: dimuat jkn.xlsx", "reason"]
+    ]
+    report = next((hostile["exports"] / "laporan").glob("laporan_2*.html")).read_text()
+    for text in (summary, hostile["log"], report):
+        assert SPACED_NIK not in text and "6407015508800124" not in text
+        assert "\x01" not in text and "\x1b" not in text
+    assert "6407********0124" in report and "6407********0124" in summary
+    assert not any("\n  ! PALSU" in line for line in hostile["log"].splitlines())
+    exported = hostile["exported"]
+    feedback = exported.loc[
+        exported["kind"].eq("umpan_balik") & exported["path"].str.contains("kontrol"), "path"
+    ]
+    workbook = openpyxl.load_workbook(feedback.iloc[0])  # opens: nothing corrupted it
+    cells = [c.value for ws in workbook.worksheets for row in ws.iter_rows() for c in row]
+    assert "Kutai Barat/kontrol??[31m jkn.xlsx" in cells
+
+
+@pytest.mark.slow
+def test_the_ods_bomb_is_recorded_and_the_next_run_does_not_read_it(hostile, monkeypatch):
+    """Recorded as rejected with its sha256: a later run sees it unchanged and never reopens it."""
+    import flows.sources.ingest
+    from flows.pipeline import pipeline
+
+    opened: list[str] = []
+    real = flows.ingest.iter_sheets
+
+    def iter_sheets(path: Path, limits: ReadLimits | None = None):
+        opened.append(path.name)
+        return real(path, limits)
+
+    monkeypatch.setattr(flows.sources.ingest, "iter_sheets", iter_sheets)
+    summary = pipeline(
+        raw_dir=hostile["raw"], reference_dir=hostile["root"] / "reference", db=hostile["db"],
+        export_dir=hostile["exports"], as_of=pd.Timestamp(AS_OF).date(),
+    )  # fmt: skip
+    assert summary.files_unchanged == len(hostile["files"]) and opened == []
+    assert hostile["files"].loc["Bontang/ulang jkn.ods", "sha256"]

@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 
 import flows.outputs.bpjs_files
 import flows.outputs.feedback
-from flows.outputs.bpjs_files import recover_exports, temp_path
+from flows.outputs.files import recover_exports, temp_path
 from flows.runtime.faults import FAULT_ENV
 from tests.faults.harness import Harness, report
 
@@ -238,6 +238,31 @@ def test_recovery_moves_committed_exports_in_and_removes_debris(tmp_path):
     assert not stale.exists() and not debris.exists()
     assert len(notes) == 2
     assert recover_exports(db, out) == []  # nothing left to do
+
+
+def test_recovery_deletes_only_tepats_own_temporary_names_in_its_own_folders(tmp_path):
+    out, elsewhere = tmp_path / "out", tmp_path / "elsewhere"
+    own = [
+        out / "laporan" / ".laporan_20261127T060000-abcdef.html.tmp",
+        out / "bpjs" / "ketenagakerjaan" / ".ringkasan_anggaran_ketenagakerjaan_2026-11-27.csv.tmp",
+        out / "umpan_balik" / "6402_kutai_barat" / ".umpan_balik_usulan_jkn_1a2b3c.xlsx.tmp",
+    ]
+    others = [
+        out / "catatan" / "draf.tmp",  # a folder of someone else's under the export dir
+        out / "catatan" / ".verifikasi_kesehatan_x.csv.tmp",  # tepat's name, not tepat's folder
+        out / "bpjs" / "kesehatan" / "draf surat.tmp",  # tepat's folder, not tepat's name
+        out / "laporan" / "laporan.tmp",
+        out / "draf.tmp",
+        elsewhere / ".umpan_balik_x_123456.xlsx.tmp",  # reached only through a link
+    ]
+    for path in own + others:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"x")
+    (out / "umpan_balik" / "6401_paser").symlink_to(elsewhere, target_is_directory=True)
+    notes = recover_exports(tmp_path / "none.duckdb", out)
+    assert [p for p in own if p.exists()] == []
+    assert [p for p in others if not p.exists()] == []
+    assert notes == ["3 berkas sementara dari run yang terputus dihapus"]
 
 
 def test_a_fault_point_kills_the_process_only_when_named(tmp_path):

@@ -58,8 +58,17 @@ def test_every_documented_view_is_defined_with_a_description() -> None:
         ("officer_notes", "catatan", "VARCHAR", "remove"),
         ("persons", "tanggal_lahir", "DATE", "year"),
         ("row_issues", "message", "VARCHAR", "message"),
-        ("source_files", "file_name", "VARCHAR", "mask"),
-        ("source_files", "sha256", "VARCHAR", "keep"),
+        ("source_files", "file_name", "VARCHAR", "pseudonym"),
+        ("source_files", "sha256", "VARCHAR", "pseudonym"),
+        ("source_files", "reason", "VARCHAR", "remove"),
+        ("submission_rows", "sheet", "VARCHAR", "pseudonym"),
+        ("submission_rows", "row_number", "INTEGER", "pseudonym"),
+        ("submission_rows", "order_key", "BIGINT", "remove"),
+        ("persons", "source_file", "VARCHAR", "pseudonym"),
+        ("persons", "source_sheet", "VARCHAR", "pseudonym"),
+        ("persons", "source_row", "INTEGER", "pseudonym"),
+        ("exports", "path", "VARCHAR", "pseudonym"),
+        ("exports", "source_file", "VARCHAR", "pseudonym"),
         ("persons", "person_id", "BIGINT", "keep"),
         ("persons", "desa", "VARCHAR", "mask"),
     ],
@@ -245,3 +254,71 @@ def test_the_copy_keeps_tables_views_counts_and_joins(warehouse: Path, tmp_path:
         assert con.execute("SELECT nik_a FROM officer_notes ORDER BY 1").fetchall() == nik_a
     with pytest.raises(AnalystCopyError, match="sudah ada"):
         write_analyst_copy(warehouse, first.path, key)
+
+
+@pytest.mark.slow
+def test_the_copy_holds_no_row_coordinates_yet_rows_still_join(
+    warehouse: Path, tmp_path: Path
+) -> None:
+    """A regency holds its files and feedback (file, sheet, row, NIK, name): none of the
+    coordinates, file hashes or row order may let it join the copy back to named people."""
+    copy = write_analyst_copy(warehouse, tmp_path / "c.duckdb", tmp_path / "k")
+    coordinates = (
+        "SELECT count(*) FROM submission_rows AS s JOIN row_issues AS i "
+        "USING (file_name, sheet, row_number)"
+    )
+    lineage = (
+        "SELECT count(*) FROM persons AS p JOIN submission_rows AS s "
+        "ON s.file_name = p.source_file AND s.sheet = p.source_sheet "
+        "AND s.row_number = p.source_row"
+    )
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        files = {r[0] for r in con.execute("SELECT file_name FROM source_files").fetchall()}
+        hashes = {r[0] for r in con.execute("SELECT sha256 FROM source_files").fetchall()}
+        sheets = {r[0] for r in con.execute("SELECT sheet FROM submission_rows").fetchall()}
+        joined = con.execute(coordinates).fetchone()[0], con.execute(lineage).fetchone()[0]
+    with duckdb.connect(str(copy.path), read_only=True) as con:
+        texts = set(_all_text(copy.path))
+        assert not texts & (files | hashes | {s for s in sheets if s})
+        assert not [t for t in texts if any(f in t for f in files)]  # not inside paths either
+        assert (con.execute(coordinates).fetchone()[0], con.execute(lineage).fetchone()[0]) == (
+            joined
+        )
+        rows = con.execute(
+            "SELECT count(*), count(DISTINCT row_number), count(order_key), "
+            "count(*) FILTER (WHERE row_number SIMILAR TO '.*[0-9].*') FROM submission_rows"
+        ).fetchone()
+        assert rows[0] == rows[1] > 100  # one pseudonym per row: same number, other file differs
+        assert rows[2:] == (0, 0)
+        assert con.execute("SELECT count(reason) FROM source_files").fetchone()[0] == 0
+        assert con.execute("SELECT count(*) FROM person_rows").fetchone()[0] > 0
+
+
+def test_the_copy_and_its_temporary_file_are_created_under_an_owner_only_umask(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Owner-only from the first byte: DuckDB creates the file, then its WAL, while the umask
+    holds (a chmod afterwards would leave a moment readable by others)."""
+    import flows.outputs.analyst_copy
+
+    db = tmp_path / "w.duckdb"
+    with duckdb.connect(str(db)) as con:
+        con.execute("CREATE TABLE persons (person_id BIGINT, nik VARCHAR)")
+        con.execute("INSERT INTO persons VALUES (1, '6472015508800003')")
+    masks: list[int] = []
+    real_connect = duckdb.connect
+
+    def connect(*args: object, **kwargs: object) -> duckdb.DuckDBPyConnection:
+        current = os.umask(0)
+        os.umask(current)
+        masks.append(current)
+        return real_connect(*args, **kwargs)
+
+    monkeypatch.setattr(flows.analyst.duckdb, "connect", connect)
+    previous = os.umask(0o022)
+    try:
+        write_analyst_copy(db, tmp_path / "a.duckdb", tmp_path / "k")
+        assert os.umask(0o022) == 0o022  # restored afterwards
+    finally:
+        os.umask(previous)
+    assert masks == [0o077]

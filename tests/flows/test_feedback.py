@@ -11,8 +11,8 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from flows.outputs.bpjs_files import content_digest
 from flows.outputs.feedback import CELL_FILL, ROW_FILL, feedback_path, sources_of, write_feedback
+from flows.outputs.files import content_digest
 from schemas.rows import failing_checks, issues_from_checks, row_status
 from tests.conftest import store_frames
 from transforms.validate.normalise import canonicalise

@@ -133,3 +133,26 @@ def test_the_pipeline_refuses_to_start_while_the_warehouse_is_locked(
             export_dir=tmp_path / "exports",
         )
     assert not db.exists()  # nothing was written
+
+
+def test_warehouse_and_its_wal_are_owner_only_from_the_first_byte(tmp_path: Path) -> None:
+    """`tepat review decide-*` writes through `connect` outside a run: the WAL DuckDB creates
+    beside the warehouse must not be readable by others even for a moment."""
+    import os
+    import stat
+
+    from flows.warehouse.store import connect
+
+    db = tmp_path / "gudang" / "tepat.duckdb"
+    previous = os.umask(0o022)
+    try:
+        with connect(db) as con:
+            con.execute("CREATE TABLE catatan (x INTEGER)")
+            con.execute("INSERT INTO catatan VALUES (1)")
+            wal = db.with_name(db.name + ".wal")
+            assert wal.exists()  # open connection, uncheckpointed write: the WAL is there
+            modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in (db, wal, db.parent)}
+        assert os.umask(0o022) == 0o022  # the caller's umask is back afterwards
+    finally:
+        os.umask(previous)
+    assert modes == {"tepat.duckdb": 0o600, "tepat.duckdb.wal": 0o600, "gudang": 0o700}

@@ -11,7 +11,8 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from flows.outputs.bpjs_files import content_digest, neutralise, write_bpjs_exports
+from flows.outputs.bpjs_files import neutralise, write_bpjs_exports
+from flows.outputs.files import content_digest
 from schemas.programs import parse_rules
 
 AS_OF = date(2026, 11, 27)

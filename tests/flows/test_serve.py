@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from prefect.exceptions import SignatureMismatchError
 from prefect.states import Failed
 from typer.testing import CliRunner
 
 from flows.cli import app
-from flows.serve import ServeOptions, build_deployment, next_runs
+from flows.serve import (
+    ServeOptions,
+    bind_environment,
+    build_deployment,
+    next_runs,
+    scheduled_pipeline,
+)
 from flows.settings import Settings
 
 
@@ -30,20 +38,82 @@ def test_default_schedule_is_daily_at_six_in_makassar_time(tmp_path: Path) -> No
     assert schedule.cron == "0 6 * * *"
     assert schedule.timezone == "Asia/Makassar"
     assert deployment.concurrency_limit == 1
-    assert deployment.entrypoint == "flows.pipeline.pipeline"  # importable from any folder
+    assert deployment.entrypoint == "flows.serve.scheduled_pipeline"  # importable anywhere
 
 
-def test_run_options_become_absolute_parameters_without_as_of(tmp_path: Path) -> None:
-    options = _options(tmp_path, programs_file=tmp_path / "rules.toml")
-    params = build_deployment(options).parameters
-    assert params == {
-        "raw_dir": str((tmp_path / "raw").resolve()),
-        "reference_dir": str((tmp_path / "ref").resolve()),
-        "db": str((tmp_path / "w.duckdb").resolve()),
-        "export_dir": str((tmp_path / "exports").resolve()),
-        "programs_file": str((tmp_path / "rules.toml").resolve()),
-    }
-    assert "as_of" not in params  # each scheduled run verifies as of its own day
+def test_the_served_deployment_takes_only_the_as_of_date(tmp_path: Path) -> None:
+    """Whoever reaches the API cannot point a run at other files, a database or rules."""
+    deployment = build_deployment(_options(tmp_path, programs_file=tmp_path / "rules.toml"))
+    assert deployment.parameters == {}  # as_of unset: each scheduled run uses its own day
+    schema = deployment._parameter_openapi_schema
+    assert set(schema.properties) == {"as_of"}
+    assert deployment.enforce_parameter_schema
+    with pytest.raises(SignatureMismatchError):
+        scheduled_pipeline.validate_parameters({"raw_dir": "/tmp/elsewhere"})
+    with pytest.raises(SignatureMismatchError):
+        scheduled_pipeline.validate_parameters({"as_of": "2026-01-01", "programs_file": "x"})
+
+
+def test_serve_fixes_absolute_paths_for_every_run_it_starts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    for name in ("TEPAT_RAW_DIR", "TEPAT_DB", "TEPAT_PROGRAMS_FILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("TEPAT_PROGRAMS_FILE", "/somewhere/else.toml")
+    options = replace(
+        ServeOptions.from_settings(Settings(), raw_dir=Path("usulan"), db=Path("gudang.duckdb")),
+        programs_file=None,
+    )
+    bind_environment(options)
+    settings = Settings()  # what a run started by this process reads
+    assert settings.raw_dir == tmp_path / "usulan"
+    assert settings.db == tmp_path / "gudang.duckdb"
+    assert settings.programs_file is None  # the shipped rules, not the inherited variable
+
+
+def test_serve_refuses_an_api_without_credentials(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import flows.serve as serve_module
+
+    served: list[object] = []
+    monkeypatch.setattr("prefect.serve", lambda *a, **k: served.append(a))
+    with pytest.raises(ValueError, match="PREFECT_API_AUTH_STRING"):
+        serve_module.serve(_options(tmp_path))
+    assert not served
+    assert "PERINGATAN" in serve_module.describe(_options(tmp_path))
+    from prefect.settings import PREFECT_API_AUTH_STRING, temporary_settings
+
+    with temporary_settings(updates={PREFECT_API_AUTH_STRING: "admin:rahasia"}):
+        assert "PERINGATAN" not in serve_module.describe(_options(tmp_path))
+
+
+def _scheduled_setup() -> str:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    start = readme.index("## Scheduled runs")
+    return readme[start : readme.index("\n## ", start + 1)]
+
+
+def test_readme_set_up_binds_the_server_to_localhost_and_turns_on_api_auth() -> None:
+    import prefect.settings
+
+    setup = _scheduled_setup()
+    assert "PREFECT_SERVER_API_HOST=127.0.0.1" in setup
+    for name in ("PREFECT_SERVER_API_AUTH_STRING", "PREFECT_API_AUTH_STRING"):
+        assert f"{name}=" in setup
+        assert hasattr(prefect.settings, name)  # a setting Prefect 3.9 really has
+    server = prefect.settings.Settings(
+        server={"api": {"host": "127.0.0.1", "auth_string": "admin:x"}}
+    ).server.api
+    assert (server.host, server.auth_string.get_secret_value()) == ("127.0.0.1", "admin:x")
+    assert "0.0.0.0" not in setup
+
+
+def test_readme_set_up_keeps_prefect_home_owner_only() -> None:
+    setup = _scheduled_setup()
+    assert "umask 077" in setup
+    assert "chmod 700" in setup and "PREFECT_HOME" in setup
 
 
 def test_schedule_comes_from_settings_and_options_override_it(
@@ -143,3 +213,18 @@ def test_ingest_task_retries_a_locked_file_and_not_a_broken_one(
 
     assert read_one() is succeeds
     assert len(calls) == expected_calls
+
+
+def test_a_scheduled_run_uses_the_paths_serve_fixed(
+    prefect_harness: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "raw").mkdir()
+    monkeypatch.delenv("TEPAT_PROGRAMS_FILE", raising=False)
+    options = _options(tmp_path)
+    for name in options.environment():
+        monkeypatch.delenv(name, raising=False)
+    bind_environment(options)
+    summary = scheduled_pipeline(as_of=None)
+    assert summary.files_seen == 0
+    assert (tmp_path / "w.duckdb").exists()  # the bound warehouse, not data/processed
+    assert summary.export_dir == (tmp_path / "exports").resolve()

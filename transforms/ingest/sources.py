@@ -18,6 +18,17 @@ class Attribution:
     program_problem: str = ""
 
 
+# Characters that break a line, a log record, an XML part or the reading order when a file or
+# sheet name is written out: C0/C1 controls, line and paragraph separators, bidi overrides.
+UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(name: str) -> str:
+    """A file or sheet name safe to write in a log, a summary, a report or a workbook: every
+    control character shown as `?` (the name stays data; the warehouse keeps it as it is)."""
+    return UNPRINTABLE.sub("?", name)
+
+
 def _regency_patterns() -> list[tuple[str, re.Pattern[str]]]:
     patterns = []
     for code, r in REGENCIES.items():

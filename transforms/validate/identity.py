@@ -9,6 +9,7 @@ million rows. Text columns come out as `string[pyarrow]` (missing = <NA>).
 from __future__ import annotations
 
 import collections
+import re
 from collections.abc import Callable
 from datetime import date, datetime
 
@@ -417,6 +418,17 @@ def decode_nik(nik: pd.Series, as_of: date) -> pd.DataFrame:
         },
         index=nik.index,
     )
+
+
+# A NIK or KK anywhere in a text: 16 digits, also in groups split by single spaces, dots or
+# dashes (6472 0155 0880 0003, 6472-0155-0880-0003, 64.72.01.550880.0003).
+IDENTITY_NUMBER = re.compile(r"(?<!\d)\d(?:[ .\-]?\d){15}(?!\d)")
+_NOT_DIGIT = re.compile(r"\D")
+
+
+def mask_identity_numbers(text: str) -> str:
+    """Every NIK-like number in a text masked as `6472********0003`, whatever its grouping."""
+    return IDENTITY_NUMBER.sub(lambda m: mask_identity(_NOT_DIGIT.sub("", m.group(0))), text)
 
 
 def mask_identity(value: str | None) -> str:
