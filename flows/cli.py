@@ -98,7 +98,7 @@ def run(
     try:  # before importing and starting the (slow) flow: a mistake costs one line, at once
         check_run(settings)
     except PreflightError as exc:
-        typer.echo(f"tepat run gagal: {exc}".splitlines()[0], err=True)
+        typer.echo(error_line("run", str(exc)), err=True)
         raise typer.Exit(code=1) from None
     if sys.stderr.isatty():  # the progress bars tell the stages; no line per finished task
         os.environ.setdefault(TASK_RUN_LOG_LEVEL, "WARNING")
@@ -118,7 +118,7 @@ def run(
                 bpjs_dir=bpjs_dir,
             )
     except RunAlreadyRunning as exc:  # started meanwhile: the same one line
-        typer.echo(f"tepat run gagal: {exc}".splitlines()[0], err=True)
+        typer.echo(error_line("run", str(exc)), err=True)
         raise typer.Exit(code=1) from None
     except Exception as exc:  # noqa: BLE001 - one line on stderr, non-zero exit, warehouse untouched
         typer.echo(error_line("run", f"{type(exc).__name__}: {exc}"), err=True)
@@ -190,6 +190,9 @@ def serve(
     export_dir: Annotated[
         Path, typer.Option(help="Files for BPJS, feedback and reports.")
     ] = DEFAULTS.export_dir,
+    bpjs_dir: Annotated[
+        Path, typer.Option(help="Files from BPJS: registration results and monthly bills.")
+    ] = DEFAULTS.bpjs_dir,
     programs: Annotated[
         Path | None, typer.Option(help="Program rules (TOML); default: the shipped rules.")
     ] = None,
@@ -205,6 +208,7 @@ def serve(
         options = ServeOptions.from_settings(
             DEFAULTS, cron=cron, timezone=timezone, name=name, raw_dir=raw_dir,
             reference_dir=reference_dir, db=db, export_dir=export_dir, programs_file=programs,
+            bpjs_dir=bpjs_dir,
         )  # fmt: skip
         typer.echo(describe(options))
     except ValueError as exc:

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from flows.pipeline import RunSummary
 
 # The settings `tepat serve` fixes for every scheduled run, as environment variables.
-BOUND_SETTINGS = ("raw_dir", "reference_dir", "db", "export_dir", "programs_file")
+BOUND_SETTINGS = ("raw_dir", "reference_dir", "db", "bpjs_dir", "export_dir", "programs_file")
 
 
 @dataclass(frozen=True)
@@ -43,6 +43,7 @@ class ServeOptions:
     db: Path
     export_dir: Path
     programs_file: Path | None
+    bpjs_dir: Path
     cron: str
     timezone: str
     name: str
@@ -71,6 +72,7 @@ class ServeOptions:
             "db": settings.db,
             "export_dir": settings.export_dir,
             "programs_file": settings.programs_file,
+            "bpjs_dir": settings.bpjs_dir,
             "cron": settings.schedule_cron,
             "timezone": settings.schedule_timezone,
             "name": settings.deployment_name,
@@ -84,6 +86,7 @@ class ServeOptions:
             "raw_dir": str(self.raw_dir.resolve()),
             "reference_dir": str(self.reference_dir.resolve()),
             "db": str(self.db.resolve()),
+            "bpjs_dir": str(self.bpjs_dir.resolve()),
             "export_dir": str(self.export_dir.resolve()),
             "programs_file": str(self.programs_file.resolve()) if self.programs_file else None,
         }
@@ -110,6 +113,11 @@ def scheduled_pipeline(as_of: date | None = None) -> RunSummary:
 
     settings = Settings()
     return run_pipeline(settings.model_copy(update={"as_of": as_of or date.today()}))
+
+
+def deployment_path(name: str) -> str:
+    """`<flow>/<deployment>` as Prefect names the served deployment (the UI, `run_deployment`)."""
+    return f"{scheduled_pipeline.name}/{name}"
 
 
 def build_deployment(options: ServeOptions) -> RunnerDeployment:
@@ -139,7 +147,7 @@ def next_runs(options: ServeOptions, n: int = 3, start: datetime | None = None) 
 def describe(options: ServeOptions, n: int = 3) -> str:
     """What `tepat serve` will do, for the officer starting it (Indonesian)."""
     lines = [
-        f"Deployment : pipeline/{options.name}",
+        f"Deployment : {deployment_path(options.name)}",
         f"Jadwal     : {options.cron} ({options.timezone})",
         "Run berikut: " + ", ".join(t.strftime("%Y-%m-%d %H:%M %Z") for t in next_runs(options, n)),
         "Tetap untuk setiap run (parameter satu-satunya: as_of):",

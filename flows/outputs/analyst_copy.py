@@ -101,6 +101,8 @@ REMOVED = re.compile(
     # the order rows were read in (row order within a file), a file's reason (names files,
     # sheets and rows)
     r"|^order_key$|^reason$"
+    # a feedback outcome sentence names the file, sheet and row that carries a person's outcome
+    r"|^hasil$"
 )
 BIRTH_DATE = re.compile(r"(^|_)(tanggal_lahir|tgl_lahir|birth_date|dob)($|_)")
 HASH_COLUMN = re.compile(r"sha256|_hash$|^hash$")

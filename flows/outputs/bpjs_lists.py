@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from flows.outputs.bpjs_files import Table, export_rows, list_columns, write_csv, write_xlsx
-from flows.outputs.files import PendingFile, settle_temp, temp_path
+from flows.outputs.files import BPJS_DIR, CHANGES_DIR, PendingFile, settle_temp, temp_path
 from flows.warehouse.store import connect, read_frame
 from schemas.bpjs import REASON_MESSAGES as BPJS_REASONS
 from schemas.programs import REASON_MESSAGES, ProgramRules
@@ -23,7 +23,6 @@ from schemas.reference import REGENCIES
 from transforms.bpjs.changes import KURANG_MESSAGES, active_members, list_changes
 from transforms.bpjs.results import blocked_persons, bpjs_status, tie_to_persons
 
-CHANGES_DIR = "perubahan"
 VERIFIED_COLUMNS = ["program", "person_id", "nik", "regency_code", "score", "rank", "within_quota"]
 KURANG_COLUMNS = [
     ("nik", "NIK"), ("nama", "Nama"), ("regency_code", "Kode Wilayah"),
@@ -137,7 +136,7 @@ def write_changes(
     for program in programs:
         settings = rules.programs.get(program)
         layout = settings.layout(program) if settings else "identity"
-        folder = export_dir / "bpjs" / program / CHANGES_DIR
+        folder = export_dir / BPJS_DIR / program / CHANGES_DIR
         folder.mkdir(parents=True, exist_ok=True)
         number = (earlier_batches or {}).get(program, 0) + 1
         stem = f"{program}_{as_of.isoformat()}_{number:04d}"

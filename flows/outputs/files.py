@@ -22,6 +22,7 @@ from flows.warehouse.store import connect
 BPJS_DIR = "bpjs"
 FEEDBACK_DIR = "umpan_balik"
 REPORT_DIR = "laporan"
+CHANGES_DIR = "perubahan"  # under bpjs/<program>/: the tambah/kurang lists sent since the last
 
 
 @dataclass
@@ -128,18 +129,21 @@ def recover_exports(db: Path, export_dir: Path) -> list[str]:
 # The temporary name (`temp_path`) of a file tepat writes: BPJS lists, budget summaries,
 # feedback workbooks and reports.
 OWN_TEMPORARY = re.compile(
-    r"^\.(?:verifikasi|ringkasan_anggaran|umpan_balik|laporan)_[A-Za-z0-9_.-]+\.tmp$"
+    r"^\.(?:verifikasi|ringkasan_anggaran|umpan_balik|laporan|tambah|kurang)_[A-Za-z0-9_.-]+\.tmp$"
 )
 
 
 def own_temporary_files(export_dir: Path) -> list[Path]:
-    """tepat's temporary names in the folders tepat writes (`bpjs/<program>/`,
-    `umpan_balik/<regency>/`, `laporan/`), never followed through a link: what recovery may
-    delete. Files of other people under the export dir are not looked at."""
+    """tepat's temporary names in the folders tepat writes (`bpjs/<program>/` and its
+    `perubahan/`, `umpan_balik/<regency>/`, `laporan/`), never followed through a link: what
+    recovery may delete. Files of other people under the export dir are not looked at."""
     folders = [export_dir / REPORT_DIR]
     for parent in (export_dir / BPJS_DIR, export_dir / FEEDBACK_DIR):
         if parent.is_dir() and not parent.is_symlink():
             folders.extend(sorted(parent.iterdir()))
+    folders.extend(
+        folder / CHANGES_DIR for folder in list(folders) if folder.parent.name == BPJS_DIR
+    )
     return sorted(
         path
         for folder in folders

@@ -247,7 +247,7 @@ def open_review_rows(
         )
         SELECT h.file_name, h.sheet, h.row_number, h.regency_code, h.program,
                coalesce(f.codes, '') AS codes, h.nik, h.no_kk, h.nama, h.tanggal_lahir,
-               h.jenis_kelamin, h.pekerjaan, coalesce(f.evidence, '') AS evidence,
+               h.jenis_kelamin, h.pekerjaan, h.keterangan, coalesce(f.evidence, '') AS evidence,
                d.decision, d.officer, d.note, d.decided_at, h.nik_clean, h.n_total, h.person_id
         FROM held h
         LEFT JOIN findings f USING (file_name, sheet, row_number)

@@ -36,6 +36,8 @@ from flows.sources.limits import (
 from flows.sources.ods_merges import ods_merges
 from transforms.ingest.merged import as_merges, fill_merged
 
+# What a regency may upload in the workspace (the reader recognises formats by content).
+SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xlsb", ".xls", ".ods", ".csv", ".txt", ".tsv"}
 IGNORED_PREFIXES = ("~$", ".~lock", ".", "_")
 # Excel opens a protected-for-writing workbook with this password without asking anyone.
 EXCEL_DEFAULT_PASSWORD = "VelvetSweatshop"

@@ -57,7 +57,9 @@ def start_run(
     check_csrf(request, csrf_token)
     require(user, "provinsi")
     space = workspace(request)
-    name = f"pipeline/{space.settings.deployment_name}"
+    from flows.serve import deployment_path
+
+    name = deployment_path(space.settings.deployment_name)
     ok, message = request_deployment_run(name)
     space.store.record(user.username, "jalankan_run" if ok else "jalankan_run_gagal", name, message)
     return render(

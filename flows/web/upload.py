@@ -15,6 +15,7 @@ import pandas as pd
 from fastapi import APIRouter, Depends, Form, HTTPException, Request, UploadFile
 from fastapi.responses import HTMLResponse
 
+from flows.review.occupations import read_occupation_mappings
 from flows.review.rows import read_row_decisions
 from flows.settings import Settings
 from flows.sources.ingest import ingest_file
@@ -23,6 +24,7 @@ from flows.web.auth import User, check_csrf, current_user, require
 from flows.web.context import render, workspace
 from flows.web.store import Store, WarehouseUnavailable
 from schemas.codes import CODE_DESCRIPTIONS
+from schemas.programs import load_rules
 from schemas.reference import REGENCIES
 from transforms.ingest.sources import regencies_in
 
@@ -94,10 +96,11 @@ def preview(path: Path, settings: Settings, store: Store) -> dict[str, object]:
     from flows.pipeline import validate_rows  # the run's own validation step (imports Prefect)
 
     sha = sha256_of(path)
-    decisions, duplicate_of = pd.DataFrame(), None
+    decisions, mappings, duplicate_of = pd.DataFrame(), {}, None
     try:
         with store.read() as con:
             decisions = read_row_decisions(con)
+            mappings = read_occupation_mappings(con)
             found = con.execute(
                 "SELECT file_name FROM source_files WHERE sha256 = ? AND status = 'loaded' LIMIT 1",
                 [sha],
@@ -123,7 +126,8 @@ def preview(path: Path, settings: Settings, store: Store) -> dict[str, object]:
         return verdict
     # a workspace runs for weeks: today, unless a date was configured (TEPAT_AS_OF)
     as_of = settings.as_of if "as_of" in settings.model_fields_set else date.today()
-    canonical, issues = validate_rows.fn(ingested.rows, as_of, decisions)
+    rules = load_rules(settings.programs_path)
+    canonical, issues = validate_rows(ingested.rows, as_of, decisions, rules, mappings)
     counts = canonical["status"].value_counts()
     verdict["counts"] = [
         (STATUS_TITLES[s], int(counts.get(s, 0))) for s in ("accepted", "review", "rejected")

@@ -853,7 +853,7 @@ def test_file_names_and_sheet_names_are_data_never_paths(hostile):
         assert created.is_relative_to(exports) or created.is_relative_to(db.parent), created
     assert not Path("/tmp/tepat_escape.xlsx").exists()
     allowed = re.compile(
-        r"^(bpjs/(kesehatan|ketenagakerjaan)/[a-z0-9_.-]+|umpan_balik/\d{4}_[a-z_]+/[a-z0-9_.]+"
+        r"^(bpjs/(kesehatan|ketenagakerjaan)/(perubahan/)?[a-z0-9_.-]+|umpan_balik/\d{4}_[a-z_]+/[a-z0-9_.]+"
         r"|laporan/laporan_[0-9T-]+[a-f0-9]*\.html|laporan/laporan_terbaru\.html)$"
     )
     for path in exports.rglob("*"):
@@ -1077,7 +1077,7 @@ def test_the_ods_bomb_is_recorded_and_the_next_run_does_not_read_it(hostile, mon
     from flows.pipeline import pipeline
 
     opened: list[str] = []
-    real = flows.ingest.iter_sheets
+    real = flows.sources.ingest.iter_sheets
 
     def iter_sheets(path: Path, limits: ReadLimits | None = None):
         opened.append(path.name)

@@ -246,11 +246,13 @@ def test_recovery_deletes_only_tepats_own_temporary_names_in_its_own_folders(tmp
         out / "laporan" / ".laporan_20261127T060000-abcdef.html.tmp",
         out / "bpjs" / "ketenagakerjaan" / ".ringkasan_anggaran_ketenagakerjaan_2026-11-27.csv.tmp",
         out / "umpan_balik" / "6402_kutai_barat" / ".umpan_balik_usulan_jkn_1a2b3c.xlsx.tmp",
+        out / "bpjs" / "kesehatan" / "perubahan" / ".tambah_kesehatan_2026-11-27_0002.xlsx.tmp",
     ]
     others = [
         out / "catatan" / "draf.tmp",  # a folder of someone else's under the export dir
         out / "catatan" / ".verifikasi_kesehatan_x.csv.tmp",  # tepat's name, not tepat's folder
         out / "bpjs" / "kesehatan" / "draf surat.tmp",  # tepat's folder, not tepat's name
+        out / "bpjs" / "kesehatan" / "perubahan" / "catatan.tmp",
         out / "laporan" / "laporan.tmp",
         out / "draf.tmp",
         elsewhere / ".umpan_balik_x_123456.xlsx.tmp",  # reached only through a link
@@ -262,7 +264,7 @@ def test_recovery_deletes_only_tepats_own_temporary_names_in_its_own_folders(tmp
     notes = recover_exports(tmp_path / "none.duckdb", out)
     assert [p for p in own if p.exists()] == []
     assert [p for p in others if not p.exists()] == []
-    assert notes == ["3 berkas sementara dari run yang terputus dihapus"]
+    assert notes == ["4 berkas sementara dari run yang terputus dihapus"]
 
 
 def test_a_fault_point_kills_the_process_only_when_named(tmp_path):

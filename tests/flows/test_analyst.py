@@ -314,7 +314,7 @@ def test_the_copy_and_its_temporary_file_are_created_under_an_owner_only_umask(
         masks.append(current)
         return real_connect(*args, **kwargs)
 
-    monkeypatch.setattr(flows.analyst.duckdb, "connect", connect)
+    monkeypatch.setattr(flows.outputs.analyst_copy.duckdb, "connect", connect)
     previous = os.umask(0o022)
     try:
         write_analyst_copy(db, tmp_path / "a.duckdb", tmp_path / "k")

@@ -369,3 +369,9 @@ def test_a_bad_template_names_the_file_and_line(entry, problem):
     with pytest.raises(RulesError, match=problem) as error:
         parse_rules(text, "aturan.toml")
     assert re.match(r"aturan\.toml:\d+: programs\.kesehatan", str(error.value))
+
+
+def test_no_results_yet_means_no_rejections():
+    empty = current_rejections(pd.DataFrame())
+    assert empty.empty
+    assert list(empty.columns) == ["program", "person_id", "reason_code", "bpjs_text"]

@@ -174,7 +174,9 @@ def test_summary_counts_outcomes_and_lists_skipped_sheets(tmp_path):
     from flows.outputs.feedback import SourceFile
     from transforms.publish.outcomes import row_outcomes
 
-    canonical = canonicalise(_rows(), AS_OF)
+    raw = _rows()
+    raw.loc[4, "nama"] = "Budi Santoso"  # a valid name: this row's person is decided, not rejected
+    canonical = canonicalise(raw, AS_OF)
     issues = issues_from_checks(canonical, failing_checks(canonical))
     canonical["status"] = row_status(canonical, issues)
     canonical["person_id"] = [1, None, 2, 1, 3]  # row 10 is the person of row 7 again

@@ -99,8 +99,9 @@ def test_run_summary_masks_and_flattens_file_names() -> None:
     )  # fmt: skip
     text = summary.text()
     assert not NIK_LIKE.search(text)
-    assert len(text.splitlines()) == 7  # 5 lines + one per file and note, none forged
-    assert "PALSU" in text.splitlines()[-2]
+    # 5 lines, one per rejected file, a "Catatan:" heading and one per note: none forged
+    assert len(text.splitlines()) == 8
+    assert "PALSU" in text.splitlines()[-3]
 
 
 def test_no_task_or_flow_persists_its_result() -> None:

@@ -58,17 +58,20 @@ def test_serve_fixes_absolute_paths_for_every_run_it_starts(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
-    for name in ("TEPAT_RAW_DIR", "TEPAT_DB", "TEPAT_PROGRAMS_FILE"):
+    for name in ("TEPAT_RAW_DIR", "TEPAT_DB", "TEPAT_PROGRAMS_FILE", "TEPAT_BPJS_DIR"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("TEPAT_PROGRAMS_FILE", "/somewhere/else.toml")
     options = replace(
-        ServeOptions.from_settings(Settings(), raw_dir=Path("usulan"), db=Path("gudang.duckdb")),
+        ServeOptions.from_settings(
+            Settings(), raw_dir=Path("usulan"), db=Path("gudang.duckdb"), bpjs_dir=Path("bpjs")
+        ),
         programs_file=None,
     )
     bind_environment(options)
     settings = Settings()  # what a run started by this process reads
     assert settings.raw_dir == tmp_path / "usulan"
     assert settings.db == tmp_path / "gudang.duckdb"
+    assert settings.bpjs_dir == tmp_path / "bpjs"  # BPJS's answers come from the fixed folder
     assert settings.programs_file is None  # the shipped rules, not the inherited variable
 
 

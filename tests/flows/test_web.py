@@ -501,7 +501,7 @@ def test_the_province_asks_the_deployment_for_a_run_now(own):
     prov = login(app, "prov")
     answer = prov.post("/jalankan", data={"csrf_token": token(prov)})
     # the test session's Prefect API has no `tepat serve` deployment: a clear refusal
-    assert answer.status_code == 503 and "pipeline/tepat-harian" in answer.text
+    assert answer.status_code == 503 and "pipeline-terjadwal/tepat-harian" in answer.text
     assert "run terjadwal berikutnya" in answer.text
     assert query(settings.db, "SELECT action FROM audit_log WHERE action LIKE 'jalankan%'") == [
         ("jalankan_run_gagal",)

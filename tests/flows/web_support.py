@@ -23,11 +23,11 @@ SUBMISSIONS = {
     "Samarinda/usulan kesehatan samarinda.csv": [
         "6472015508800003;6472010101200001;Siti Aminah;15-08-1980;P;Petani",
         "6472015508800008;6472010101200001;Siti Amina;15-08-1980;P;Petani",  # a pair to decide
-        "6472011203750005;6402010101200002;Budi Santoso;12-03-1975;L;Tukang Ojek Online",  # KK_REGION
+        "6472011203750005;6402010101200002;Budi Santoso;12-03-1975;L;Serabutan",  # KK_REGION, job unknown
         "6472014107900007;6472010101200003;Rina Wati;02-07-1990;P;Pedagang",  # NIK_DOB_MISMATCH
     ],
     "Samarinda/usulan bpu samarinda.csv": [
-        "6472011505850009;6472010101200005;Joko Susilo;15-05-1985;L;Tukang Ojek Online",  # unknown job
+        "6472011505850009;6472010101200005;Joko Susilo;15-05-1985;L;Tukang Ojek Online",  # Dukcapil: Tukang Ojek
     ],
     "Balikpapan/usulan kesehatan balikpapan.csv": [
         "6471014402900003;6471010101200001;Dewi Lestari;04-02-1990;P;Petani",

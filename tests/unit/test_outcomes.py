@@ -223,8 +223,9 @@ def test_feedback_tells_every_row_the_warehouse_decision(tmp_path, prefect_harne
             "ORDER BY person_id LIMIT 1"
         ).fetchone()
         con.execute(
-            "INSERT INTO bpjs_results (program, person_id, outcome, reason_code, bpjs_text) "
-            "VALUES (?, ?, 'rejected', 'DUKCAPIL_MISMATCH', 'NIK TIDAK DITEMUKAN')",
+            "INSERT INTO bpjs_results (program, nik, person_id, outcome, reason_code, bpjs_text) "
+            "SELECT ?, nik, person_id, 'rejected', 'DUKCAPIL_MISMATCH', 'NIK TIDAK DITEMUKAN' "
+            "FROM persons WHERE person_id = ?",
             [program, person],
         )
         (carrier,) = con.execute(
@@ -259,3 +260,12 @@ def test_feedback_tells_every_row_the_warehouse_decision(tmp_path, prefect_harne
     for name, mtime in before.items():
         if name != carrier:
             assert Path(dict(records)[name]).stat().st_mtime_ns == mtime, name
+
+
+def test_a_run_that_decided_nothing_tells_each_row_its_status():
+    rows = pd.DataFrame(
+        {"file_name": ["a.xlsx"], "sheet": ["S"], "row_number": [3], "status": ["rejected"],
+         "person_id": [pd.NA], "program": ["kesehatan"]}
+    )  # fmt: skip
+    out = row_outcomes(rows, pd.DataFrame(), pd.DataFrame())
+    assert out["kode_hasil"].tolist() == ["DITOLAK"]

@@ -89,9 +89,12 @@ def latest_results(results: pd.DataFrame, by: list[str]) -> pd.DataFrame:
 def current_rejections(results: pd.DataFrame) -> pd.DataFrame:
     """Per (program, person_id) whose latest BPJS result is a rejection: the reason code and
     BPJS's own text (what `row_outcomes(..., bpjs_rejections=...)` takes)."""
+    columns = ["program", "person_id", "reason_code", "bpjs_text"]
+    if results.empty or "person_id" not in results:
+        return pd.DataFrame(columns=columns)
     latest = latest_results(results, ["program", "person_id"])
     rejected = latest.loc[latest["outcome"].eq("rejected")]
-    return rejected[["program", "person_id", "reason_code", "bpjs_text"]].reset_index(drop=True)
+    return rejected[columns].reset_index(drop=True)
 
 
 def blocked_persons(results: pd.DataFrame, persons: pd.DataFrame) -> pd.DataFrame:
