@@ -92,3 +92,13 @@ def test_identity_detection_is_the_same_vectorised_as_cell_by_cell(cells):
     values[:] = cells
     expected = [_looks_like_identity(v) for v in cells]
     assert _identity_like(values).tolist() == expected
+
+
+def test_an_infinite_number_under_the_header_is_a_cell_not_a_column_number():
+    grid = pd.DataFrame(
+        [["NO", "NIK", "NAMA", "TGL LAHIR", "JK", "NO KK", "ALAMAT"],
+         [None, None, None, None, None, None, float("inf")]],
+        index=[1, 2], dtype=object,
+    )  # fmt: skip
+    header = find_header(grid)
+    assert header.header_rows == [1]

@@ -7,6 +7,7 @@ person sees in the spreadsheet (1-based) and whose columns are 0..n-1.
 from __future__ import annotations
 
 import functools
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -255,7 +256,12 @@ def _is_column_numbering(row: list[object]) -> bool:
     for value in row:
         if _is_empty_cell(value):
             continue
-        if isinstance(value, int | float) and not isinstance(value, bool) and value == int(value):
+        if (
+            isinstance(value, int | float)
+            and not isinstance(value, bool)
+            and math.isfinite(value)
+            and value == int(value)
+        ):
             numbers.append(int(value))
             continue
         found = _COLUMN_NUMBER.match(str(value))
