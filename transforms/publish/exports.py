@@ -71,6 +71,7 @@ REGENCY_NAMES = {code: regency.full_name for code, regency in REGENCIES.items()}
 
 
 def _regency_name(code: str) -> str | None:
+    """The regency's full name (`Kota Samarinda`), None for a code outside the province."""
     regency = REGENCIES.get(code)
     return regency.full_name if regency else None
 
@@ -108,8 +109,7 @@ def export_rows(
 def apply_export_template(
     rows: pd.DataFrame, persons: pd.DataFrame, template: list[ExportColumn]
 ) -> tuple[pd.DataFrame, list[tuple[str, str]]]:
-    """Rows and (key, header) columns of a configured template: a field the export rows lack
-    comes from the person (or stays blank), a fixed value fills every row."""
+    """Rows and (key, header) columns of a template: missing fields from the person, else blank."""
     rows = rows.copy()
     columns = []
     for i, column in enumerate(template):
