@@ -60,7 +60,7 @@ from flows.warehouse.store import (
     write_run,
 )
 from flows.warehouse.views import program_table
-from schemas.codes import ROW_CODES, ROW_KEYS, file_reason
+from schemas.codes import ROW_KEYS, file_reason
 from schemas.programs import ProgramRules, load_rules
 from schemas.rows import (
     RawRows,
@@ -77,7 +77,12 @@ from transforms.link.alignment import (
     stored_order_kept,
     stored_row_changes,
 )
-from transforms.link.dedup import deduplicate, enrolment_by_person, probable_persons
+from transforms.link.dedup import (
+    conflict_issues,
+    deduplicate,
+    enrolment_by_person,
+    probable_persons,
+)
 from transforms.publish.summary import RunSummary, summarise
 from transforms.score.scoring import decide_program, person_features, rank_verified
 from transforms.validate.decisions import (
@@ -307,25 +312,6 @@ def score_task(
     return pd.concat(decisions, ignore_index=True), verified
 
 
-def _conflict_issues(rows: pd.DataFrame) -> pd.DataFrame:
-    spec = ROW_CODES["NIK_CONFLICT"]
-    head, _, rest = spec.message.partition("{value}")
-    middle, _, tail = rest.partition("{detail}")
-    detail = rows["conflict_detail"].astype("string").fillna("nama dan tanggal lahir berbeda")
-    return pd.DataFrame(
-        {
-            "file_name": rows["file_name"],
-            "sheet": rows["sheet"],
-            "row_number": rows["row_number"],
-            "code": "NIK_CONFLICT",
-            "severity": spec.severity.value,
-            "column_name": spec.column,
-            "value": rows["nik"],
-            "message": head + rows["nik"].astype(str) + middle + detail + tail,
-        }
-    )
-
-
 @dataclass
 class Ingested:
     """This run's files: the plan, one `source_files` record each, and their raw rows."""
@@ -495,9 +481,7 @@ def deduplicate_task(
     )
     persons["remark_hold"] = persons["person_id"].isin(remark_held)
 
-    held = linked.loc[linked["nik_conflict"].to_numpy(dtype=bool)]
-    known_conflict = held.set_index(ROW_KEYS).index.isin(state.conflicts.set_index(ROW_KEYS).index)
-    issues = _conflict_issues(held.loc[~known_conflict])
+    issues = conflict_issues(linked, state.conflicts)
 
     if not stored_order_kept(linked, old_typed):
         raise PipelineError("deduplication changed the order of the stored rows")
