@@ -25,13 +25,7 @@ from flows.outputs.report import publish_run_report
 from flows.outputs.writing import writing_pool, writing_workers
 from flows.review.occupations import files_to_read_again, read_occupation_mappings
 from flows.review.queue import apply_queue_at_run_start
-from flows.review.rows import (
-    apply_row_decisions,
-    combine_updates,
-    decide_stored_rows,
-    honour_accepted_conflicts,
-    read_row_decisions,
-)
+from flows.review.rows import read_row_decisions
 from flows.runtime.faults import fault_point
 from flows.runtime.lock import run_lock
 from flows.runtime.progress import (
@@ -66,7 +60,7 @@ from flows.warehouse.store import (
     write_run,
 )
 from flows.warehouse.views import program_table
-from schemas.codes import ROW_CODES, ROW_KEYS, file_reason
+from schemas.codes import ROW_KEYS, file_reason
 from schemas.programs import ProgramRules, load_rules
 from schemas.rows import (
     RawRows,
@@ -76,10 +70,27 @@ from schemas.rows import (
     validate_verified,
 )
 from transforms.bpjs.results import current_rejections, with_covered
-from transforms.ingest.sources import printable
-from transforms.link.dedup import deduplicate, enrolment_by_person, probable_persons
+from transforms.link.alignment import (
+    align_new_rows,
+    in_row_order,
+    number_new_rows,
+    stored_order_kept,
+    stored_row_changes,
+)
+from transforms.link.dedup import (
+    conflict_issues,
+    deduplicate,
+    enrolment_by_person,
+    probable_persons,
+)
+from transforms.publish.summary import RunSummary, summarise
 from transforms.score.scoring import decide_program, person_features, rank_verified
-from transforms.validate.identity import mask_identity_numbers
+from transforms.validate.decisions import (
+    apply_row_decisions,
+    combine_updates,
+    decide_stored_rows,
+    honour_accepted_conflicts,
+)
 from transforms.validate.normalise import canonicalise
 from transforms.validate.occupations import Mappings
 from transforms.validate.remarks import persons_held_by_remarks
@@ -142,74 +153,6 @@ class FilePlan:
     def no_new_files(self) -> bool:
         """True when every file under the raw dir was seen before with the same content."""
         return not (self.to_ingest or self.records or self.replaced)
-
-
-@dataclass
-class RunSummary:
-    run_id: str
-    files_seen: int
-    files_loaded: int
-    files_rejected: int
-    files_duplicate: int
-    files_unchanged: int
-    rows: dict[str, int]
-    persons: int
-    verified: dict[str, int]
-    within_quota: dict[str, int]
-    export_dir: Path
-    exports: int  # files written this run (changed content)
-    notes: list[str]
-    rejected_files: list[tuple[str, str]]
-    exports_unchanged: int = 0  # files whose content was the same: left untouched
-    exports_removed: int = 0  # lists of the day this run no longer produces
-    references: list[str] = field(default_factory=list)  # reference lists read, or missing
-
-    def run_counts(self) -> dict[str, object]:
-        """Counts for the `runs` table."""
-        return {
-            "n_files_seen": self.files_seen,
-            "n_files_loaded": self.files_loaded,
-            "n_files_rejected": self.files_rejected,
-            "n_files_duplicate": self.files_duplicate,
-            "n_rows": sum(self.rows.values()),
-            "n_accepted": self.rows.get("accepted", 0),
-            "n_review": self.rows.get("review", 0),
-            "n_rejected": self.rows.get("rejected", 0),
-            "n_persons": self.persons,
-            "n_verified_kesehatan": self.verified.get("kesehatan", 0),
-            "n_verified_ketenagakerjaan": self.verified.get("ketenagakerjaan", 0),
-        }
-
-    def text(self) -> str:
-        """A short summary for the end of `tepat run` and the run log: one line per file or
-        note whatever its name holds, NIK-like numbers masked."""
-        lines = [
-            f"Run {self.run_id} selesai.",
-            f"  Berkas : {self.files_seen} ditemukan, {self.files_loaded} dimuat, "
-            f"{self.files_rejected} ditolak, {self.files_duplicate} duplikat, "
-            f"{self.files_unchanged} tidak berubah",
-            f"  Baris  : {self.rows.get('accepted', 0)} diterima, {self.rows.get('review', 0)} "
-            f"perlu ditinjau, {self.rows.get('rejected', 0)} ditolak",
-            f"  Orang  : {self.persons}",
-        ]
-        for program, n in sorted(self.verified.items()):
-            lines.append(
-                f"  Terverifikasi {program}: {n} (dalam kuota {self.within_quota.get(program, 0)})"
-            )
-        removed = f", {self.exports_removed} dihapus" if self.exports_removed else ""
-        lines.append(
-            f"  Ekspor : {self.exports} berkas ditulis, {self.exports_unchanged} tidak berubah"
-            f"{removed} (di {self.export_dir})"
-        )
-        for name, reason in self.rejected_files[:10]:
-            lines.append(f"  ! {printable(name)}: {printable(str(reason))}")
-        if self.references:
-            lines.append("  Daftar peserta BPJS (acuan):")
-            lines.extend(f"    - {printable(note)}" for note in self.references)
-        if self.notes:
-            lines.append("  Catatan:")
-            lines.extend(f"    - {printable(note)}" for note in self.notes)
-        return mask_identity_numbers("\n".join(lines))
 
 
 def plan_files(
@@ -369,25 +312,6 @@ def score_task(
     return pd.concat(decisions, ignore_index=True), verified
 
 
-def _conflict_issues(rows: pd.DataFrame) -> pd.DataFrame:
-    spec = ROW_CODES["NIK_CONFLICT"]
-    head, _, rest = spec.message.partition("{value}")
-    middle, _, tail = rest.partition("{detail}")
-    detail = rows["conflict_detail"].astype("string").fillna("nama dan tanggal lahir berbeda")
-    return pd.DataFrame(
-        {
-            "file_name": rows["file_name"],
-            "sheet": rows["sheet"],
-            "row_number": rows["row_number"],
-            "code": "NIK_CONFLICT",
-            "severity": spec.severity.value,
-            "column_name": spec.column,
-            "value": rows["nik"],
-            "message": head + rows["nik"].astype(str) + middle + detail + tail,
-        }
-    )
-
-
 @dataclass
 class Ingested:
     """This run's files: the plan, one `source_files` record each, and their raw rows."""
@@ -515,15 +439,6 @@ def release_memory() -> None:
         ctypes.CDLL(None).malloc_trim(0)
 
 
-def in_row_order(rows: pd.DataFrame) -> pd.DataFrame:
-    """Rows sorted by file, sheet and row number (stable); not copied when already in order."""
-    keys = rows[ROW_KEYS].reset_index(drop=True)
-    order = keys.sort_values(ROW_KEYS, kind="stable").index.to_numpy()
-    if (order == np.arange(len(order))).all():
-        return rows.reset_index(drop=True)
-    return rows.take(order).reset_index(drop=True)
-
-
 @task(name="deduplicate", cache_policy=NO_CACHE, persist_result=False)
 @masking_failures
 def deduplicate_task(
@@ -537,9 +452,7 @@ def deduplicate_task(
     old_rows = state.rows
     if replaced and len(old_rows):
         old_rows = old_rows.loc[~old_rows["file_name"].isin(replaced)]
-    next_order = int(old_rows["order_key"].max()) + 1 if len(old_rows) else 1
-    new_rows = in_row_order(canonical)
-    new_rows["order_key"] = np.arange(next_order, next_order + len(new_rows), dtype=np.int64)
+    new_rows, next_order = number_new_rows(canonical, old_rows)
     usable = new_rows["status"].isin(["accepted", "review"]).to_numpy(dtype=bool)
     # Only the columns deduplication needs, each part in the common dtypes before the concat
     # (an empty or differently typed part would turn the text columns into Python objects).
@@ -568,33 +481,14 @@ def deduplicate_task(
     )
     persons["remark_hold"] = persons["person_id"].isin(remark_held)
 
-    held = linked.loc[linked["nik_conflict"].to_numpy(dtype=bool)]
-    known_conflict = held.set_index(ROW_KEYS).index.isin(state.conflicts.set_index(ROW_KEYS).index)
-    issues = _conflict_issues(held.loc[~known_conflict])
+    issues = conflict_issues(linked, state.conflicts)
 
-    # Linked rows are the candidates in their order: the stored rows, then this run's usable
-    # rows, which sit in `new_rows` at their order key minus `next_order`.
-    is_new = linked["is_new"].to_numpy(dtype=bool)
-    order_key = linked["order_key"].to_numpy(dtype=np.int64)
-    if not np.array_equal(order_key[~is_new], old_typed["order_key"].to_numpy(dtype=np.int64)):
+    if not stored_order_kept(linked, old_typed):
         raise PipelineError("deduplication changed the order of the stored rows")
-    position = order_key[is_new] - next_order
-    linked_status = linked.loc[is_new, "status"].set_axis(position).reindex(new_rows.index)
-    new_rows["status"] = linked_status.fillna(new_rows["status"])
-    ids = linked["person_id"].to_numpy(dtype=np.int64)[is_new]
-    if len(position) < len(new_rows):  # NaN where not linked (float64, as a left merge gives)
-        ids = pd.Series(ids, index=position, dtype=np.float64).reindex(new_rows.index).to_numpy()
-    new_rows["person_id"] = ids
-
-    after = linked.loc[~is_new, [*ROW_KEYS, "status", "person_id"]].reset_index(drop=True)
-    before = old_typed[["status", "person_id"]].reset_index(drop=True)
-    changed = after.loc[
-        (
-            (after["status"] != before["status"]) | (after["person_id"] != before["person_id"])
-        ).to_numpy(dtype=bool)
-    ]
+    new_rows = align_new_rows(new_rows, linked, next_order)
+    changed = stored_row_changes(linked, old_typed)
     return Linked(
-        new_rows, issues, persons, result.registry_changes, changed.reset_index(drop=True),
+        new_rows, issues, persons, result.registry_changes, changed,
         match_candidates=result.match_candidates,
         enrolled=None if enrolled is None else enrolment_by_person(enrolled, linked, persons),
     )  # fmt: skip
@@ -701,7 +595,10 @@ def publish_task(
             run_id, pending, outcome_inputs, pool=pool,
         )  # fmt: skip
     export_records = pd.concat([export_records, feedback], ignore_index=True)
-    summary = _summarise(run_id, ingested, new_rows, linked.persons, verified, settings, pending)
+    summary = summarise(
+        run_id, ingested.files, ingested.plan.unchanged, new_rows, linked.persons, verified,
+        settings.export_dir, **export_counts(pending),
+    )  # fmt: skip
     summary.references = notes
     finished = datetime.now()
     files = (
@@ -752,46 +649,13 @@ def export_pool(n_rows: int) -> Iterator[Executor | None]:
         yield pool
 
 
-def _summarise(
-    run_id: str,
-    ingested: Ingested,
-    new_rows: pd.DataFrame,
-    persons: pd.DataFrame,
-    verified: pd.DataFrame,
-    settings: Settings,
-    pending: list[PendingFile | StaleFile],
-) -> RunSummary:
-    files = ingested.files
-    status = files["status"] if len(files) else pd.Series(dtype=str)
-    rejected = files.loc[status.eq("rejected")] if len(files) else files
-    per_program = verified.groupby("program").size() if len(verified) else pd.Series(dtype=int)
-    in_quota = (
-        verified.loc[verified["within_quota"]].groupby("program").size()
-        if len(verified)
-        else pd.Series(dtype=int)
-    )
-    return RunSummary(
-        run_id=run_id,
-        files_seen=len(files) + ingested.plan.unchanged,
-        files_loaded=int(status.eq("loaded").sum()),
-        files_rejected=int(status.eq("rejected").sum()),
-        files_duplicate=int(status.eq("duplicate").sum()),
-        files_unchanged=ingested.plan.unchanged,
-        rows={k: int(v) for k, v in new_rows["status"].value_counts().items()}
-        if len(new_rows)
-        else {},
-        persons=len(persons),
-        verified={k: int(v) for k, v in per_program.items()},
-        within_quota={k: int(v) for k, v in in_quota.items()},
-        export_dir=settings.export_dir,
-        exports=sum(isinstance(f, PendingFile) and not f.unchanged for f in pending),
-        exports_unchanged=sum(isinstance(f, PendingFile) and f.unchanged for f in pending),
-        exports_removed=sum(isinstance(f, StaleFile) for f in pending),
-        notes=[],
-        rejected_files=list(
-            zip(rejected.get("file_name", []), rejected.get("reason", []), strict=True)
-        ),
-    )
+def export_counts(pending: list[PendingFile | StaleFile]) -> dict[str, int]:
+    """Export files this run writes (changed content), leaves unchanged and removes."""
+    return {
+        "exports": sum(isinstance(f, PendingFile) and not f.unchanged for f in pending),
+        "exports_unchanged": sum(isinstance(f, PendingFile) and f.unchanged for f in pending),
+        "exports_removed": sum(isinstance(f, StaleFile) for f in pending),
+    }
 
 
 @flow(name="pipeline", log_prints=False, persist_result=False)

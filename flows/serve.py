@@ -28,7 +28,7 @@ from prefect.schedules import Cron
 from flows.settings import Settings
 
 if TYPE_CHECKING:
-    from flows.pipeline import RunSummary
+    from transforms.publish.summary import RunSummary
 
 # The settings `tepat serve` fixes for every scheduled run, as environment variables.
 BOUND_SETTINGS = ("raw_dir", "reference_dir", "db", "bpjs_dir", "export_dir", "programs_file")

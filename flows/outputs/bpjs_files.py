@@ -21,7 +21,6 @@ province's worth of lists) are written by XlsxWriter in worker processes, whole 
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
@@ -48,172 +47,30 @@ from flows.outputs.writing import (
     writing_workers,
 )
 from flows.settings import DEFAULT_PROGRAMS_FILE
-from schemas.programs import ExportColumn, Program, ProgramRules, load_rules
+from schemas.programs import ProgramRules, load_rules
 from schemas.reference import REGENCIES
-from transforms.validate.names import FORMULA_START
+from transforms.publish.exports import (
+    ARROW_TEXT,
+    SUMMARY_COLUMNS,
+    budget_summary,
+    export_rows,
+    formula_like,
+    list_columns,
+    neutralise,
+    with_province_total,
+)
 
-IDENTITY_COLUMNS = [
-    ("rank", "Peringkat"),
-    ("nik", "NIK"),
-    ("no_kk", "No KK"),
-    ("nama", "Nama"),
-    ("tanggal_lahir", "Tanggal Lahir"),
-    ("jenis_kelamin", "Jenis Kelamin"),
-    ("alamat", "Alamat"),
-    ("rt_rw", "RT/RW"),
-    ("desa", "Desa/Kelurahan"),
-    ("kecamatan", "Kecamatan"),
-    ("kabupaten_kota", "Kabupaten/Kota"),
-    ("no_hp", "No HP"),
-]
-LAYOUT_COLUMNS = {
-    "kesehatan": [("kelas_rawat", "Kelas Rawat"), ("fktp", "FKTP")],
-    "ketenagakerjaan": [("pekerjaan", "Pekerjaan"), ("program_bpu", "Program")],
-    "identity": [],
-}
-TRAILING_COLUMNS = [("score", "Skor Prioritas")]
-KELAS_RAWAT = "III"
 SUMMARY_SHEET = "Ringkasan"  # a budget sheet: printed on one page
-BPU_PROGRAMS = "JKK, JKM"
-
-SUMMARY_COLUMNS = [
-    ("program", "Program"),
-    ("regency_code", "Kode Wilayah"),
-    ("kabupaten_kota", "Kabupaten/Kota"),
-    ("n_verified", "Terverifikasi"),
-    ("quota", "Kuota"),
-    ("n_within_quota", "Dalam Kuota"),
-    ("premium_monthly", "Iuran per Orang per Bulan (Rp)"),
-    ("premium_month_total", "Iuran per Bulan (Rp)"),
-    ("premium_year_total", "Iuran per Tahun (Rp)"),
-    ("budget_yearly", "Anggaran per Tahun (Rp)"),
-]
 MONEY_COLUMNS = {"premium_monthly", "premium_month_total", "premium_year_total", "budget_yearly"}
 NUMBER_COLUMNS = {"rank", "score", "n_verified", "quota", "n_within_quota"} | MONEY_COLUMNS
 # Below this many rows in all, the files are written one after the other (it takes about a
 # second); above it, in `writing_workers()` processes.
 PARALLEL_MIN_ROWS = 20_000
-FORMULA_PATTERN = "^[" + re.escape("".join(FORMULA_START)) + "]"
-
-
-def formula_like(texts: pd.Series) -> np.ndarray:
-    """Per text: does it start like a formula (missing texts do not)?"""
-    return texts.astype("string").str.match(FORMULA_PATTERN).fillna(False).to_numpy(dtype=bool)
-
-
-def neutralise(texts: pd.Series) -> pd.Series:
-    """Texts a spreadsheet could run as a formula get a leading apostrophe (for csv)."""
-    return texts.where(~formula_like(texts), "'" + texts)
 
 
 def _regency_slug(code: str) -> str:
     regency = REGENCIES.get(code)
     return regency.name.lower().replace(" ", "_") if regency else "wilayah"
-
-
-REGENCY_NAMES = {code: regency.full_name for code, regency in REGENCIES.items()}
-
-
-def _regency_name(code: str) -> str | None:
-    regency = REGENCIES.get(code)
-    return regency.full_name if regency else None
-
-
-def export_rows(
-    verified: pd.DataFrame, persons: pd.DataFrame, program: str, layout: str | None = None
-) -> pd.DataFrame:
-    """Rows BPJS registers: verified within quota, joined to the person's identity columns."""
-    layout = layout or (program if program in LAYOUT_COLUMNS else "identity")
-    chosen = verified.loc[verified["program"].eq(program) & verified["within_quota"]]
-    wanted = [c for c, _ in IDENTITY_COLUMNS + LAYOUT_COLUMNS["kesehatan"]] + ["pekerjaan"]
-    identity = persons[["person_id", *[c for c in wanted if c in persons and c != "rank"]]]
-    rows = chosen[["person_id", "regency_code", "rank", "score"]].merge(
-        identity.drop(columns=["regency_code"], errors="ignore"),
-        on="person_id",
-        how="left",
-        validate="one_to_one",
-    )
-    rows["kabupaten_kota"] = rows["regency_code"].map(REGENCY_NAMES)
-    born = pa.array(pd.to_datetime(rows["tanggal_lahir"]))
-    rows["tanggal_lahir"] = pd.Series(
-        pc.strftime(born, format="%d-%m-%Y"), index=rows.index, dtype=ARROW_TEXT
-    )  # Arrow's strftime: one kernel, not a Python call per date
-    rows["jenis_kelamin"] = rows["jenis_kelamin"].map({"L": "Laki-laki", "P": "Perempuan"})
-    if layout == "kesehatan":
-        rows["kelas_rawat"] = KELAS_RAWAT
-    if layout == "ketenagakerjaan":
-        rows["program_bpu"] = BPU_PROGRAMS
-    for column, _ in IDENTITY_COLUMNS + LAYOUT_COLUMNS[layout]:
-        if column not in rows:
-            rows[column] = pd.NA
-    return rows.sort_values(["regency_code", "rank"], kind="stable").reset_index(drop=True)
-
-
-def apply_export_template(
-    rows: pd.DataFrame, persons: pd.DataFrame, template: list[ExportColumn]
-) -> tuple[pd.DataFrame, list[tuple[str, str]]]:
-    """Rows and (key, header) columns of a configured template: a field the export rows lack
-    comes from the person (or stays blank), a fixed value fills every row."""
-    rows = rows.copy()
-    columns = []
-    for i, column in enumerate(template):
-        if column.value is not None:
-            key = f"value_{i}"
-            rows[key] = column.value
-        else:
-            key = column.field or ""
-            if key not in rows:
-                source = persons.set_index("person_id")[key] if key in persons else None
-                rows[key] = rows["person_id"].map(source) if source is not None else pd.NA
-        columns.append((key, column.header))
-    return rows, columns
-
-
-def list_columns(
-    settings: Program | None, layout: str, rows: pd.DataFrame, persons: pd.DataFrame
-) -> tuple[pd.DataFrame, list[tuple[str, str]]]:
-    """The columns of a BPJS list: the program's template, else the layout's columns."""
-    if settings is not None and settings.export_columns:
-        return apply_export_template(rows, persons, settings.export_columns)
-    return rows, IDENTITY_COLUMNS + LAYOUT_COLUMNS[layout] + TRAILING_COLUMNS
-
-
-def budget_summary(verified: pd.DataFrame, program: str, settings: Program) -> pd.DataFrame:
-    """Per regency of one program: persons verified, quota, within quota, premiums (Rp)."""
-    rows = verified.loc[verified["program"].eq(program)]
-    summary = (
-        rows.groupby("regency_code", sort=True)
-        .agg(n_verified=("person_id", "size"), n_within_quota=("within_quota", "sum"))
-        .reset_index()
-    )
-    summary.insert(0, "program", program)
-    summary["kabupaten_kota"] = summary["regency_code"].map(_regency_name)
-    summary["quota"] = settings.quota
-    premium = settings.premium_monthly
-    summary["premium_monthly"] = premium
-    summary["premium_month_total"] = summary["n_within_quota"] * premium
-    summary["premium_year_total"] = summary["premium_month_total"] * 12
-    summary["budget_yearly"] = settings.budget_yearly_per_regency
-    return summary[[c for c, _ in SUMMARY_COLUMNS]]
-
-
-def _with_total(summary: pd.DataFrame) -> pd.DataFrame:
-    """The per-regency summary plus a province total row (`JUMLAH`)."""
-    total = {
-        "program": summary["program"].iloc[0] if len(summary) else None,
-        "regency_code": "64",
-        "kabupaten_kota": "JUMLAH Kalimantan Timur",
-        "n_verified": summary["n_verified"].sum(),
-        "quota": summary["quota"].sum() if summary["quota"].notna().all() else None,
-        "n_within_quota": summary["n_within_quota"].sum(),
-        "premium_monthly": summary["premium_monthly"].iloc[0] if len(summary) else None,
-        "premium_month_total": summary["premium_month_total"].sum(),
-        "premium_year_total": summary["premium_year_total"].sum(),
-        "budget_yearly": summary["budget_yearly"].sum()
-        if summary["budget_yearly"].notna().all()
-        else None,
-    }
-    return pd.concat([summary, pd.DataFrame([total])], ignore_index=True)
 
 
 @dataclass
@@ -253,9 +110,6 @@ class Table:
             if key not in NUMBER_COLUMNS:
                 flagged |= formula_like(self.cells.iloc[:, col])
         return flagged
-
-
-ARROW_TEXT = pd.ArrowDtype(pa.large_string())
 
 
 def _column_cells(table: Table, col: int, formats: dict[str, Format]) -> CellColumn:
@@ -444,7 +298,9 @@ def write_bpjs_exports(
             staging.stage(stem.with_suffix(".xlsx"), key, write_xlsx, [listing, budget], as_of)
             staging.stage(stem.with_suffix(".csv"), key, write_csv, listing)
         if len(summary):
-            totals = Table(f"{SUMMARY_SHEET} {program}", SUMMARY_COLUMNS, _with_total(summary))
+            totals = Table(
+                f"{SUMMARY_SHEET} {program}", SUMMARY_COLUMNS, with_province_total(summary)
+            )
             stem = folder / f"ringkasan_anggaran_{program}_{day}"
             key = (program, None, "bpjs_summary", len(summary))
             staging.stage(stem.with_suffix(".xlsx"), key, write_xlsx, [totals], as_of)

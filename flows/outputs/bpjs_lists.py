@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from flows.outputs.bpjs_files import Table, export_rows, list_columns, write_csv, write_xlsx
+from flows.outputs.bpjs_files import Table, write_csv, write_xlsx
 from flows.outputs.files import BPJS_DIR, CHANGES_DIR, PendingFile, settle_temp, temp_path
 from flows.warehouse.store import connect, read_frame
 from schemas.bpjs import REASON_MESSAGES as BPJS_REASONS
@@ -22,6 +22,7 @@ from schemas.programs import REASON_MESSAGES, ProgramRules
 from schemas.reference import REGENCIES
 from transforms.bpjs.changes import KURANG_MESSAGES, active_members, list_changes
 from transforms.bpjs.results import blocked_persons, bpjs_status, tie_to_persons
+from transforms.publish.exports import export_rows, list_columns
 
 VERIFIED_COLUMNS = ["program", "person_id", "nik", "regency_code", "score", "rank", "within_quota"]
 KURANG_COLUMNS = [

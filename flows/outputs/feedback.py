@@ -35,7 +35,7 @@ import pyarrow.compute as pc
 import xlsxwriter
 from xlsxwriter.format import Format
 
-from flows.outputs.bpjs_files import formula_like, write_jobs
+from flows.outputs.bpjs_files import write_jobs
 from flows.outputs.files import FEEDBACK_DIR, PendingFile, temp_path
 from flows.outputs.writing import (
     CellColumn,
@@ -57,6 +57,7 @@ from schemas.programs import REASON_MESSAGES
 from schemas.reference import REGENCIES
 from schemas.text import TEXT_DTYPE as TEXT
 from transforms.ingest.sources import printable
+from transforms.publish.exports import formula_like
 from transforms.publish.outcomes import row_outcomes
 
 FEEDBACK_KIND = "umpan_balik"  # `exports.kind` of a feedback workbook

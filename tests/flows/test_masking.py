@@ -89,7 +89,7 @@ def test_file_names_are_written_on_one_line_without_control_characters() -> None
 
 
 def test_run_summary_masks_and_flattens_file_names() -> None:
-    from flows.pipeline import RunSummary
+    from transforms.publish.summary import RunSummary
 
     summary = RunSummary(
         run_id="r", files_seen=1, files_loaded=0, files_rejected=1, files_duplicate=0,

@@ -11,7 +11,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from flows.outputs.bpjs_files import neutralise, write_bpjs_exports
+from flows.outputs.bpjs_files import write_bpjs_exports
 from flows.outputs.files import content_digest
 from schemas.programs import parse_rules
 
@@ -241,11 +241,6 @@ def test_no_cell_can_act_as_a_formula(exported):
                 and not re.fullmatch(r'="[0-9]+"', cell)  # a NIK or KK as text, nothing else
                 for cell in line
             )
-
-
-def test_neutralise():
-    texts = pd.Series(["=1+1", "-", "Siti", None], dtype="string")
-    assert neutralise(texts).tolist() == ["'=1+1", "'-", "Siti", pd.NA]
 
 
 def test_csv_is_utf8_with_bom_crlf_quoted_text_and_nik_kk_as_excel_text(exported):

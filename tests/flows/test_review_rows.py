@@ -13,9 +13,7 @@ from typer.testing import CliRunner
 
 from flows.review.rows import (
     ReviewError,
-    apply_row_decisions,
     decide_row,
-    decide_stored_rows,
     empty_decisions,
     list_review_rows,
     open_review_rows,
@@ -25,6 +23,7 @@ from flows.review.rows import (
 from flows.warehouse.store import connect
 from schemas.rows import failing_checks, issues_from_checks, row_status
 from tests.conftest import store_frames
+from transforms.validate.decisions import apply_row_decisions, decide_stored_rows
 from transforms.validate.normalise import canonicalise
 
 AS_OF = date(2026, 11, 27)

@@ -4,6 +4,7 @@ import pandas as pd
 from transforms.link import matching
 from transforms.link.dedup import (
     CONFLICT_HOUSEHOLD,
+    conflict_issues,
     deduplicate,
     enrolment_by_person,
     probable_persons,
@@ -364,3 +365,17 @@ def test_typo_nik_with_a_name_variant_but_another_birth_date_is_not_merged():
 def test_twins_whose_names_differ_in_more_than_j_and_y_stay_apart():
     result = deduplicate(_typo_pair("JUNAIDI", "YUNITA"), EMPTY_REGISTRY)
     assert result.rows["person_id"].nunique() == 2
+
+
+def test_conflict_issues_name_the_nik_and_skip_conflicts_already_recorded():
+    linked = rows(
+        row_number=[2, 3, 4], nik_conflict=[True, True, False],
+        conflict_detail=[CONFLICT_HOUSEHOLD, None, None],
+    )  # fmt: skip
+    known = linked.iloc[[0], :3]
+    issues = conflict_issues(linked, known)
+    assert issues[["file_name", "row_number", "code", "value"]].values.tolist() == [
+        ["f1.xlsx", 3, "NIK_CONFLICT", "6472015508800003"]
+    ]
+    assert "nama dan tanggal lahir berbeda" in issues["message"].iloc[0]
+    assert "kembar" in conflict_issues(linked, known.iloc[0:0])["message"].iloc[0]

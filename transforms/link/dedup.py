@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from schemas.codes import ROW_CODES, ROW_KEYS
 from transforms.link import matching
 from transforms.link.matching import NAME_CLOSE, NAME_DIFFERENT, as_text, name_levels
 
@@ -422,3 +423,25 @@ def enrolment_by_person(
     golden = persons[["person_id", "nik"]].merge(per_person, left_on="person_id", right_index=True)
     combined = pd.concat([enrolled, golden.drop(columns="person_id")], ignore_index=True)
     return combined.groupby("nik", as_index=False)[flags].any()
+
+
+def conflict_issues(linked: pd.DataFrame, known: pd.DataFrame) -> pd.DataFrame:
+    """`NIK_CONFLICT` issues for the linked rows held as a conflict, but not those `known` already."""
+    held = linked.loc[linked["nik_conflict"].to_numpy(dtype=bool)]
+    rows = held.loc[~held.set_index(ROW_KEYS).index.isin(known.set_index(ROW_KEYS).index)]
+    spec = ROW_CODES["NIK_CONFLICT"]
+    head, _, rest = spec.message.partition("{value}")
+    middle, _, tail = rest.partition("{detail}")
+    detail = rows["conflict_detail"].astype("string").fillna(CONFLICT_DIFFERENT)
+    return pd.DataFrame(
+        {
+            "file_name": rows["file_name"],
+            "sheet": rows["sheet"],
+            "row_number": rows["row_number"],
+            "code": "NIK_CONFLICT",
+            "severity": spec.severity.value,
+            "column_name": spec.column,
+            "value": rows["nik"],
+            "message": head + rows["nik"].astype(str) + middle + detail + tail,
+        }
+    )
