@@ -48,8 +48,8 @@ from flows.warehouse import (
     owner_only_files,
     read_arrow_frame,
     read_frame,
-    write_run,
 )
+from flows.warehouse.commit import commit_run, remove_leftovers
 from schemas.codes import ROW_CODES, file_reason
 from schemas.programs import ProgramRules, load_rules
 from schemas.rows import (
@@ -344,7 +344,7 @@ def read_state_task(db: Path, files: pd.DataFrame) -> WarehouseState:
                 read_arrow_frame(
                     con,
                     f"SELECT {', '.join(ROW_COLUMNS)} FROM submission_rows "
-                    "WHERE status IN ('accepted', 'review')",
+                    "WHERE status IN ('accepted', 'review') ORDER BY order_key",
                 )
             ),
             registry=read_frame(
@@ -594,6 +594,7 @@ def pipeline(
         fault_point("run-locked")
         stage("Memeriksa berkas dan masukan lain")
         recovered = recover_exports(settings.db, settings.export_dir)
+        remove_leftovers(settings.db)  # the warehouse copy of a run killed while writing
         known_files = read_files_task(settings.db)
         plan = plan_files(
             settings.raw_dir, known_files, settings.recent_write_seconds, settings.settle_seconds
@@ -695,8 +696,7 @@ def new_run_id() -> str:
 def _commit(settings: Settings, write: RunWrite, pending: list[PendingFile]) -> None:
     """Write the warehouse in one transaction, then move the exports into place."""
     try:
-        with connect(settings.db) as con:
-            write_run(con, write)
+        commit_run(settings.db, write, settings.warehouse_memory_limit)
     except BaseException:
         for file in pending:
             file.discard()

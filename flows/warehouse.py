@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +16,10 @@ import pyarrow as pa
 
 from flows.analyst import ensure_reporting_schema
 from flows.faults import fault_point
+
+# New warehouse modules live in flows/warehouse/ (the target layout); until this module moves
+# into that package, this lets `flows.warehouse.<module>` be imported.
+__path__ = [str(Path(__file__).with_suffix(""))]
 
 DDL = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -202,9 +206,6 @@ COMMENT ON VIEW person_rows IS 'Lineage: every submission row (file, sheet, row)
 """
 
 TEXT = pd.StringDtype("pyarrow")  # pandas' Arrow-backed text, <NA> for missing
-# DuckDB's memory limit while a run is written (its default is 80% of RAM: it would hold all
-# the run's new rows in memory until the commit).
-WRITE_MEMORY_LIMIT = "512MB"
 # Tables a run replaces whole (the current state), and tables it appends to per file.
 STATE_TABLES = ("persons", "candidate_decisions", "verified_candidates", "match_candidates")
 
@@ -321,24 +322,13 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> 
     con.unregister(view)
 
 
-def write_run(con: duckdb.DuckDBPyConnection, write: RunWrite) -> None:
-    """Apply one run's writes atomically: all of them or, on any error, none.
-
-    Under `WRITE_MEMORY_LIMIT`, so DuckDB writes the inserted rows out as it goes instead of
-    holding them (~0.6 GB more at 1M rows); should that be too small (indexes of a far larger
-    warehouse must fit), the rolled-back write is made once more under DuckDB's default.
-    """
-    con.execute(f"SET memory_limit = '{WRITE_MEMORY_LIMIT}'")
-    try:
-        _write_run(con, write)
-    except duckdb.OutOfMemoryException:
-        con.execute("RESET memory_limit")
-        _write_run(con, write)
-    finally:
-        con.execute("RESET memory_limit")
-
-
-def _write_run(con: duckdb.DuckDBPyConnection, write: RunWrite) -> None:
+def write_run(
+    con: duckdb.DuckDBPyConnection,
+    write: RunWrite,
+    before_commit: Callable[[duckdb.DuckDBPyConnection], None] | None = None,
+) -> None:
+    """Apply one run's writes atomically: all of them or, on any error, none (memory bounds and
+    the copy that keeps a failure from touching the file: flows/warehouse/commit.py)."""
     con.execute("BEGIN TRANSACTION")
     try:
         if write.replaced_files:
@@ -372,9 +362,12 @@ def _write_run(con: duckdb.DuckDBPyConnection, write: RunWrite) -> None:
             con.execute("DELETE FROM programs")
             _insert(con, "programs", write.programs)
         _insert(con, "runs", pd.DataFrame([write.run]))
+        if before_commit is not None:
+            before_commit(con)
         con.execute("COMMIT")
     except BaseException:
-        con.execute("ROLLBACK")
+        with contextlib.suppress(duckdb.Error):  # refused once DuckDB invalidated the database
+            con.execute("ROLLBACK")
         raise
 
 
