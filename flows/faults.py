@@ -2,8 +2,8 @@
 
 `TEPAT_FAULT_AT=<point>` makes the process kill itself with SIGKILL (no clean-up, no `finally`,
 no atexit: as a power cut or the OOM killer would) the first time the run reaches `<point>`;
-`<point>:<n>` the n-th time. Unset, as always outside the harness, a point costs one dict lookup.
-A few points are not kills but conditions the code under test must survive
+`<point>:<n>` the n-th time, `<point>:*` every time. Unset, as always outside the harness, a
+point costs one dict lookup. A few points are not kills but conditions the code under test must survive
 (`warehouse-out-of-memory`: DuckDB really runs out of memory while the run is written); the code
 asks `fault_wanted(point)` and brings the condition about itself.
 """
@@ -35,7 +35,8 @@ _reached: dict[str, int] = {}
 
 
 def fault_wanted(name: str) -> bool:
-    """True when `TEPAT_FAULT_AT` names this point and this is the n-th time it is reached."""
+    """True when `TEPAT_FAULT_AT` names this point and this is the n-th time it is reached (or
+    any time, for `<point>:*`)."""
     wanted = os.environ.get(FAULT_ENV)
     if not wanted:
         return False
@@ -43,7 +44,7 @@ def fault_wanted(name: str) -> bool:
     if point != name:
         return False
     _reached[name] = _reached.get(name, 0) + 1
-    return _reached[name] == int(nth or 1)
+    return nth == "*" or _reached[name] == int(nth or 1)
 
 
 def fault_point(name: str) -> None:

@@ -166,13 +166,24 @@ def loaded(prefect_harness, tmp_path):
     return {"raw": raw, "db": db, "out": out, "run": run}
 
 
-def test_duckdb_out_of_memory_while_committing_changes_nothing(loaded, monkeypatch):
-    """DuckDB really runs out of memory at the commit (no spilling, 1 MB): the run fails with
-    one clear message, the warehouse folder is byte for byte as before, and the next run
-    loads the waiting file as if nothing had happened."""
+def test_duckdb_out_of_memory_once_is_written_again_on_a_fresh_copy(loaded, monkeypatch):
+    """DuckDB really runs out of memory at the commit (no spilling, 1 MB) the first time: a
+    fresh DuckDB writes the run again on a fresh copy, and the run completes."""
+    monkeypatch.setenv(FAULT_ENV, "warehouse-out-of-memory")
+    summary = loaded["run"]()
+    assert summary.files_loaded == 1 and summary.rows.get("accepted") == len(SECOND)
+    assert sorted(folder_state(loaded["db"])) == ["tepat.duckdb"]
+    with duckdb.connect(str(loaded["db"]), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM submission_rows").fetchone() == (4,)
+
+
+def test_duckdb_out_of_memory_every_time_changes_nothing(loaded, monkeypatch):
+    """DuckDB runs out of memory at every attempt: the run fails with one clear message, the
+    warehouse folder is as before, and the next run loads the waiting file as if nothing had
+    happened."""
     db = loaded["db"]
     before, tables = folder_sizes(db), warehouse_dump(db)
-    monkeypatch.setenv(FAULT_ENV, "warehouse-out-of-memory")
+    monkeypatch.setenv(FAULT_ENV, "warehouse-out-of-memory:*")
     with pytest.raises(WarehouseOutOfMemory) as failed:
         loaded["run"]()
     assert "gudang data tidak diubah" in str(failed.value)

@@ -6,6 +6,7 @@ file exactly as it was (no dead blocks, no WAL); its copy is removed then or by 
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import shutil
 from collections.abc import Iterator
@@ -17,6 +18,8 @@ import duckdb
 from flows.warehouse import RunWrite, connect, write_run
 from flows.warehouse.tuning import exhaust_memory_if_asked, remove_temp_directory, tune_for_write
 
+_LOG = logging.getLogger(__name__)
+
 
 class WarehouseOutOfMemory(RuntimeError):
     """DuckDB could not write the run under its memory limit; the warehouse was not changed."""
@@ -26,13 +29,18 @@ class WarehouseChanged(RuntimeError):
     """Another program wrote the warehouse while the run was written; the run was not committed."""
 
 
-def out_of_memory(exc: BaseException) -> bool:
-    """DuckDB's out-of-memory error, also when it comes as a failed commit
-    (`TransactionException: Failed to commit: could not allocate block ...`)."""
-    message = str(exc)
-    return isinstance(exc, duckdb.OutOfMemoryException) or any(
-        marker in message for marker in ("Out of Memory", "could not allocate")
-    )
+def out_of_memory(exc: BaseException | None) -> bool:
+    """DuckDB's out-of-memory error, also as a failed commit (`TransactionException: Failed to
+    commit: could not allocate block ...`) or behind what followed it (`FatalException:
+    database has been invalidated`, raised by the rollback or the close)."""
+    while exc is not None:
+        message = str(exc)
+        if isinstance(exc, duckdb.OutOfMemoryException) or any(
+            marker in message for marker in ("Out of Memory", "could not allocate")
+        ):
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
 
 
 def staged_path(db: Path) -> Path:
@@ -103,17 +111,36 @@ def staged_warehouse(db: Path) -> Iterator[Path]:
 
 def commit_run(db: Path, write: RunWrite, memory_limit: str) -> None:
     """Write one run into a copy of the warehouse under `memory_limit` (DuckDB spills the rest
-    next to the warehouse) and put it in place; all of it or nothing, the file included."""
-    with staged_warehouse(db) as staged:
-        try:
-            with connect(staged) as con:
-                tune_for_write(con, db, memory_limit)
-                write_run(con, write, before_commit=exhaust_memory_if_asked)
-                con.execute("CHECKPOINT")
-        except duckdb.Error as exc:
-            if not out_of_memory(exc):
-                raise
-            raise WarehouseOutOfMemory(
-                f"memori DuckDB tidak cukup untuk menulis run (batas {memory_limit}); gudang data "
-                "tidak diubah. Naikkan TEPAT_WAREHOUSE_MEMORY_LIMIT lalu jalankan lagi."
-            ) from exc
+    next to the warehouse) and put it in place; all of it or nothing, the file included.
+
+    Should DuckDB still run out of memory (its indexes cannot spill), the write is made once
+    more on a fresh copy by a fresh DuckDB under its own default limit (80% of RAM): a retry
+    that can run, as the failed database may have been invalidated and is thrown away."""
+    try:
+        _commit_once(db, write, memory_limit)
+        return
+    except duckdb.Error as exc:
+        if not out_of_memory(exc):
+            raise
+        _LOG.warning(
+            "DuckDB out of memory under %s while writing the run; writing it again on a fresh "
+            "copy under DuckDB's default limit",
+            memory_limit,
+        )
+    try:
+        _commit_once(db, write, None)
+    except duckdb.Error as exc:
+        if not out_of_memory(exc):
+            raise
+        raise WarehouseOutOfMemory(
+            f"memori DuckDB tidak cukup untuk menulis run (batas {memory_limit}, lalu batas "
+            "bawaan DuckDB); gudang data tidak diubah. Tutup program lain yang memakai banyak "
+            "memori lalu jalankan lagi."
+        ) from exc
+
+
+def _commit_once(db: Path, write: RunWrite, memory_limit: str | None) -> None:
+    with staged_warehouse(db) as staged, connect(staged) as con:
+        tune_for_write(con, db, memory_limit)
+        write_run(con, write, before_commit=exhaust_memory_if_asked)
+        con.execute("CHECKPOINT")

@@ -17,12 +17,14 @@ def temp_directory(db: Path) -> Path:
     return db.with_name(db.name + ".tmp")
 
 
-def tune_for_write(con: duckdb.DuckDBPyConnection, db: Path, memory_limit: str) -> None:
-    """Bound DuckDB's memory and let it spill: what does not fit under `memory_limit` goes to
-    the temp folder; rows are inserted in any order (no buffering to keep it)."""
+def tune_for_write(con: duckdb.DuckDBPyConnection, db: Path, memory_limit: str | None) -> None:
+    """Bound DuckDB's memory and let it spill: what does not fit under `memory_limit` (None:
+    DuckDB's default, 80% of RAM) goes to the temp folder; rows are inserted in any order (no
+    buffering to keep it; readers that need an order ask for it)."""
     con.execute("SET temp_directory = ?", [str(temp_directory(db))])
     con.execute("SET preserve_insertion_order = false")
-    con.execute("SET memory_limit = ?", [memory_limit])
+    if memory_limit is not None:
+        con.execute("SET memory_limit = ?", [memory_limit])
 
 
 def remove_temp_directory(db: Path) -> None:
@@ -32,8 +34,9 @@ def remove_temp_directory(db: Path) -> None:
 
 
 def exhaust_memory_if_asked(con: duckdb.DuckDBPyConnection) -> None:
-    """Fault harness (`TEPAT_FAULT_AT=warehouse-out-of-memory`): no spilling and almost no
-    memory, so DuckDB itself fails with its out-of-memory error where the run is committed."""
+    """Fault harness (`TEPAT_FAULT_AT=warehouse-out-of-memory`, `...:*` at every attempt): no
+    spilling and almost no memory, so DuckDB itself fails with its out-of-memory error where
+    the run is committed."""
     if fault_wanted("warehouse-out-of-memory"):
         con.execute("SET max_temp_directory_size = '0KB'")
         con.execute("SET memory_limit = '1MB'")
