@@ -7,7 +7,6 @@ import hashlib
 from pathlib import Path
 
 import duckdb
-import pandas as pd
 import pytest
 
 from flows.faults import FAULT_ENV
@@ -21,9 +20,11 @@ from flows.warehouse.commit import (
     staged_warehouse,
 )
 from flows.warehouse.tuning import temp_directory, tune_for_write
-from tests.test_faults import FIRST, SECOND, assert_same, warehouse_dump
+from tests import test_faults
+from tests.test_faults import SECOND, assert_same, warehouse_dump
 
 WAL = ".wal"
+loaded = test_faults.loaded  # a warehouse after one good run, a second file waiting
 
 
 def folder_state(db: Path) -> dict[str, str]:
@@ -144,26 +145,6 @@ def test_the_write_connection_spills_next_to_the_warehouse(tmp_path):
 )
 def test_out_of_memory_is_told_from_other_errors(error, memory):
     assert out_of_memory(error) is memory
-
-
-@pytest.fixture
-def loaded(prefect_harness, tmp_path):
-    """A warehouse after one good run, and a second file waiting in the raw dir."""
-    from flows.pipeline import pipeline
-    from tests.test_faults import submission
-
-    raw, db, out = tmp_path / "raw", tmp_path / "w" / "tepat.duckdb", tmp_path / "out"
-    submission(raw, "usulan jkn.csv", FIRST)
-
-    def run(**kwargs):
-        return pipeline(
-            raw_dir=raw, reference_dir=tmp_path / "ref", db=db, export_dir=out,
-            as_of=pd.Timestamp("2026-11-27").date(), **kwargs,
-        )  # fmt: skip
-
-    run()
-    submission(raw, "usulan jkn tahap 2.csv", SECOND)
-    return {"raw": raw, "db": db, "out": out, "run": run}
 
 
 def test_duckdb_out_of_memory_once_is_written_again_on_a_fresh_copy(loaded, monkeypatch):

@@ -88,9 +88,10 @@ def staged_warehouse(db: Path) -> Iterator[Path]:
     if db.exists():
         with duckdb.connect(str(db)) as con:  # committed data in a WAL goes into the file first
             con.execute("CHECKPOINT")
+    before = _identity(db)
+    if before is not None:
         shutil.copyfile(db, staged)
         os.chmod(staged, 0o600)
-    before = _identity(db)
     try:
         yield staged
         if _identity(db) != before:
