@@ -415,7 +415,8 @@ def report(outcomes: list[Outcome]) -> str:
         f"{sum(o.survived for o in killed)} of {len(killed)} kill points survived; "
         f"{sum(o.survived for o in failed)} of {len(failed)} failed runs survived; "
         f"rows lost: {sum(o.rows_lost for o in outcomes)}; "
-        f"{len(outcomes) - len(killed) - len(failed)} runs were not killed (point not reached)"
+        f"{len(outcomes) - len(killed) - len(failed)} runs completed (a memory fault once, "
+        "or the point not reached in time)"
     )
     return "\n".join(lines)
 
