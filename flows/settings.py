@@ -46,8 +46,9 @@ class Settings(BaseSettings):
     schedule_timezone: str = "Asia/Makassar"
     deployment_name: str = "tepat-harian"
     # DuckDB's memory while a run is written (flows/warehouse/commit.py); what does not fit spills
-    # to `<warehouse>.tmp`. Primary-key indexes cannot spill: ~0.3 GB per million stored rows.
-    warehouse_memory_limit: str = "2GB"
+    # to `<warehouse>.tmp`. Primary-key indexes cannot spill: if they outgrow it, the run is
+    # written once more under DuckDB's default (80% of RAM).
+    warehouse_memory_limit: str = "1GB"
     # A second run waits this long for the warehouse lock, then stops with a clear message.
     lock_wait_seconds: float = 0.0
     # Runs shown in the report's trend chart.
