@@ -672,20 +672,19 @@ def machine_lines(cores: int) -> list[str]:
 
 
 @contextmanager
-def one_new_file(cache: Path, folder: Path, rows: int, seed: int) -> Iterator[int]:
+def one_new_file(cache: Path, folder: Path, rows: int, seed: int) -> Iterator[Path]:
     """One regency file of about `rows` rows the warehouse has not seen, in the workload's raw
-    dir for the block (the largest xlsx of a workload of 20 x `rows` made with another seed,
-    named as that regency's second delivery); yields its data rows."""
+    dir for the block: of a workload of 20 x `rows` rows made with another seed, the xlsx whose
+    size is nearest `rows` rows' worth, named as that regency's second delivery ("tahap 2")."""
     donor_dir = workload(cache, 20 * rows, seed + 1000)
-    donor = max(submissions(donor_dir / "raw"), key=lambda p: p.stat().st_size)
+    files = submissions(donor_dir / "raw")
+    per_row = sum(p.stat().st_size for p in files) / (20 * rows)
+    donor = min(files, key=lambda p: abs(p.stat().st_size - rows * per_row))
     target = folder / "raw" / donor.parent.name / f"{donor.stem} tahap 2{donor.suffix}"
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(donor, target)
     try:
-        from python_calamine import CalamineWorkbook
-
-        book = CalamineWorkbook.from_path(str(target))
-        yield sum(len(book.get_sheet_by_name(n).to_python()) for n in book.sheet_names)
+        yield target
     finally:
         target.unlink()
 
@@ -729,10 +728,10 @@ def measure_size(args: argparse.Namespace, size: int, repeat: int, cores: int) -
         result.copies.append(time_warehouse_copy(run_dir / "tepat.duckdb", scratch))
         if args.new_file_rows:
             log(f"{step} one new file of ~{args.new_file_rows:,} rows into the warehouse ...")
-            with one_new_file(args.cache, folder, args.new_file_rows, args.seed) as rows:
+            with one_new_file(args.cache, folder, args.new_file_rows, args.seed):
                 added = run_tepat(folder, run_dir, env, "new-file")
             result.new_file.append(added)
-            result.new_file_rows = rows
+            result.new_file_rows = added.rows - first.rows  # its data rows, as stored
             log(f"  whole {added.wall:.1f} s, flow {fmt_seconds(added.flow)} s")
         exports = sorted((run_dir / "exports").rglob("*.xlsx"))
         for procs, n in (("1", 1), ("n", cores)):
