@@ -704,6 +704,12 @@ def time_warehouse_copy(db: Path, scratch: Path) -> tuple[int, float]:
     return db.stat().st_size, seconds
 
 
+def _said(run: RunMeasure) -> str:
+    """A run's stages and peak memory in one log line (results survive a benchmark cut short)."""
+    stages = ", ".join(f"{name} {seconds:.1f}" for name, seconds in run.stages.items())
+    return f"peak RSS {(run.peak_rss or 0) / GB:.2f} GB, {run.rows:,} rows stored; {stages}"
+
+
 def measure_size(args: argparse.Namespace, size: int, repeat: int, cores: int) -> SizeResult:
     """Every measurement of one size, repeat after repeat: each repeat runs them all in turn, so
     that the run, the floor and the plain script see the same machine (load) as far as possible."""
@@ -721,10 +727,11 @@ def measure_size(args: argparse.Namespace, size: int, repeat: int, cores: int) -
         log(f"{step} tepat run on an empty warehouse ...")
         first = run_tepat(folder, run_dir, env, "first")
         result.first.append(first)
-        log(f"  whole {first.wall:.1f} s, flow {fmt_seconds(first.flow)} s; nothing new ...")
+        log(f"  whole {first.wall:.1f} s, flow {fmt_seconds(first.flow)} s, {_said(first)}")
+        log(f"{step} nothing new ...")
         second = run_tepat(folder, run_dir, env, "second")
         result.second.append(second)
-        log(f"  whole {second.wall:.1f} s, flow {fmt_seconds(second.flow)} s")
+        log(f"  whole {second.wall:.1f} s, flow {fmt_seconds(second.flow)} s, {_said(second)}")
         result.copies.append(time_warehouse_copy(run_dir / "tepat.duckdb", scratch))
         if args.new_file_rows:
             log(f"{step} one new file of ~{args.new_file_rows:,} rows into the warehouse ...")
@@ -732,7 +739,7 @@ def measure_size(args: argparse.Namespace, size: int, repeat: int, cores: int) -
                 added = run_tepat(folder, run_dir, env, "new-file")
             result.new_file.append(added)
             result.new_file_rows = added.rows - first.rows  # its data rows, as stored
-            log(f"  whole {added.wall:.1f} s, flow {fmt_seconds(added.flow)} s")
+            log(f"  whole {added.wall:.1f} s, flow {fmt_seconds(added.flow)} s, {_said(added)}")
         exports = sorted((run_dir / "exports").rglob("*.xlsx"))
         for procs, n in (("1", 1), ("n", cores)):
             log(f"{step} floor on {n} process(es): calamine read, xlsxwriter write ...")
