@@ -350,6 +350,9 @@ def write_run(
         fault_point("warehouse-mid-transaction")
         if not write.row_status_updates.empty:
             _apply_status_updates(con, write.row_status_updates)
+        # The registry and the tables replaced whole: their order means nothing, so DuckDB need
+        # not buffer to keep it (rows and issues keep theirs: readers see them as loaded).
+        con.execute("SET preserve_insertion_order = false")
         _upsert_registry(con, write.registry_added)
         for table in STATE_TABLES:
             con.execute(f"DELETE FROM {table}")
@@ -369,6 +372,9 @@ def write_run(
         with contextlib.suppress(duckdb.Error):  # refused once DuckDB invalidated the database
             con.execute("ROLLBACK")
         raise
+    finally:
+        with contextlib.suppress(duckdb.Error):
+            con.execute("RESET preserve_insertion_order")
 
 
 def _upsert_registry(con: duckdb.DuckDBPyConnection, changes: pd.DataFrame) -> None:

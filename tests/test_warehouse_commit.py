@@ -125,7 +125,7 @@ def test_the_write_connection_spills_next_to_the_warehouse(tmp_path):
         )
         assert con.execute("SELECT count(*) FROM big").fetchone() == (2000000,)
     assert settings["temp_directory"] == str(temp_directory(db))
-    assert settings["preserve_insertion_order"] == "false"
+    assert settings["preserve_insertion_order"] == "true"  # rows and issues keep their order
     assert settings["memory_limit"].endswith("MiB") and float(settings["memory_limit"][:-4]) < 128
 
 

@@ -19,10 +19,9 @@ def temp_directory(db: Path) -> Path:
 
 def tune_for_write(con: duckdb.DuckDBPyConnection, db: Path, memory_limit: str | None) -> None:
     """Bound DuckDB's memory and let it spill: what does not fit under `memory_limit` (None:
-    DuckDB's default, 80% of RAM) goes to the temp folder; rows are inserted in any order (no
-    buffering to keep it; readers that need an order ask for it)."""
+    DuckDB's default, 80% of RAM) goes to the temp folder. (Tables replaced whole are inserted
+    in any order: `write_run`.)"""
     con.execute("SET temp_directory = ?", [str(temp_directory(db))])
-    con.execute("SET preserve_insertion_order = false")
     if memory_limit is not None:
         con.execute("SET memory_limit = ?", [memory_limit])
 
