@@ -1,16 +1,19 @@
 """Provincial-scale benchmark: `tepat run` against the I/O floor and a plain script (run by hand).
 
-    /work/venv/bin/python benchmarks/run_benchmark.py [--sizes 100000,1000000] [--repeat 3]
-        [--seed 1] [--cache /tmp/tepat-bench] [--plain-size 100000] [--out results.md]
+    /work/venv/bin/python benchmarks/run_benchmark.py [--sizes 100000,1000000,4000000]
+        [--repeat 3] [--seed 1] [--cache /tmp/tepat-bench] [--plain-size 100000]
+        [--new-file-rows 20000] [--out results.md]
 
 For each size N (data rows over 20 xlsx files, 10 regencies x 2 programs, made once by
 `demo.generator.generate_demo_data` and kept under `--cache`, keyed by N and seed):
 
-- `tepat run` as a subprocess on an empty warehouse, then again with nothing new. Stage times
+- `tepat run` as a subprocess on an empty warehouse, then again with nothing new, then with one
+  new regency file of `--new-file-rows` rows (from a workload of another seed). Stage times
   come from the run's own progress lines (`[k/7] ...`, one per stage when not on a terminal),
   so they are the real flow's; Prefect's start-up is the process time outside the flow. Peak
   memory is the largest summed RSS of the run's process tree (the flow, its reading and
-  writing processes and Prefect's temporary server), sampled every 0.1 s.
+  writing processes and Prefect's temporary server), sampled every 0.1 s. The commit's copy of
+  the warehouse (flows/warehouse/commit.py) is timed on its own after the runs.
 - The I/O floor, in the same sitting: python-calamine alone reading the same files
   (`to_python` of every sheet), plus xlsxwriter alone (constant_memory, one call per cell,
   no formats) writing the cells of every xlsx the run exported (BPJS lists and the regency
@@ -40,6 +43,8 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from importlib import metadata
@@ -418,6 +423,9 @@ class SizeResult:
     floors: dict[str, list[Timing]] = field(default_factory=dict)  # "read 1", "write n", ...
     plain: list[Timing] = field(default_factory=list)
     load: tuple[float, float] = (0.0, 0.0)  # 1-minute load average before and after
+    new_file: list[RunMeasure] = field(default_factory=list)  # one new file into the warehouse
+    new_file_rows: int = 0
+    copies: list[tuple[int, float]] = field(default_factory=list)  # warehouse bytes, copy seconds
 
     def floor(self, what: str, procs: str, cpu: bool = False) -> float | None:
         """Median wall (or CPU) seconds of the read or write floor, or of both ("total")."""
@@ -496,6 +504,17 @@ def table(results: list[SizeResult], cores: int) -> list[str]:
                 median([m.wall for m in result.second]),
                 median([m.cpu for m in result.second]),
             )
+        if result.new_file:
+            names = list(dict.fromkeys(n for m in result.new_file for n in m.stages))
+            for name in names:
+                row(
+                    f"one new file ({result.new_file_rows:,} rows): {name}",
+                    median([m.stages.get(name) for m in result.new_file]),
+                )
+            row(
+                f"**one new file ({result.new_file_rows:,} rows): flow**",
+                median([m.flow for m in result.new_file]),
+            )
         if result.plain:
             for step in result.plain[0].parts:
                 row(f"plain script: {step}", median([t.parts[step] for t in result.plain]))
@@ -515,6 +534,15 @@ def memory_lines(results: list[SizeResult]) -> list[str]:
             f"summed; largest single process {single / GB:.2f} GB); 1-minute load average "
             f"{result.load[0]:.1f} before, {result.load[1]:.1f} after"
         )
+        if result.new_file:
+            added = max((m.peak_rss or 0) for m in result.new_file)
+            lines.append(f"  - one new file into it: peak RSS {added / GB:.2f} GB")
+        if result.copies:
+            size, seconds = result.copies[-1]
+            lines.append(
+                f"  - the commit's copy of the warehouse ({size / GB:.2f} GB): "
+                f"{median([c[1] for c in result.copies]):.1f} s (copy and fsync)"
+            )
     return lines
 
 
@@ -578,6 +606,40 @@ def target_lines(results: list[SizeResult]) -> list[str]:
     return lines
 
 
+def province_lines(results: list[SizeResult]) -> list[str]:
+    """The aims of issue 19 (the whole province in one run), each with its measured value."""
+    measured = {r.size: r for r in results if r.first}
+    lines = []
+    one, four = measured.get(1_000_000), measured.get(4_000_000)
+    if one and four and one.whole() and four.whole():
+        ratio, flow_ratio = four.whole() / one.whole(), four.flow() / one.flow()
+        lines.append(
+            f"- 4M rows in at most 4.4x the time of 1M: {ratio:.2f}x whole run "
+            f"({flow_ratio:.2f}x flow), {verdict(ratio <= 4.4)}"
+        )
+    for size, limit in ((4_000_000, 8), (1_000_000, 3)):
+        if size in measured:
+            peak = max((m.peak_rss or 0) for m in measured[size].first)
+            lines.append(
+                f"- peak RSS at {size:,} rows at most {limit} GB: {peak / GB:.2f} GB, "
+                f"{verdict(peak <= limit * GB)}"
+            )
+    for result in measured.values():
+        if result.new_file:
+            flow = median([m.flow for m in result.new_file])
+            lines.append(
+                f"- one new file of {result.new_file_rows:,} rows into {result.rows:,} rows: at "
+                f"most 60 s of flow: {fmt_seconds(flow)} s, {verdict(flow is not None and flow <= 60)}"
+            )
+        if result.second:
+            flow = median([m.flow for m in result.second])
+            lines.append(
+                f"- nothing new at {result.rows:,} rows: at most 5 s of flow: {fmt_seconds(flow)} s, "
+                f"{verdict(flow is not None and flow <= 5)}"
+            )
+    return lines
+
+
 def machine_lines(cores: int) -> list[str]:
     """CPU, cores, memory, OS, Python and the packages that matter."""
     cpu = platform.processor() or platform.machine()
@@ -609,6 +671,45 @@ def machine_lines(cores: int) -> list[str]:
 # -------------------------------------------------------------------------------------- main
 
 
+@contextmanager
+def one_new_file(cache: Path, folder: Path, rows: int, seed: int) -> Iterator[Path]:
+    """One regency file of about `rows` rows the warehouse has not seen, in the workload's raw
+    dir for the block: of a workload of 20 x `rows` rows made with another seed, the xlsx whose
+    size is nearest `rows` rows' worth, named as that regency's second delivery ("tahap 2")."""
+    donor_dir = workload(cache, 20 * rows, seed + 1000)
+    files = submissions(donor_dir / "raw")
+    per_row = sum(p.stat().st_size for p in files) / (20 * rows)
+    donor = min(files, key=lambda p: abs(p.stat().st_size - rows * per_row))
+    target = folder / "raw" / donor.parent.name / f"{donor.stem} tahap 2{donor.suffix}"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(donor, target)
+    try:
+        yield target
+    finally:
+        target.unlink()
+
+
+def time_warehouse_copy(db: Path, scratch: Path) -> tuple[int, float]:
+    """What the commit's copy of the warehouse costs (flows/warehouse/commit.py): bytes, seconds
+    to copy the file and fsync the copy (the page cache is warm, as it is for the run)."""
+    scratch.mkdir(parents=True, exist_ok=True)
+    copy = scratch / "warehouse-copy.duckdb"
+    start = time.perf_counter()
+    shutil.copyfile(db, copy)
+    fd = os.open(copy, os.O_RDONLY)
+    os.fsync(fd)
+    os.close(fd)
+    seconds = time.perf_counter() - start
+    copy.unlink()
+    return db.stat().st_size, seconds
+
+
+def _said(run: RunMeasure) -> str:
+    """A run's stages and peak memory in one log line (results survive a benchmark cut short)."""
+    stages = ", ".join(f"{name} {seconds:.1f}" for name, seconds in run.stages.items())
+    return f"peak RSS {(run.peak_rss or 0) / GB:.2f} GB, {run.rows:,} rows stored; {stages}"
+
+
 def measure_size(args: argparse.Namespace, size: int, repeat: int, cores: int) -> SizeResult:
     """Every measurement of one size, repeat after repeat: each repeat runs them all in turn, so
     that the run, the floor and the plain script see the same machine (load) as far as possible."""
@@ -626,10 +727,19 @@ def measure_size(args: argparse.Namespace, size: int, repeat: int, cores: int) -
         log(f"{step} tepat run on an empty warehouse ...")
         first = run_tepat(folder, run_dir, env, "first")
         result.first.append(first)
-        log(f"  whole {first.wall:.1f} s, flow {fmt_seconds(first.flow)} s; nothing new ...")
+        log(f"  whole {first.wall:.1f} s, flow {fmt_seconds(first.flow)} s, {_said(first)}")
+        log(f"{step} nothing new ...")
         second = run_tepat(folder, run_dir, env, "second")
         result.second.append(second)
-        log(f"  whole {second.wall:.1f} s, flow {fmt_seconds(second.flow)} s")
+        log(f"  whole {second.wall:.1f} s, flow {fmt_seconds(second.flow)} s, {_said(second)}")
+        result.copies.append(time_warehouse_copy(run_dir / "tepat.duckdb", scratch))
+        if args.new_file_rows:
+            log(f"{step} one new file of ~{args.new_file_rows:,} rows into the warehouse ...")
+            with one_new_file(args.cache, folder, args.new_file_rows, args.seed):
+                added = run_tepat(folder, run_dir, env, "new-file")
+            result.new_file.append(added)
+            result.new_file_rows = added.rows - first.rows  # its data rows, as stored
+            log(f"  whole {added.wall:.1f} s, flow {fmt_seconds(added.flow)} s, {_said(added)}")
         exports = sorted((run_dir / "exports").rglob("*.xlsx"))
         for procs, n in (("1", 1), ("n", cores)):
             log(f"{step} floor on {n} process(es): calamine read, xlsxwriter write ...")
@@ -649,8 +759,12 @@ def measure_size(args: argparse.Namespace, size: int, repeat: int, cores: int) -
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--sizes", default="100000,1000000", help="rows per workload, comma-separated"
+        "--sizes", default="100000,1000000,4000000", help="rows per workload, comma-separated"
     )
+    parser.add_argument(
+        "--new-file-rows", type=int, default=20_000,
+        help="after the nothing-new run, one new file of about this many rows (0: none)",
+    )  # fmt: skip
     parser.add_argument("--repeat", default="3", help="repeats, one number or one per size")
     parser.add_argument("--seed", type=int, default=1, help="generator seed of the workloads")
     parser.add_argument(
@@ -694,6 +808,10 @@ def main() -> None:
         "Targets (issue #8):",
         "",
         *target_lines(results),
+        "",
+        "Aims of issue 19 (the whole province):",
+        "",
+        *province_lines(results),
         "",
         "Machine:",
         "",

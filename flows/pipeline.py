@@ -49,6 +49,7 @@ from flows.sources.ingest import (
 from flows.sources.limits import still_being_written
 from flows.sources.read import list_submissions, sha256_of
 from flows.sources.reference_lists import load_reference_lists
+from flows.warehouse.commit import commit_run, remove_leftovers
 from flows.warehouse.state import PreviousRun, fingerprint_task, nothing_new, record_unchanged_run
 from flows.warehouse.store import (
     BpjsWrite,
@@ -57,7 +58,6 @@ from flows.warehouse.store import (
     owner_only_files,
     read_arrow_frame,
     read_frame,
-    write_run,
 )
 from flows.warehouse.views import program_table
 from schemas.codes import ROW_KEYS, file_reason
@@ -371,7 +371,7 @@ def read_state_task(db: Path, files: pd.DataFrame) -> WarehouseState:
                 read_arrow_frame(
                     con,
                     f"SELECT {', '.join(ROW_COLUMNS)} FROM submission_rows "
-                    "WHERE status IN ('accepted', 'review')",
+                    "WHERE status IN ('accepted', 'review') ORDER BY order_key",
                 )
             ),
             registry=read_frame(
@@ -703,6 +703,7 @@ def _run(settings: Settings) -> RunSummary:
         stage("Memeriksa berkas dan masukan lain")
         queued = apply_queue_at_run_start(settings.db)  # decisions made while a run wrote
         recovered = recover_exports(settings.db, settings.export_dir)
+        remove_leftovers(settings.db)  # the warehouse copy of a run killed while writing
         known_files = read_files_task(settings.db)
         plan = plan_files(
             settings.raw_dir, known_files, settings.recent_write_seconds, settings.settle_seconds
@@ -830,8 +831,7 @@ def new_run_id() -> str:
 def _commit(settings: Settings, write: RunWrite, pending: list[PendingFile]) -> None:
     """Write the warehouse in one transaction, then move the exports into place."""
     try:
-        with connect(settings.db) as con:
-            write_run(con, write)
+        commit_run(settings.db, write, settings.warehouse_memory_limit)
     except BaseException:
         for file in pending:
             file.discard()

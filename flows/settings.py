@@ -45,6 +45,10 @@ class Settings(BaseSettings):
     schedule_cron: str = "0 6 * * *"
     schedule_timezone: str = "Asia/Makassar"
     deployment_name: str = "tepat-harian"
+    # DuckDB's memory while a run is written (flows/warehouse/commit.py); what does not fit spills
+    # to `<warehouse>.tmp`. Primary-key indexes cannot spill: if they outgrow it, the run is
+    # written once more under DuckDB's default (80% of RAM).
+    warehouse_memory_limit: str = "1GB"
     # A second run waits this long for the warehouse lock, then stops with a clear message.
     lock_wait_seconds: float = 0.0
     # The time zone the report shows times in, with the zone written (WITA = Asia/Makassar).

@@ -6,7 +6,7 @@ import contextlib
 import os
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,9 +20,6 @@ from flows.warehouse.schema import migrate
 from flows.warehouse.views import create_views
 
 TEXT = pd.StringDtype("pyarrow")  # pandas' Arrow-backed text, <NA> for missing
-# DuckDB's memory limit while a run is written (its default is 80% of RAM: it would hold all
-# the run's new rows in memory until the commit).
-WRITE_MEMORY_LIMIT = "512MB"
 # Tables a run replaces whole (the current state), and tables it appends to per file.
 STATE_TABLES = (
     "persons",
@@ -170,24 +167,13 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> 
     con.unregister(view)
 
 
-def write_run(con: duckdb.DuckDBPyConnection, write: RunWrite) -> None:
-    """Apply one run's writes atomically: all of them or, on any error, none.
-
-    Under `WRITE_MEMORY_LIMIT`, so DuckDB writes the inserted rows out as it goes instead of
-    holding them (~0.6 GB more at 1M rows); should that be too small (indexes of a far larger
-    warehouse must fit), the rolled-back write is made once more under DuckDB's default.
-    """
-    con.execute(f"SET memory_limit = '{WRITE_MEMORY_LIMIT}'")
-    try:
-        _write_run(con, write)
-    except duckdb.OutOfMemoryException:
-        con.execute("RESET memory_limit")
-        _write_run(con, write)
-    finally:
-        con.execute("RESET memory_limit")
-
-
-def _write_run(con: duckdb.DuckDBPyConnection, write: RunWrite) -> None:
+def write_run(
+    con: duckdb.DuckDBPyConnection,
+    write: RunWrite,
+    before_commit: Callable[[duckdb.DuckDBPyConnection], None] | None = None,
+) -> None:
+    """Apply one run's writes atomically: all of them or, on any error, none (memory bounds and
+    the copy that keeps a failure from touching the file: flows/warehouse/commit.py)."""
     con.execute("BEGIN TRANSACTION")
     try:
         if write.replaced_files:
@@ -209,6 +195,9 @@ def _write_run(con: duckdb.DuckDBPyConnection, write: RunWrite) -> None:
         fault_point("warehouse-mid-transaction")
         if not write.row_status_updates.empty:
             _apply_status_updates(con, write.row_status_updates)
+        # The registry and the tables replaced whole: their order means nothing, so DuckDB need
+        # not buffer to keep it (rows and issues keep theirs: readers see them as loaded).
+        con.execute("SET preserve_insertion_order = false")
         _upsert_registry(con, write.registry_added)
         for table in STATE_TABLES:
             con.execute(f"DELETE FROM {table}")
@@ -224,10 +213,16 @@ def _write_run(con: duckdb.DuckDBPyConnection, write: RunWrite) -> None:
         if write.bpjs is not None:  # after the state and premiums the bills are checked against
             _write_bpjs(con, write.bpjs, str(write.run["run_id"]))
         _insert(con, "runs", pd.DataFrame([write.run]))
+        if before_commit is not None:
+            before_commit(con)
         con.execute("COMMIT")
     except BaseException:
-        con.execute("ROLLBACK")
+        with contextlib.suppress(duckdb.Error):  # refused once DuckDB invalidated the database
+            con.execute("ROLLBACK")
         raise
+    finally:
+        with contextlib.suppress(duckdb.Error):
+            con.execute("RESET preserve_insertion_order")
 
 
 def _upsert_registry(con: duckdb.DuckDBPyConnection, changes: pd.DataFrame) -> None:

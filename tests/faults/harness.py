@@ -13,6 +13,11 @@ again and compares the warehouse and the export folder with the clean reference:
 - no orphan rows (issues without their row, rows of unknown files, verified persons missing);
 - right after the kill, every file under its final name is complete: the content of the
   first or of the second delivery, never a partial file;
+- DuckDB really out of memory while the run is written (`warehouse-out-of-memory`): once, the
+  run writes again on a fresh copy and completes; every time (`warehouse-out-of-memory:*`), the
+  run fails (exit 1, one line) and leaves the warehouse folder byte
+  for byte as it was: the same file, no WAL, no copy, no spill folder; a run killed before its
+  commit leaves the warehouse file itself as it was (its copy is removed by the next run);
 - after the recovery run: no temporary file left, every export recorded by the last run on
   disk with the recorded sha256, and the same files with the same content as the clean run
   (`flows.outputs.files.content_digest`: an xlsx's creation-time stamp aside).
@@ -45,8 +50,12 @@ sys.path.insert(0, str(ROOT))
 
 from flows.outputs.files import content_digest  # noqa: E402
 from flows.runtime.faults import FAULT_ENV, FAULT_POINTS  # noqa: E402
+from flows.runtime.lock import lock_path  # noqa: E402
 
 AS_OF = "2026-11-27"
+# Fault points where the run fails instead of being killed: exit status 1, and the CLI's last
+# line on stderr says why (Prefect's log of the failed flow comes before it).
+FAILING_POINTS = {"warehouse-out-of-memory:*": "memori DuckDB tidak cukup"}
 TEPAT = Path(sys.executable).parent / "tepat"
 # Columns that differ between two runs of the same input: when and by which run.
 VOLATILE = {"run_id", "loaded_at", "decided_at", "started_at", "finished_at"}
@@ -152,14 +161,57 @@ def tepat_run(
         child.send_signal(signal.SIGKILL)
         child.communicate()
         return -9
+    said = stderr.decode(errors="replace").strip().splitlines()
+    expected = FAILING_POINTS.get(fault or "")
+    last = said[-1] if said else ""
+    if (
+        child.returncode == 1
+        and expected
+        and last.startswith("tepat run gagal: ")
+        and expected in last
+    ):
+        return 1
     if child.returncode not in (0, -9):
-        tail = stderr.decode(errors="replace").strip().splitlines()[-3:]
-        raise RuntimeError(f"tepat run failed ({child.returncode}): {' | '.join(tail)}")
+        raise RuntimeError(f"tepat run failed ({child.returncode}): {' | '.join(said[-3:])}")
     return child.returncode
 
 
 def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def warehouse_files(place: Place) -> dict[str, int]:
+    """Size of every file in the warehouse's folder (WAL, copies, spill files included), the
+    run lock aside (its bytes say who held it)."""
+    return {
+        p.relative_to(place.db.parent).as_posix(): p.stat().st_size
+        for p in sorted(place.db.parent.rglob("*"))
+        if p.is_file() and p != lock_path(place.db)
+    }
+
+
+def untouched_warehouse(
+    place: Place, files: dict[str, int], tables: dict[str, pd.DataFrame], whole: bool
+) -> list[str]:
+    """What a run that did not commit changed: the tables, the warehouse file's size (dead
+    blocks) or, `whole` (a run that failed and cleaned up), any file in the folder (a WAL, a
+    copy, spill files). The bytes may differ: each connection refreshes the schema's views."""
+    after = warehouse_files(place)
+    if not whole:
+        files, after = (
+            {place.db.name: files.get(place.db.name)},
+            {place.db.name: after.get(place.db.name)},
+        )
+    found = [
+        f"warehouse folder changed by a run that did not commit: {name}"
+        for name in sorted(files.keys() | after.keys())
+        if files.get(name) != after.get(name)
+    ]
+    now = snapshot(place).tables
+    found.extend(
+        f"{t} changed by a run that did not commit" for t in tables if not tables[t].equals(now[t])
+    )
+    return found
 
 
 def export_files(place: Place) -> dict[str, str]:
@@ -322,15 +374,25 @@ class Harness:
             shutil.rmtree(place.root)
         shutil.copytree(self.base.root, place.root, symlinks=True)
         _rebase_exports(place, self.base)
+        point = (fault or "").partition(":")[0]
+        check = point in FAULT_POINTS and _before_commit(point)
+        files, tables = (warehouse_files(place), snapshot(place).tables) if check else ({}, {})
         code = tepat_run(
             place, self.workload.second, self.workload.reference, self.api_url, fault, after
         )
         problems = complete_files_only(place, self.allowed)
+        if check and code != 0:  # a run that did not finish (`warehouse-out-of-memory` once does)
+            problems.extend(untouched_warehouse(place, files, tables, fault in FAILING_POINTS))
         if recover:
             tepat_run(place, self.workload.second, self.workload.reference, self.api_url)
         found, lost = differences(self.reference, snapshot(place))
         problems.extend(found)
         return Outcome(label, code, not problems and lost == 0, lost, problems)
+
+
+def _before_commit(point: str) -> bool:
+    """True for the fault points a run reaches before its warehouse commit."""
+    return FAULT_POINTS.index(point) < FAULT_POINTS.index("warehouse-committed")
 
 
 def _rebase_exports(place: Place, base: Place) -> None:
@@ -348,10 +410,13 @@ def report(outcomes: list[Outcome]) -> str:
         result = "survived" if o.survived else "; ".join(o.problems)[:200]
         lines.append(f"{o.scenario:32} {o.exit_code:>5} {o.rows_lost:>9}  {result}")
     killed = [o for o in outcomes if o.exit_code == -9]
+    failed = [o for o in outcomes if o.exit_code == 1]
     lines.append(
         f"{sum(o.survived for o in killed)} of {len(killed)} kill points survived; "
+        f"{sum(o.survived for o in failed)} of {len(failed)} failed runs survived; "
         f"rows lost: {sum(o.rows_lost for o in outcomes)}; "
-        f"{len(outcomes) - len(killed)} runs were not killed (point not reached in time)"
+        f"{len(outcomes) - len(killed) - len(failed)} runs completed (a memory fault once, "
+        "or the point not reached in time)"
     )
     return "\n".join(lines)
 
