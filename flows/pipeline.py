@@ -600,6 +600,7 @@ def publish_task(
         settings.export_dir, **export_counts(pending),
     )  # fmt: skip
     summary.references = notes
+    summary.bpjs_files = bpjs_notes(bpjs.read) if bpjs is not None else []
     finished = datetime.now()
     files = (
         ingested.files.assign(run_id=run_id, loaded_at=finished)
@@ -773,7 +774,6 @@ def _recompute(
     if len(verified):
         verified = plan.verified
     bpjs = BpjsRun(bpjs_read, bpjs_stored, plan)
-    notes.extend(bpjs_notes(bpjs_read))
     stage("Menulis gudang data dan ekspor")
     return publish_task(
         settings, run, ingested, linked.new_rows, issues, linked, decisions, verified, notes,
@@ -789,10 +789,10 @@ def bpjs_notes(read: BpjsRead) -> list[str]:
     notes = []
     for record in read.files.to_dict("records") if len(read.files) else []:
         if record["status"] == "loaded":
-            notes.append(f"BPJS {record['file_name']}: {KIND_LABELS[record['kind']]} {record['program']}, "
+            notes.append(f"{record['file_name']}: {KIND_LABELS[record['kind']]} {record['program']}, "
                          f"{record['n_rows']} baris")  # fmt: skip
         else:
-            notes.append(f"BPJS {record['file_name']}: tidak dibaca ({record['reason']})")
+            notes.append(f"{record['file_name']}: tidak dibaca ({record['reason']})")
     return notes
 
 

@@ -63,3 +63,17 @@ def test_a_run_without_files_or_rows_is_summarised_as_zeros():
                       Path("out"))  # fmt: skip
     assert (empty.files_seen, empty.rows, empty.verified, empty.rejected_files) == (2, {}, {}, [])
     assert empty.run_counts()["n_rows"] == 0
+
+
+def test_bpjs_files_have_their_own_heading_apart_from_the_reference_lists():
+    summary = RunSummary(
+        run_id="r", files_seen=0, files_loaded=0, files_rejected=0, files_duplicate=0,
+        files_unchanged=0, rows={}, persons=0, verified={}, within_quota={},
+        export_dir=Path("out"), exports=0, notes=[], rejected_files=[],
+        references=["peserta.xlsx: 3 peserta (kesehatan)"],
+        bpjs_files=["tagihan_oktober.xlsx: tagihan kesehatan, 5 baris"],
+    )  # fmt: skip
+    lines = summary.text().splitlines()
+    bpjs = lines.index("  Berkas dari BPJS (hasil pendaftaran, tagihan):")
+    assert lines[bpjs + 1] == "    - tagihan_oktober.xlsx: tagihan kesehatan, 5 baris"
+    assert lines.index("  Daftar peserta BPJS (acuan):") < bpjs

@@ -37,6 +37,7 @@ class RunSummary:
     exports_unchanged: int = 0  # files whose content was the same: left untouched
     exports_removed: int = 0  # lists of the day this run no longer produces
     references: list[str] = field(default_factory=list)  # reference lists read, or missing
+    bpjs_files: list[str] = field(default_factory=list)  # BPJS results and bills read this run
 
     def run_counts(self) -> dict[str, object]:
         """Counts for the `runs` table."""
@@ -79,6 +80,9 @@ class RunSummary:
         if self.references:
             lines.append("  Daftar peserta BPJS (acuan):")
             lines.extend(f"    - {printable(note)}" for note in self.references)
+        if self.bpjs_files:
+            lines.append("  Berkas dari BPJS (hasil pendaftaran, tagihan):")
+            lines.extend(f"    - {printable(note)}" for note in self.bpjs_files)
         if self.notes:
             lines.append("  Catatan:")
             lines.extend(f"    - {printable(note)}" for note in self.notes)
