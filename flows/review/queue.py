@@ -21,10 +21,11 @@ from pathlib import Path
 
 import duckdb
 
+from flows.review.occupations import OccupationReviewError, record_occupation_mapping
 from flows.review.pairs import PairReviewError, record_pair_decision
 from flows.review.rows import ReviewError, record_row_decision
 from flows.warehouse.store import connect
-from schemas.occupations import occupation_key, occupation_list
+from schemas.occupations import occupation_list
 
 ROW_DECISION = "keputusan_baris"
 PAIR_DECISION = "keputusan_pasangan"
@@ -34,10 +35,6 @@ FAILED_SUFFIX = "_gagal"  # the audit action of a decision that could not be rec
 OCCUPATION_CHOICES: dict[str, str] = {
     name: occupation.group for name, occupation in sorted(occupation_list().occupations.items())
 }  # the Dukcapil list: occupation name -> its group
-
-
-class QueueError(ValueError):
-    """An entry that cannot be applied; the message (Indonesian) says why."""
 
 
 @dataclass(frozen=True)
@@ -127,7 +124,7 @@ def _apply_one(con: duckdb.DuckDBPyConnection, entry: dict) -> Outcome:
     try:
         message = APPLY.get(action, _audit_only)(con, entry, at)
         ok = True
-    except (ReviewError, PairReviewError, QueueError) as exc:
+    except (ReviewError, PairReviewError, OccupationReviewError) as exc:
         con.execute("ROLLBACK")
         con.execute("BEGIN TRANSACTION")
         action, message, ok = action + FAILED_SUFFIX, str(exc), False
@@ -171,21 +168,14 @@ def _pair_decision(con: duckdb.DuckDBPyConnection, entry: dict, at: datetime) ->
 
 def _occupation_mapping(con: duckdb.DuckDBPyConnection, entry: dict, at: datetime) -> str:
     data = entry["data"]
-    spelling, occupation = str(data["spelling"]).strip(), str(data["occupation"])
-    key = occupation_key(spelling)
-    if not key:
-        raise QueueError("Ejaan pekerjaan kosong: tidak ada yang dipetakan.")
-    if occupation not in OCCUPATION_CHOICES:
-        raise QueueError(f"Pekerjaan '{occupation}' tidak ada dalam daftar Dukcapil.")
-    if not str(data.get("reason") or "").strip():
-        raise QueueError("Alasan wajib diisi.")
-    con.execute(
-        "INSERT OR REPLACE INTO occupation_mappings (spelling_key, spelling, occupation, "
-        "occupation_group, decided_by, decided_at, reason) VALUES (?, ?, ?, ?, ?, ?, ?)",
-        [key, spelling, occupation, OCCUPATION_CHOICES[occupation], entry["username"], at,
-         str(data["reason"]).strip()],
+    recorded = record_occupation_mapping(
+        con, str(data["spelling"]), str(data["occupation"]), entry["username"],
+        str(data.get("reason") or ""), at,
     )  # fmt: skip
-    return f"Ejaan '{spelling}' dipetakan ke {occupation}; berlaku pada run berikutnya."
+    return (
+        f"Ejaan '{recorded['spelling']}' dipetakan ke {recorded['occupation']}; "
+        "berlaku pada run berikutnya."
+    )
 
 
 APPLY: dict[str, Callable[[duckdb.DuckDBPyConnection, dict, datetime], str]] = {
