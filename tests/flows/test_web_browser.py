@@ -2,7 +2,7 @@
 
 Logs in as each role, reviews a row, decides a pair, uploads a file and reads its verdict,
 downloads a workbook, and meets 403/404 on forbidden paths. A screenshot of every page is kept
-in tests/output/web/ for a person to look at (git-ignored).
+in tests/flows/output/web/ for a person to look at (git-ignored).
 """
 
 from __future__ import annotations
