@@ -20,7 +20,7 @@ from prefect.cache_policies import NO_CACHE
 from flows.outputs.bpjs_files import PARALLEL_MIN_ROWS, write_bpjs_exports
 from flows.outputs.bpjs_lists import BpjsPlan, StoredBpjs, plan_bpjs, stored_bpjs, write_changes
 from flows.outputs.feedback import RunOutcomes, write_feedback_for_run
-from flows.outputs.files import PendingFile, StaleFile, recover_exports
+from flows.outputs.files import PendingFile, StaleFile, recorded_exports, recover_exports
 from flows.outputs.report import publish_run_report
 from flows.outputs.writing import writing_pool, writing_workers
 from flows.review.occupations import files_to_read_again, read_occupation_mappings
@@ -582,7 +582,7 @@ def publish_task(
         if not sendable.empty:
             export_records, pending = write_bpjs_exports(
                 sendable, linked.persons, settings.export_dir, settings.as_of, run_id, rules,
-                pool=pool,
+                pool=pool, recorded=recorded_exports(settings.db),
             )  # fmt: skip
         if bpjs is not None and rules is not None:
             bpjs_write, change_records, change_files = bpjs.write(

@@ -35,7 +35,15 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 from xlsxwriter.format import Format
 
-from flows.outputs.files import BPJS_DIR, PendingFile, StaleFile, settle_temp, temp_path
+from flows.outputs.files import (
+    BPJS_DIR,
+    PendingFile,
+    RecordedExport,
+    StaleFile,
+    input_digest,
+    settle_temp,
+    temp_path,
+)
 from flows.outputs.writing import (
     CellColumn,
     FileJob,
@@ -180,12 +188,14 @@ def write_csv(path: Path, table: Table) -> None:
 
 @dataclass
 class _Export:
-    """One file to write: where it goes, its record key (program, regency, kind, rows), how."""
+    """One file to write: where it goes, its record key (program, regency, kind, rows), how,
+    and the digest of what it is written from."""
 
     final: Path
     key: tuple[str, str | None, str, int]
     write: Callable[..., None]
     args: tuple
+    digest: str
 
     @property
     def temp(self) -> Path:
@@ -195,34 +205,60 @@ class _Export:
         return FileJob(self.write, self.args, self.temp, self.final, self.key[3])
 
 
+def _digest_of(write: Callable[..., None], args: tuple) -> str:
+    """The input digest of `write(temp, *args)`: the writer's name, each table's name,
+    columns and rows, and any other argument (the as-of date)."""
+    parts: list[object] = [write.__qualname__]
+    for arg in args:
+        for table in arg if isinstance(arg, list) else [arg]:
+            if isinstance(table, Table):
+                parts.extend(
+                    [table.name, table.columns, table.frame[[k for k, _ in table.columns]]]
+                )
+            else:
+                parts.append(table)
+    return input_digest(*parts)
+
+
 @dataclass
 class _Staging:
-    """Exports to write under temporary names this run, in order, and stale files to remove."""
+    """Exports to write under temporary names this run, in order, and stale files to remove;
+    `recorded`: the files the last run recorded, so a file whose inputs did not change is
+    left in place without being written again."""
 
     run_id: str
+    recorded: dict[Path, RecordedExport] = field(default_factory=dict)
     entries: list[_Export | StaleFile] = field(default_factory=list)
 
     def stage(self, final: Path, key: tuple[str, str | None, str, int], write, *args) -> None:
         """Remember that `write(temp, *args)` makes `final` (written later by `write_all`)."""
-        self.entries.append(_Export(final, key, write, args))
+        self.entries.append(_Export(final, key, write, args, _digest_of(write, args)))
 
     def write_all(
         self, workers: int, parallel_min_rows: int, pool: Executor | None = None
     ) -> tuple[pd.DataFrame, list[PendingFile | StaleFile]]:
-        """Write every file under its temporary name (in `pool`, or in `workers` processes of
-        its own when there are at least `parallel_min_rows` rows), then the records and files
-        to commit."""
+        """Write every file whose inputs changed under its temporary name (in `pool`, or in
+        `workers` processes of its own when there are at least `parallel_min_rows` rows), then
+        the records and files to commit."""
         exports = [e for e in self.entries if isinstance(e, _Export)]
+        kept = {
+            e.final: self.recorded[e.final].sha256
+            for e in exports
+            if e.final in self.recorded and self.recorded[e.final].still_in_place(e.final, e.digest)
+        }
+        to_write = [e for e in exports if e.final not in kept]
         try:
-            settled = write_jobs([e.job() for e in exports], workers, parallel_min_rows, pool)
+            settled = write_jobs([e.job() for e in to_write], workers, parallel_min_rows, pool)
         except BaseException:
-            for export in exports:
+            for export in to_write:
                 export.temp.unlink(missing_ok=True)
             raise
-        sha_of = {export.final: sha for export, (sha, _) in zip(exports, settled, strict=True)}
-        unchanged = {
-            export.final for export, (_, same) in zip(exports, settled, strict=True) if same
-        }
+        sha_of = dict(kept)
+        unchanged = set(kept)
+        for export, (sha, same) in zip(to_write, settled, strict=True):
+            sha_of[export.final] = sha
+            if same:
+                unchanged.add(export.final)
         records = [
             {
                 "run_id": self.run_id,
@@ -232,6 +268,7 @@ class _Staging:
                 "path": e.final.as_posix(),
                 "n_rows": e.key[3],
                 "sha256": sha_of[e.final],
+                "input_digest": e.digest,
             }
             for e in exports
         ]
@@ -265,15 +302,18 @@ def write_bpjs_exports(
     rules: ProgramRules | None = None,
     workers: int | None = None,
     pool: Executor | None = None,
+    recorded: dict[Path, RecordedExport] | None = None,
 ) -> tuple[pd.DataFrame, list[PendingFile | StaleFile]]:
     """Per program: a list per regency (xlsx + csv) and a budget summary, not yet in place.
 
     Returns the `exports` records (sha256 of the bytes that will be in place) and the files
-    to commit after the warehouse transaction. Large exports are written in `pool`, or on
+    to commit after the warehouse transaction. A file `recorded` by the last run from the same
+    inputs, still in place as written, is not written again (one regency's new rows rewrite
+    that regency's lists, not the province's). Large exports are written in `pool`, or on
     every core (`workers`, default: all); the bytes are the same however many write them.
     """
     rules = rules or load_rules(DEFAULT_PROGRAMS_FILE)
-    staging = _Staging(run_id)
+    staging = _Staging(run_id, recorded or {})
     day = as_of.isoformat()
     for program in sorted(verified["program"].unique()):
         settings = rules.programs.get(program)

@@ -14,9 +14,13 @@ import os
 import re
 import zipfile
 from dataclasses import dataclass
+from importlib import metadata
 from pathlib import Path
 
-from flows.warehouse.store import connect
+import pandas as pd
+import pyarrow as pa
+
+from flows.warehouse.store import connect, table_columns
 
 # Folders under the export dir: lists for BPJS, feedback workbooks for regencies, run reports.
 BPJS_DIR = "bpjs"
@@ -172,6 +176,75 @@ def _last_exports(db: Path) -> list[tuple[str, str, str, str, str]]:
         if not {("exports",), ("runs",)} <= set(tables):
             return []
         return con.execute(LAST_EXPORTS).fetchall()
+
+
+# What an export's bytes depend on besides its inputs: the code and the libraries writing it.
+WRITER_VERSIONS = tuple(
+    f"{name} {metadata.version(name)}" for name in ("tepat", "xlsxwriter", "pyarrow", "pandas")
+)
+
+
+def input_digest(*parts: object) -> str:
+    """sha256 of what an export is written from (a frame as Arrow IPC bytes: column names,
+    dtypes and values; anything else by its repr) and of the writers' versions: equal digests,
+    equal files (the converse may fail, which only costs writing a file again)."""
+    digest = hashlib.sha256(repr(WRITER_VERSIONS).encode("utf-8"))
+    for part in parts:
+        if isinstance(part, pd.DataFrame):
+            table = pa.Table.from_pandas(part, preserve_index=False).combine_chunks()
+            sink = pa.BufferOutputStream()
+            with pa.ipc.new_stream(sink, table.schema) as stream:
+                stream.write_table(table)
+            digest.update(sink.getvalue())
+        else:
+            digest.update(repr(part).encode("utf-8"))
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class RecordedExport:
+    """A file the last run with exports recorded: its sha256 and the digest of its inputs."""
+
+    sha256: str
+    input_digest: str | None
+
+    def still_in_place(self, final: Path, digest: str) -> bool:
+        """Whether `final` is this file, written from inputs with `digest`: then it need not be
+        written again (a file changed or removed by hand since is written again)."""
+        return (
+            self.input_digest == digest
+            and final.is_file()
+            and not final.is_symlink()
+            and _sha256(final) == self.sha256
+        )
+
+
+RECORDED_EXPORTS = """
+SELECT e.path, e.sha256, {digest}
+FROM exports e
+WHERE e.run_id = (
+    SELECT e2.run_id FROM exports e2 JOIN runs r2 USING (run_id)
+    ORDER BY r2.finished_at DESC LIMIT 1
+)
+"""
+
+
+def recorded_exports(db: Path) -> dict[Path, RecordedExport]:
+    """Every file the last run with exports recorded, by path (empty for a new warehouse)."""
+    if not db.exists():
+        return {}
+    with connect(db, read_only=True) as con:
+        tables = {
+            row[0] for row in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()
+        }
+        if not {"exports", "runs"} <= tables:
+            return {}
+        has_digest = "input_digest" in table_columns(con, "exports")
+        query = RECORDED_EXPORTS.format(digest="e.input_digest" if has_digest else "NULL")
+        return {
+            Path(path): RecordedExport(sha, digest)
+            for path, sha, digest in con.execute(query).fetchall()
+        }
 
 
 def _sha256(path: Path) -> str:

@@ -11,8 +11,9 @@ import openpyxl
 import pandas as pd
 import pytest
 
+import flows.outputs.bpjs_files as bpjs_files
 from flows.outputs.bpjs_files import write_bpjs_exports
-from flows.outputs.files import content_digest
+from flows.outputs.files import RecordedExport, content_digest
 from schemas.programs import parse_rules
 
 AS_OF = date(2026, 11, 27)
@@ -72,7 +73,9 @@ def verified_frame() -> pd.DataFrame:
     return frame.assign(nik=frame["person_id"].map(nik), eligible=True)
 
 
-def publish(export_dir: Path, verified=None, as_of=AS_OF, run_id="run-1", commit=True):
+def publish(
+    export_dir: Path, verified=None, as_of=AS_OF, run_id="run-1", commit=True, recorded=None
+):
     records, pending = write_bpjs_exports(
         verified_frame() if verified is None else verified,
         persons_frame(),
@@ -80,6 +83,7 @@ def publish(export_dir: Path, verified=None, as_of=AS_OF, run_id="run-1", commit
         as_of,
         run_id,
         RULES,
+        recorded=recorded,
     )
     if commit:
         for file in pending:
@@ -281,6 +285,64 @@ def test_changed_content_is_replaced_and_stale_files_of_the_day_removed(tmp_path
     assert (folder / "verifikasi_kesehatan_6401_paser_2026-11-26.xlsx").exists()
     for record in records.itertuples():
         assert sha256(Path(record.path)) == record.sha256
+
+
+def _recorded(records: pd.DataFrame) -> dict[Path, RecordedExport]:
+    return {Path(r.path): RecordedExport(r.sha256, r.input_digest) for r in records.itertuples()}
+
+
+@pytest.fixture
+def files_written(monkeypatch):
+    """The final paths of the export files actually written (not left in place unwritten)."""
+    written: list[Path] = []
+    real = bpjs_files.write_jobs
+
+    def spy(jobs, *args, **kwargs):
+        written.extend(job.final for job in jobs)
+        return real(jobs, *args, **kwargs)
+
+    monkeypatch.setattr(bpjs_files, "write_jobs", spy)
+    return written
+
+
+def test_files_whose_inputs_did_not_change_are_not_written_again(tmp_path, files_written):
+    first, _ = publish(tmp_path, run_id="run-1")
+    assert len(files_written) == len(first)
+    files_written.clear()
+    again, pending = publish(tmp_path, run_id="run-2", recorded=_recorded(first))
+    assert files_written == []
+    assert all(file.unchanged for file in pending)
+    assert again["sha256"].tolist() == first["sha256"].tolist()
+    assert again["input_digest"].tolist() == first["input_digest"].tolist()
+
+
+def test_one_regencys_new_scores_write_that_regencys_list_alone(tmp_path, files_written):
+    first, _ = publish(tmp_path, run_id="run-1")
+    files_written.clear()
+    changed = verified_frame()
+    changed.loc[
+        changed["regency_code"].eq("6401") & changed["program"].eq("kesehatan"), "score"
+    ] += 1
+    records, _ = publish(tmp_path, verified=changed, run_id="run-2", recorded=_recorded(first))
+    names = sorted(path.name for path in files_written)
+    assert names == [  # the budget summaries count persons: unchanged
+        "verifikasi_kesehatan_6401_paser_2026-11-27.csv",
+        "verifikasi_kesehatan_6401_paser_2026-11-27.xlsx",
+    ]
+    for record in records.itertuples():
+        assert sha256(Path(record.path)) == record.sha256
+
+
+def test_a_file_changed_or_removed_by_hand_is_written_again(tmp_path, files_written):
+    first, _ = publish(tmp_path, run_id="run-1")
+    edited, removed = Path(first["path"].iloc[0]), Path(first["path"].iloc[1])
+    edited.write_bytes(b"diubah")
+    removed.unlink()
+    files_written.clear()
+    records, _ = publish(tmp_path, run_id="run-2", recorded=_recorded(first))
+    assert sorted(files_written) == sorted([edited, removed])
+    assert records["sha256"].tolist() == first["sha256"].tolist()
+    assert sha256(edited) == first["sha256"].iloc[0]
 
 
 def test_discard_leaves_no_files(tmp_path):
