@@ -741,11 +741,13 @@ def measure_size(args: argparse.Namespace, size: int, repeat: int, cores: int) -
             result.new_file_rows = added.rows - first.rows  # its data rows, as stored
             log(f"  whole {added.wall:.1f} s, flow {fmt_seconds(added.flow)} s, {_said(added)}")
         exports = sorted((run_dir / "exports").rglob("*.xlsx"))
-        for procs, n in (("1", 1), ("n", cores)):
+        floors = (("1", 1), ("n", cores)) if size <= args.floor_max_rows else ()
+        for procs, n in floors:
             log(f"{step} floor on {n} process(es): calamine read, xlsxwriter write ...")
             for what, files in (("read", paths), ("write", exports)):
                 timing = timed_in_processes(what, split_evenly(files, n), scratch, 1)
                 result.floors.setdefault(f"{what} {procs}", []).extend(timing)
+                log(f"  {what} on {n} process(es): {timing[-1].wall:.1f} s")
         if size == args.plain_size:
             log(f"{step} plain script (slow) ...")
             result.plain.extend(timed_in_processes("plain", [paths], scratch / "plain", 1))
@@ -774,6 +776,10 @@ def main() -> None:
     parser.add_argument(
         "--plain-size", type=int, default=100_000, help="0 to skip the plain script"
     )
+    parser.add_argument(
+        "--floor-max-rows", type=int, default=10**12,
+        help="measure the I/O floor only for sizes up to this many rows (it takes ~1.5x a run)",
+    )  # fmt: skip
     parser.add_argument("--out", type=Path, help="also write the results (Markdown) here")
     parser.add_argument("--keep", action="store_true", help="keep the runs' warehouses and exports")
     args = parser.parse_args()

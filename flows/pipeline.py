@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import Executor
@@ -13,11 +12,10 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from flows.outputs.bpjs_files import PARALLEL_MIN_ROWS, write_bpjs_exports
+from flows.outputs.bpjs_files import PARALLEL_MIN_ROWS, ExportStaging, stage_bpjs_exports
 from flows.outputs.bpjs_lists import BpjsPlan, StoredBpjs, plan_bpjs, stored_bpjs, write_changes
 from flows.outputs.feedback import RunOutcomes, write_feedback_for_run
 from flows.outputs.files import PendingFile, StaleFile, recorded_exports, recover_exports
@@ -28,6 +26,7 @@ from flows.review.queue import apply_queue_at_run_start
 from flows.review.rows import read_row_decisions
 from flows.runtime.faults import fault_point
 from flows.runtime.lock import run_lock
+from flows.runtime.memory import release_memory
 from flows.runtime.progress import (
     install_log_masking,
     masked_failures,
@@ -50,6 +49,7 @@ from flows.sources.limits import still_being_written
 from flows.sources.read import list_submissions, sha256_of
 from flows.sources.reference_lists import load_reference_lists
 from flows.warehouse.commit import commit_run, remove_leftovers
+from flows.warehouse.packed import PackedColumns
 from flows.warehouse.state import PreviousRun, fingerprint_task, nothing_new, record_unchanged_run
 from flows.warehouse.store import (
     BpjsWrite,
@@ -431,14 +431,6 @@ def ingest(settings: Settings, state: WarehouseState, plan: FilePlan) -> Ingeste
     return Ingested(plan=plan, files=files, raw_rows=raw_rows)
 
 
-def release_memory() -> None:
-    """Hand memory freed by a finished stage back to the system: Arrow's allocator and glibc
-    keep freed pages for reuse, so without this the process stays at its highest point."""
-    pa.default_memory_pool().release_unused()
-    with contextlib.suppress(OSError, AttributeError):  # malloc_trim: glibc only
-        ctypes.CDLL(None).malloc_trim(0)
-
-
 @task(name="deduplicate", cache_policy=NO_CACHE, persist_result=False)
 @masking_failures
 def deduplicate_task(
@@ -512,19 +504,20 @@ class BpjsRun:
         )
         return verified.loc[~held]
 
-    def write(
+    def stage(
         self,
         settings: Settings,
         verified: pd.DataFrame,
         persons: pd.DataFrame,
         run_id: str,
         rules: ProgramRules,
-    ) -> tuple[BpjsWrite, pd.DataFrame, list[PendingFile]]:
-        """The tambah/kurang files and everything BPJS-related the run's transaction writes."""
+        staging: ExportStaging,
+    ) -> BpjsWrite:
+        """Stage the tambah/kurang files; everything BPJS-related the run's transaction writes."""
         n_full = self.plan.to_send.groupby("program").size().to_dict()
-        records, pending, batches, members = write_changes(
+        batches, members = write_changes(
             self.plan, verified, persons, settings.export_dir, settings.as_of, run_id, rules,
-            n_full, self.stored.batches,
+            n_full, staging, self.stored.batches,
         )  # fmt: skip
         results = self.plan.results
         write = BpjsWrite(
@@ -535,7 +528,7 @@ class BpjsRun:
             batches=batches,
             members=members,
         )
-        return write, records, pending
+        return write
 
 
 @task(name="bpjs-returns", cache_policy=NO_CACHE, persist_result=False)
@@ -567,33 +560,43 @@ def publish_task(
     notes: list[str],
     rules: ProgramRules | None = None,
     bpjs: BpjsRun | None = None,
+    explanations: PackedColumns | None = None,
 ) -> RunSummary:
-    """Write the BPJS files under temporary names, commit the warehouse, then move the files in place."""
+    """Write the BPJS files under temporary names, commit the warehouse, then move the files in
+    place; `explanations`: the decisions' `score_components`, packed until the commit."""
     run_id = str(run["run_id"])
-    export_records, pending = pd.DataFrame(), []
     all_issues = pd.concat([issues, linked.issues], ignore_index=True)
     rejections = None if bpjs is None else current_rejections(bpjs.plan.results)
     outcome_inputs = RunOutcomes(
         decisions, verified, ingested.files, _reason_messages(rules), rejections
     )
     sendable = verified if bpjs is None else bpjs.sendable(verified)
+    staging = ExportStaging(run_id, recorded_exports(settings.db))
+    if not sendable.empty:
+        stage_bpjs_exports(
+            staging, sendable, linked.persons, settings.export_dir, settings.as_of, rules
+        )
     bpjs_write = None
+    if bpjs is not None and rules is not None:
+        bpjs_write = bpjs.stage(settings, verified, linked.persons, run_id, rules, staging)
+    release_memory()  # the digests' buffers, before the writers take their share
+    feedback_files: list[PendingFile] = []
     with export_pool(len(new_rows) + len(verified)) as pool:
-        if not sendable.empty:
-            export_records, pending = write_bpjs_exports(
-                sendable, linked.persons, settings.export_dir, settings.as_of, run_id, rules,
-                pool=pool, recorded=recorded_exports(settings.db),
+        # BPJS lists, budget summaries and tambah/kurang lists in one pass over the writers,
+        # then every row's outcome and the feedback workbooks; the staged tables are let go
+        # before the outcomes are worked out (peak memory at provincial scale).
+        export_records, pending = staging.write_all(writing_workers(), PARALLEL_MIN_ROWS, pool)
+        del staging
+        try:
+            feedback, outcomes = write_feedback_for_run(
+                settings, new_rows, all_issues, linked.old_row_updates, ingested.plan.replaced,
+                run_id, feedback_files, outcome_inputs, pool=pool,
             )  # fmt: skip
-        if bpjs is not None and rules is not None:
-            bpjs_write, change_records, change_files = bpjs.write(
-                settings, verified, linked.persons, run_id, rules
-            )
-            export_records = pd.concat([export_records, change_records], ignore_index=True)
-            pending.extend(change_files)
-        feedback, outcomes = write_feedback_for_run(
-            settings, new_rows, all_issues, linked.old_row_updates, ingested.plan.replaced,
-            run_id, pending, outcome_inputs, pool=pool,
-        )  # fmt: skip
+        except BaseException:
+            for file in pending:
+                file.discard()
+            raise
+    pending.extend(feedback_files)
     export_records = pd.concat([export_records, feedback], ignore_index=True)
     summary = summarise(
         run_id, ingested.files, ingested.plan.unchanged, new_rows, linked.persons, verified,
@@ -616,6 +619,7 @@ def publish_task(
         registry_added=linked.registry_added.assign(run_id=run_id),
         persons=linked.persons.assign(run_id=run_id),
         candidate_decisions=decisions.assign(run_id=run_id),
+        decision_columns=explanations,
         verified_candidates=verified.assign(run_id=run_id),
         exports=export_records,
         row_status_updates=linked.old_row_updates,
@@ -768,6 +772,11 @@ def _recompute(
     stage("Keputusan dan peringkat")
     decisions, verified = score_task(linked.persons, linked.enrolled, rules, settings.as_of)
     linked.enrolled = None
+    explanations = None
+    if "score_components" in decisions:  # ~0.5 KB a decision: packed until the commit
+        decisions, explanations = PackedColumns.set_aside(
+            decisions, ["program", "person_id"], ["score_components"]
+        )
     release_memory()
     fault_point("candidates-scored")
     plan = plan_bpjs(bpjs_results, bpjs_stored.members, linked.persons, decisions, verified)
@@ -777,7 +786,7 @@ def _recompute(
     stage("Menulis gudang data dan ekspor")
     return publish_task(
         settings, run, ingested, linked.new_rows, issues, linked, decisions, verified, notes,
-        rules, bpjs,
+        rules, bpjs, explanations,
     )  # fmt: skip
 
 

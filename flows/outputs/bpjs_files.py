@@ -25,10 +25,8 @@ from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from datetime import date
-from functools import cached_property
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -48,6 +46,7 @@ from flows.outputs.writing import (
     CellColumn,
     FileJob,
     print_setup,
+    row_blocks,
     run_file_jobs,
     stable_workbook,
     write_columns,
@@ -74,6 +73,7 @@ NUMBER_COLUMNS = {"rank", "score", "n_verified", "quota", "n_within_quota"} | MO
 # Below this many rows in all, the files are written one after the other (it takes about a
 # second); above it, in `writing_workers()` processes.
 PARALLEL_MIN_ROWS = 20_000
+CSV_COST_PER_ROW = 0.1  # Arrow writes a csv row in about a tenth of XlsxWriter's time
 
 
 def _regency_slug(code: str) -> str:
@@ -89,46 +89,42 @@ class Table:
     columns: list[tuple[str, str]]
     frame: pd.DataFrame
 
-    @cached_property
-    def cells(self) -> pd.DataFrame:
-        """The sheet's columns in order, headed by their titles: numbers as nullable floats,
-        texts as Arrow strings (missing = null, written as an empty cell)."""
-        frame = self.frame.reset_index(drop=True)
+    def column(self, col: int, rows: slice = slice(None)) -> pd.Series:
+        """One column's cells (its `rows`): numbers as nullable floats, texts as Arrow strings
+        (missing = null, written as an empty cell); made per block, never for the whole sheet."""
+        key = self.columns[col][0]
+        values = self.frame[key].iloc[rows].reset_index(drop=True)
+        if key in NUMBER_COLUMNS:
+            return pd.to_numeric(values, errors="coerce").astype("Float64")
+        return values.astype(ARROW_TEXT)
+
+    def cells(self, rows: slice = slice(None)) -> pd.DataFrame:
+        """The sheet's columns (their `rows`) in order, headed by their titles."""
         return pd.DataFrame(
-            {
-                title: pd.to_numeric(frame[key], errors="coerce").astype("Float64")
-                if key in NUMBER_COLUMNS
-                else frame[key].astype(ARROW_TEXT)
-                for key, title in self.columns
-            }
+            {title: self.column(col, rows) for col, (_, title) in enumerate(self.columns)}
         )
 
     def longest(self, col: int) -> int:
         """Characters in the longest cell of a column (counted by Arrow, not per cell)."""
-        values = pa.array(self.cells.iloc[:, col])
+        values = pa.array(self.column(col))
         if self.columns[col][0] in NUMBER_COLUMNS:
             values = pc.cast(values, pa.string())  # whole numbers without ".0", as shown
         longest = pc.max(pc.utf8_length(values)).as_py()
         return longest or 0
 
-    def formula_like(self) -> np.ndarray:
-        """Per row: does any text cell start like a formula?"""
-        flagged = np.zeros(len(self.frame), dtype=bool)
-        for col, (key, _) in enumerate(self.columns):
-            if key not in NUMBER_COLUMNS:
-                flagged |= formula_like(self.cells.iloc[:, col])
-        return flagged
 
-
-def _column_cells(table: Table, col: int, formats: dict[str, Format]) -> CellColumn:
-    """One sheet column as cells: numbers as floats, texts as strings (quote-prefixed when they
-    start like a formula), missing values as no cell."""
+def _column_cells(
+    table: Table, col: int, formats: dict[str, Format], rows: slice = slice(None)
+) -> CellColumn:
+    """One sheet column (its `rows`) as cells: numbers as floats, texts as strings
+    (quote-prefixed when they start like a formula), missing values as no cell."""
     key = table.columns[col][0]
-    values = pa.array(table.cells.iloc[:, col]).to_pylist()
+    column = table.column(col, rows)
+    values = pa.array(column).to_pylist()
     if key in NUMBER_COLUMNS:
         money = formats["money"] if key in MONEY_COLUMNS else None
         return CellColumn(values, fmt=money, number=True)
-    flagged = formula_like(table.cells.iloc[:, col])
+    flagged = formula_like(column)
     if not flagged.any():
         return CellColumn(values)
     quoted = formats["quoted"]
@@ -155,8 +151,11 @@ def write_xlsx(path: Path, tables: list[Table], as_of: date) -> None:
         ws.autofilter(0, 0, max(len(table.frame), 1), len(table.columns) - 1)
         print_setup(ws, one_page=table.name.startswith(SUMMARY_SHEET))
         ws.write_row(0, 0, [title for _, title in table.columns], header_format)
-        columns = [_column_cells(table, col, formats) for col in range(len(table.columns))]
-        write_columns(ws, 1, columns, len(table.frame))
+        for block in row_blocks(len(table.frame)):  # cells made block by block
+            columns = [
+                _column_cells(table, col, formats, block) for col in range(len(table.columns))
+            ]
+            write_columns(ws, 1 + block.start, columns, block.stop - block.start)
     workbook.close()
     os.chmod(path, 0o600)
 
@@ -166,10 +165,9 @@ CSV_TEXT_NUMBERS = {"nik", "no_kk"}
 UTF8_BOM = b"\xef\xbb\xbf"
 
 
-def write_csv(path: Path, table: Table) -> None:
-    """UTF-8 with a BOM (Excel reads the names right), comma-separated, CRLF; texts quoted and
-    neutralised, NIK and KK as `="digits"` (Excel keeps them as text), numbers bare."""
-    cells = table.cells.copy()
+def _csv_cells(table: Table, rows: slice) -> pd.DataFrame:
+    """A block of the csv: NIK and KK digits as `="digits"`, other texts neutralised."""
+    cells = table.cells(rows)
     for col, (key, _) in enumerate(table.columns):
         if key in CSV_TEXT_NUMBERS:
             digits = cells.iloc[:, col].str.fullmatch(r"[0-9]+").fillna(False)
@@ -178,11 +176,23 @@ def write_csv(path: Path, table: Table) -> None:
             )
         elif key not in NUMBER_COLUMNS:
             cells.iloc[:, col] = neutralise(cells.iloc[:, col])
-    arrow = pa.Table.from_pandas(cells, preserve_index=False)
+    return cells
+
+
+def write_csv(path: Path, table: Table) -> None:
+    """UTF-8 with a BOM (Excel reads the names right), comma-separated, CRLF; texts quoted and
+    neutralised, NIK and KK as `="digits"` (Excel keeps them as text), numbers bare; written
+    block by block."""
     options = pacsv.WriteOptions(quoting_style="needed", eol="\r\n")
     with path.open("wb") as handle:
         handle.write(UTF8_BOM)
-        pacsv.write_csv(arrow, handle, options)
+        writer = None
+        for block in row_blocks(len(table.frame)) or [slice(0, 0)]:
+            arrow = pa.Table.from_pandas(_csv_cells(table, block), preserve_index=False)
+            if writer is None:
+                writer = pacsv.CSVWriter(handle, arrow.schema, write_options=options)
+            writer.write_table(arrow)
+        writer.close()
     os.chmod(path, 0o600)
 
 
@@ -202,7 +212,8 @@ class _Export:
         return temp_path(self.final)
 
     def job(self) -> FileJob:
-        return FileJob(self.write, self.args, self.temp, self.final, self.key[3])
+        cost = CSV_COST_PER_ROW if self.final.suffix == ".csv" else 1.0
+        return FileJob(self.write, self.args, self.temp, self.final, self.key[3], cost)
 
 
 def _digest_of(write: Callable[..., None], args: tuple) -> str:
@@ -221,10 +232,11 @@ def _digest_of(write: Callable[..., None], args: tuple) -> str:
 
 
 @dataclass
-class _Staging:
-    """Exports to write under temporary names this run, in order, and stale files to remove;
-    `recorded`: the files the last run recorded, so a file whose inputs did not change is
-    left in place without being written again."""
+class ExportStaging:
+    """Exports to write under temporary names this run (BPJS lists, budget summaries, tambah
+    and kurang lists), in order, and stale files to remove; all written by one `write_all`, so
+    every writing process stays busy to the end. `recorded`: the files the last run recorded,
+    so a file whose inputs did not change is left in place without being written again."""
 
     run_id: str
     recorded: dict[Path, RecordedExport] = field(default_factory=dict)
@@ -312,8 +324,23 @@ def write_bpjs_exports(
     that regency's lists, not the province's). Large exports are written in `pool`, or on
     every core (`workers`, default: all); the bytes are the same however many write them.
     """
+    staging = ExportStaging(run_id, recorded or {})
+    stage_bpjs_exports(staging, verified, persons, export_dir, as_of, rules)
+    workers = writing_workers() if workers is None else workers
+    return staging.write_all(workers, PARALLEL_MIN_ROWS, pool)
+
+
+def stage_bpjs_exports(
+    staging: ExportStaging,
+    verified: pd.DataFrame,
+    persons: pd.DataFrame,
+    export_dir: Path,
+    as_of: date,
+    rules: ProgramRules | None = None,
+) -> None:
+    """Stage the lists per program and regency and the budget summaries (`write_bpjs_exports`),
+    and the files of the day this run no longer produces, to be removed."""
     rules = rules or load_rules(DEFAULT_PROGRAMS_FILE)
-    staging = _Staging(run_id, recorded or {})
     day = as_of.isoformat()
     for program in sorted(verified["program"].unique()):
         settings = rules.programs.get(program)
@@ -350,5 +377,3 @@ def write_bpjs_exports(
             staging.entries.extend(
                 StaleFile(old) for old in sorted(folder.glob(pattern)) if old not in now
             )
-    workers = writing_workers() if workers is None else workers
-    return staging.write_all(workers, PARALLEL_MIN_ROWS, pool)

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from flows.outputs.bpjs_files import Table, write_csv, write_xlsx
-from flows.outputs.files import BPJS_DIR, CHANGES_DIR, PendingFile, settle_temp, temp_path
+from flows.outputs.bpjs_files import ExportStaging, Table, write_csv, write_xlsx
+from flows.outputs.files import BPJS_DIR, CHANGES_DIR
 from flows.warehouse.store import connect, read_frame
 from schemas.bpjs import REASON_MESSAGES as BPJS_REASONS
 from schemas.programs import REASON_MESSAGES, ProgramRules
@@ -102,19 +102,6 @@ def plan_bpjs(
     return BpjsPlan(tied, blocked, to_send, tambah, kurang, verified)
 
 
-def _write(final: Path, tables: list[Table], as_of: date) -> list[tuple[PendingFile, str]]:
-    """The xlsx and csv of one list under temporary names (moved in after the commit)."""
-    pending = []
-    for suffix, write, args in ((".xlsx", write_xlsx, (tables, as_of)),
-                                (".csv", write_csv, (tables[0],))):  # fmt: skip
-        path = final.with_suffix(suffix)
-        temp = temp_path(path)
-        write(temp, *args)
-        sha, same = settle_temp(temp, path)
-        pending.append((PendingFile(temp, path, same), sha))
-    return pending
-
-
 def write_changes(
     plan: BpjsPlan,
     verified: pd.DataFrame,
@@ -124,12 +111,13 @@ def write_changes(
     run_id: str,
     rules: ProgramRules,
     n_full: dict[str, int],
+    staging: ExportStaging,
     earlier_batches: dict[str, int] | None = None,
-) -> tuple[pd.DataFrame, list[PendingFile], pd.DataFrame, pd.DataFrame]:
-    """Per program: the tambah and kurang files, their `exports` records, the run's batch and
-    its members. Files are named by the as-of date and the batch number (not the run id), so
-    a run killed before its commit and run again writes the same files."""
-    records, pending, batches, members = [], [], [], []
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Per program: the tambah and kurang files (staged, written with the other BPJS files),
+    the run's batch and its members. Files are named by the as-of date and the batch number
+    (not the run id), so a run killed before its commit and run again writes the same files."""
+    batches, members = [], []
     now = datetime.now()
     if verified.empty:  # no verified list this run (e.g. nothing accepted yet)
         verified = pd.DataFrame(columns=VERIFIED_COLUMNS).astype({"within_quota": bool})
@@ -165,12 +153,10 @@ def write_changes(
         for kind, table in (("tambah", Table("Tambah", columns, rows)),
                             ("kurang", Table("Kurang", KURANG_COLUMNS, drop))):  # fmt: skip
             final = folder / f"{kind}_{stem}.xlsx"
-            for file, sha in _write(final, [table], as_of):
-                pending.append(file)
-                files.append(file.final.as_posix())
-                records.append({"run_id": run_id, "program": program, "regency_code": None,
-                                "kind": f"bpjs_{kind}", "path": file.final.as_posix(),
-                                "n_rows": len(table.frame), "sha256": sha})  # fmt: skip
+            key = (program, None, f"bpjs_{kind}", len(table.frame))
+            staging.stage(final, key, write_xlsx, [table], as_of)
+            staging.stage(final.with_suffix(".csv"), key, write_csv, table)
+            files.extend(path.as_posix() for path in (final, final.with_suffix(".csv")))
         batches.append({"run_id": run_id, "program": program, "created_at": now,
                         "n_full": n_full.get(program, 0), "n_tambah": len(add),
                         "n_kurang": len(drop), "files": "\n".join(files)})  # fmt: skip
@@ -178,4 +164,4 @@ def write_changes(
         members.append(drop[["program", "person_id", "regency_code", "nik", "reason_code"]]
                        .assign(run_id=run_id, action="kurang"))  # fmt: skip
     member_frame = pd.concat(members, ignore_index=True) if members else pd.DataFrame()
-    return pd.DataFrame(records), pending, pd.DataFrame(batches), member_frame
+    return pd.DataFrame(batches), member_frame

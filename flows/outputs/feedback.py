@@ -41,6 +41,7 @@ from flows.outputs.writing import (
     CellColumn,
     FileJob,
     print_setup,
+    row_blocks,
     stable_workbook,
     write_columns,
 )
@@ -409,8 +410,10 @@ def _sheet_columns(part: pd.DataFrame, columns, issues: pd.DataFrame) -> list[_C
     return out
 
 
-def _write_sheet_rows(ws, part: pd.DataFrame, columns: list[_Column], styles: list) -> None:
-    """Write the data rows in order, streamed to disk, one cell per value or fill."""
+def _write_sheet_rows(
+    ws, part: pd.DataFrame, columns: list[_Column], styles: list, first_row: int = 1
+) -> None:
+    """Write the data rows in order from `first_row`, streamed to disk, one cell per value or fill."""
     style_of = np.array(styles, dtype=object)
     numbers = part["row_number"].astype(np.int64).tolist()
     cells = [CellColumn(numbers, formats=style_of[columns[3].style].tolist(), number=True)]
@@ -418,7 +421,7 @@ def _write_sheet_rows(ws, part: pd.DataFrame, columns: list[_Column], styles: li
         CellColumn(c.values, formats=style_of[c.style].tolist(), keep_empty=c.keep_empty.tolist())
         for c in columns
     ]
-    write_columns(ws, 1, cells, len(numbers))
+    write_columns(ws, first_row, cells, len(numbers))
 
 
 def write_feedback_workbook(
@@ -462,7 +465,11 @@ def write_feedback_workbook(
         _start_sheet(ws, formats, titles, len(part))
         part_columns = [(t, v.loc[part.index], b) for t, v, b in columns]
         sheet_issues = issues_by_sheet.get(sheet, issues.iloc[0:0])
-        _write_sheet_rows(ws, part, _sheet_columns(part, part_columns, sheet_issues), styles)
+        for block in row_blocks(len(part)):  # cells made block by block: memory stays flat
+            rows_here = part.iloc[block]
+            columns_here = [(t, v.iloc[block], b) for t, v, b in part_columns]
+            cells = _sheet_columns(rows_here, columns_here, sheet_issues)
+            _write_sheet_rows(ws, rows_here, cells, styles, first_row=1 + block.start)
     workbook.close()
     os.chmod(path, 0o600)
 

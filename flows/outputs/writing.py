@@ -23,6 +23,8 @@ import xlsxwriter
 from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
+from flows.runtime.memory import release_memory
+
 # Options of every export workbook: rows streamed, and a text is always a string cell (never
 # turned into a number, a formula or a link).
 WORKBOOK_OPTIONS = {
@@ -67,6 +69,16 @@ class CellColumn:
     keep_empty: Sequence[bool] | None = None
 
 
+# Rows whose cells are made Python values at once: a worker holds a block, never a whole sheet.
+BLOCK_ROWS = 10_000
+
+
+def row_blocks(n_rows: int, size: int | None = None) -> list[slice]:
+    """Consecutive row ranges of at most `size` (default `BLOCK_ROWS`) rows covering `n_rows`."""
+    size = size or BLOCK_ROWS
+    return [slice(start, min(start + size, n_rows)) for start in range(0, n_rows, size)]
+
+
 def write_columns(ws: Worksheet, first_row: int, columns: list[CellColumn], n_rows: int) -> None:
     """Write `n_rows` rows of `columns` from `first_row` in row order (streamed): one typed
     XlsxWriter call per cell that has a value or a fill, none for the others."""
@@ -97,15 +109,18 @@ def write_columns(ws: Worksheet, first_row: int, columns: list[CellColumn], n_ro
 
 @dataclass
 class FileJob:
-    """One file to write: `write(temp, *args)` makes it; `n_rows` orders the work (largest
-    first). `args` may be a callable returning the arguments, called only when the job is
-    handed to a worker, so a province's rows are sliced one file at a time."""
+    """One file to write: `write(temp, *args)` makes it; `n_rows` times `cost_per_row` orders
+    the work (costliest first: a csv costs a tenth of an xlsx per row, so the writers start on
+    the two largest workbooks, not on one list's xlsx and csv at once). `args` may be a callable
+    returning the arguments, called only when the job is handed to a worker, so a province's
+    rows are sliced one file at a time."""
 
     write: Callable[..., None]
     args: tuple | Callable[[], tuple]
     temp: Path
     final: Path
     n_rows: int
+    cost_per_row: float = 1.0
 
     def arguments(self) -> tuple:
         return self.args() if callable(self.args) else self.args
@@ -130,14 +145,14 @@ def run_file_jobs(
     jobs: list[FileJob],
     settle: Callable[[Path, Path], tuple[str, bool]],
     pool: Executor | None = None,
-    in_flight: int = 2,
+    in_flight: int = 1,
 ) -> list[tuple[str, bool]]:
     """Write every job's file under its temporary name and `settle` it against the file in
     place, in `pool`'s workers (at most `in_flight` jobs per worker handed over at once) or
     here; results in the order of `jobs`. A broken pool (a worker died) leaves the rest to
     this process."""
     results: list[tuple[str, bool] | None] = [None] * len(jobs)
-    order = sorted(range(len(jobs)), key=lambda i: -jobs[i].n_rows)
+    order = sorted(range(len(jobs)), key=lambda i: -jobs[i].n_rows * jobs[i].cost_per_row)
     if pool is not None:
         workers = getattr(pool, "_max_workers", 1)
         pending: dict[Any, int] = {}
@@ -170,6 +185,9 @@ def write_and_settle(
     final: Path,
     settle: Callable[[Path, Path], tuple[str, bool]],
 ) -> tuple[str, bool]:
-    """`write(temp, *args)`, then `settle(temp, final)` (here or in a writing process)."""
+    """`write(temp, *args)`, then `settle(temp, final)` (here or in a writing process). The
+    memory the last file took goes back to the system first: a worker that wrote a province's
+    list would otherwise keep it through every later file."""
+    release_memory()
     write(temp, *args)
     return settle(temp, final)

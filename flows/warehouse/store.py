@@ -16,6 +16,7 @@ import pandas as pd
 import pyarrow as pa
 
 from flows.runtime.faults import fault_point
+from flows.warehouse.packed import PackedColumns
 from flows.warehouse.schema import migrate
 from flows.warehouse.views import create_views
 
@@ -136,6 +137,8 @@ class RunWrite:
     match_candidates: pd.DataFrame = field(default_factory=pd.DataFrame)  # person pairs
     bpjs: BpjsWrite | None = None  # what BPJS sent back, and the lists sent this run
     row_outcomes: pd.DataFrame = field(default_factory=pd.DataFrame)  # feedback `Kode hasil`
+    # columns of candidate_decisions held packed (flows/warehouse/packed.py), joined on insert
+    decision_columns: PackedColumns | None = None
 
 
 @dataclass
@@ -151,13 +154,30 @@ class BpjsWrite:
     members: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
-def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> None:
+def _insert(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    frame: pd.DataFrame,
+    packed: PackedColumns | None = None,
+) -> None:
+    """Insert `frame`'s columns of `table`; `packed` columns set aside from it come back a
+    batch at a time (never all unpacked at once)."""
     if frame is None or frame.empty:
         return
-    columns = [c for c in table_columns(con, table) if c in frame.columns]
+    known = table_columns(con, table)
+    if packed is None:
+        _insert_part(con, table, frame[[c for c in known if c in frame.columns]])
+        return
+    columns = [c for c in known if c in frame.columns and c not in packed.columns]
+    for part in packed.joined(frame[columns]):
+        _insert_part(con, table, part)
+
+
+def _insert_part(con: duckdb.DuckDBPyConnection, table: str, part: pd.DataFrame | pa.Table) -> None:
+    names = part.columns if isinstance(part, pd.DataFrame) else part.column_names
     view = f"_incoming_{table}"
-    con.register(view, frame[columns])
-    cols = ", ".join(columns)
+    con.register(view, part)
+    cols = ", ".join(names)
     try:
         con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {view}")
     except BaseException:
@@ -202,7 +222,7 @@ def write_run(
         for table in STATE_TABLES:
             con.execute(f"DELETE FROM {table}")
         _insert(con, "persons", write.persons)
-        _insert(con, "candidate_decisions", write.candidate_decisions)
+        _insert(con, "candidate_decisions", write.candidate_decisions, write.decision_columns)
         _insert(con, "verified_candidates", write.verified_candidates)
         _insert(con, "match_candidates", write.match_candidates)
         _insert(con, "row_outcomes", write.row_outcomes)

@@ -204,3 +204,17 @@ def test_summary_counts_outcomes_and_lists_skipped_sheets(tmp_path):
     assert flat["REKAP"][0].startswith("lembar 'REKAP' dilewati")
     assert flat["Lama"][0] == "lembar tersembunyi 'Lama' dilewati"
     pending[0].discard()
+
+
+def test_cells_made_block_by_block_give_the_same_workbook(tmp_path, monkeypatch):
+    canonical = canonicalise(_rows(), AS_OF)
+    issues = issues_from_checks(canonical, failing_checks(canonical))
+    canonical["status"] = row_status(canonical, issues)
+    digests = []
+    for run, block in (("whole", 10_000), ("blocks", 1)):  # one row a block: every boundary
+        monkeypatch.setattr("flows.outputs.writing.BLOCK_ROWS", block)
+        _, pending = write_feedback(
+            tmp_path / run, sources_of(canonical), canonical, issues, AS_OF, run
+        )
+        digests.append(content_digest(pending[0].temp))
+    assert digests[0] == digests[1]

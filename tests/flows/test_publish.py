@@ -433,3 +433,10 @@ def test_bpjs_workbooks_print_landscape_fit_to_width_header_repeated_summary_on_
                 assert setup.fitToHeight in (None, 1)  # one page
             else:
                 assert setup.fitToHeight == 0 and sheet.print_title_rows in ("1:1", "$1:$1")
+
+
+def test_cells_made_block_by_block_give_the_same_files(tmp_path, monkeypatch):
+    whole, _ = publish(tmp_path / "whole")
+    monkeypatch.setattr("flows.outputs.writing.BLOCK_ROWS", 1)  # one row a block
+    blocks, _ = publish(tmp_path / "blocks")
+    assert contents(blocks) == contents(whole)

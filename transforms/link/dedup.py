@@ -58,7 +58,7 @@ def nik_conflicts(rows: pd.DataFrame) -> pd.Series:
     is the same person), or name clearly different in the same household (same KK and birth
     date: a twin given the sibling's NIK).
     """
-    codes, _ = pd.factorize(rows["nik"].astype(object))
+    codes, _ = pd.factorize(rows["nik"])
     detail = np.full(len(rows), "", dtype=object)
     if not (codes >= 0).any():
         return pd.Series(pd.NA, index=rows.index, dtype="string")
@@ -121,7 +121,7 @@ def _embedded_date_agrees(nik: pd.Series, dob: pd.Series, sex: pd.Series) -> np.
 def golden_niks(rows: pd.DataFrame) -> pd.DataFrame:
     """Per person: the NIK most of their accepted rows carry (then the one whose embedded date
     matches, then the latest), and the other NIKs they were submitted with."""
-    nik_code, niks = pd.factorize(rows["nik"].astype(object))
+    nik_code, niks = pd.factorize(rows["nik"])
     frame = pd.DataFrame(
         {
             "person_id": rows["person_id"].to_numpy(),
@@ -225,7 +225,7 @@ class Deduplication:
 
 def _nodes(rows: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Number the person keys in order of first sight: (node per row, keys, first order_key)."""
-    codes, keys = pd.factorize(rows["person_key"].astype(object))
+    codes, keys = pd.factorize(rows["person_key"])
     first = np.full(len(keys), np.iinfo(np.int64).max, dtype=np.int64)
     np.minimum.at(first, codes, rows["order_key"].to_numpy(dtype=np.int64))
     rank = np.empty(len(keys), dtype=np.int64)

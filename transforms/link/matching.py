@@ -26,6 +26,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from rapidfuzz.distance import JaroWinkler, Prefix
 from rapidfuzz.process import cpdist
 
@@ -215,9 +217,14 @@ class _Names:
     @classmethod
     def of(cls, values: pd.Series) -> _Names:
         key = as_text(values)
-        squeezed = pd.Series(key, dtype=object).str.replace(" ", "", regex=False)
-        old_y = squeezed.str.replace("J", "Y", regex=False)
-        return cls(key, _lengths(key), squeezed.to_numpy(dtype=object), old_y.to_numpy(object))
+        squeezed = pc.replace_substring(pa.array(key, type=pa.string()), " ", "")
+        old_y = pc.replace_substring(squeezed, "J", "Y")
+        return cls(
+            key,
+            _lengths(key),
+            squeezed.to_numpy(zero_copy_only=False),
+            old_y.to_numpy(zero_copy_only=False),
+        )
 
 
 def _name_levels(names: _Names, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

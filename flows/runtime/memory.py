@@ -1,0 +1,16 @@
+"""Memory a finished step let go, handed back to the system."""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+
+import pyarrow as pa
+
+
+def release_memory() -> None:
+    """Hand memory freed by a finished stage back to the system: Arrow's allocator and glibc
+    keep freed pages for reuse, so without this the process stays at its highest point."""
+    pa.default_memory_pool().release_unused()
+    with contextlib.suppress(OSError, AttributeError):  # malloc_trim: glibc only
+        ctypes.CDLL(None).malloc_trim(0)

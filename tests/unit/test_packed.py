@@ -1,0 +1,61 @@
+"""Columns held packed until the warehouse write come back exactly, joined on their keys."""
+
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+import pytest
+
+from flows.warehouse.packed import PackedColumns
+from flows.warehouse.store import _insert
+
+
+def _decisions() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "program": ["kesehatan", "kesehatan", "ketenagakerjaan"],
+            "person_id": [1, 2, 1],
+            "eligible": [True, False, True],
+            "score_components": ['{"desil": {"value": 1}}', None, '{"desil": {"value": "é"}}'],
+        }
+    )
+
+
+def test_set_aside_drops_the_columns_and_packs_them_with_their_keys():
+    slim, packed = PackedColumns.set_aside(
+        _decisions(), ["program", "person_id"], ["score_components"]
+    )
+    assert list(slim.columns) == ["program", "person_id", "eligible"]
+    back = packed.table().to_pandas()
+    pd.testing.assert_frame_equal(back, _decisions()[["program", "person_id", "score_components"]])
+    assert packed.nbytes > 0
+
+
+def test_insert_brings_the_packed_columns_back_batch_by_batch(monkeypatch):
+    monkeypatch.setattr("flows.warehouse.packed.BATCH_ROWS", 2)  # 3 rows: two batches
+    slim, packed = PackedColumns.set_aside(
+        _decisions(), ["program", "person_id"], ["score_components"]
+    )
+    assert len(list(packed.batches())) == 2
+    con = duckdb.connect()
+    con.execute(
+        "CREATE TABLE d (program VARCHAR, person_id BIGINT, eligible BOOLEAN, "
+        "score_components VARCHAR)"
+    )
+    _insert(con, "d", slim, packed)
+    stored = con.sql("SELECT * FROM d ORDER BY program, person_id").df()
+    expected = _decisions().sort_values(["program", "person_id"]).reset_index(drop=True)
+    assert stored["score_components"].tolist() == expected["score_components"].tolist()
+    assert stored["eligible"].tolist() == expected["eligible"].tolist()
+
+
+def test_rows_out_of_line_with_their_packed_columns_are_refused():
+    slim, packed = PackedColumns.set_aside(
+        _decisions(), ["program", "person_id"], ["score_components"]
+    )
+    con = duckdb.connect()
+    con.execute("CREATE TABLE d (program VARCHAR, person_id BIGINT, score_components VARCHAR)")
+    with pytest.raises(ValueError, match="out of line"):
+        _insert(con, "d", slim.iloc[::-1], packed)
+    with pytest.raises(ValueError, match="hold 3 rows, their frame 4"):
+        _insert(con, "d", pd.concat([slim, slim.iloc[:1]], ignore_index=True), packed)
