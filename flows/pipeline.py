@@ -579,7 +579,13 @@ def publish_task(
     bpjs_write = None
     if bpjs is not None and rules is not None:
         bpjs_write = bpjs.stage(settings, verified, linked.persons, run_id, rules, staging)
-    release_memory()  # the digests' buffers, before the writers take their share
+    # Persons are needed again only by the commit: held compressed while the files are written.
+    packed_persons = None
+    if len(linked.persons):
+        linked.persons, packed_persons = PackedColumns.set_aside(
+            linked.persons, ["person_id"], [c for c in linked.persons if c != "person_id"]
+        )
+    release_memory()  # the digests' buffers and the persons, before the writers take theirs
     feedback_files: list[PendingFile] = []
     with export_pool(len(new_rows) + len(verified)) as pool:
         # BPJS lists, budget summaries and tambah/kurang lists in one pass over the writers,
@@ -618,6 +624,7 @@ def publish_task(
         row_issues=all_issues.assign(run_id=run_id),
         registry_added=linked.registry_added.assign(run_id=run_id),
         persons=linked.persons.assign(run_id=run_id),
+        person_columns=packed_persons,
         candidate_decisions=decisions.assign(run_id=run_id),
         decision_columns=explanations,
         verified_candidates=verified.assign(run_id=run_id),

@@ -137,7 +137,8 @@ class RunWrite:
     match_candidates: pd.DataFrame = field(default_factory=pd.DataFrame)  # person pairs
     bpjs: BpjsWrite | None = None  # what BPJS sent back, and the lists sent this run
     row_outcomes: pd.DataFrame = field(default_factory=pd.DataFrame)  # feedback `Kode hasil`
-    # columns of candidate_decisions held packed (flows/warehouse/packed.py), joined on insert
+    # columns of persons and candidate_decisions held packed (flows/warehouse/packed.py)
+    person_columns: PackedColumns | None = None
     decision_columns: PackedColumns | None = None
 
 
@@ -221,7 +222,7 @@ def write_run(
         _upsert_registry(con, write.registry_added)
         for table in STATE_TABLES:
             con.execute(f"DELETE FROM {table}")
-        _insert(con, "persons", write.persons)
+        _insert(con, "persons", write.persons, write.person_columns)
         _insert(con, "candidate_decisions", write.candidate_decisions, write.decision_columns)
         _insert(con, "verified_candidates", write.verified_candidates)
         _insert(con, "match_candidates", write.match_candidates)
