@@ -159,6 +159,36 @@ def test_the_province_sees_evidence_and_every_regency(app):
     assert prov.get("/tinjauan/baris?halaman=999999999").status_code == 200  # past the end
 
 
+def test_a_card_offers_an_occupation_mapping_from_what_the_run_stored(own):
+    """The flag comes from the run's stored occupation and the officers' mappings, not from
+    matching the written spelling again: where they differ, the page shows the run's decision."""
+    settings, app = own
+    with duckdb.connect(str(settings.db)) as con:
+        # a run recognised this spelling (an older list or matcher): no mapping is offered
+        con.execute(
+            "UPDATE submission_rows SET pekerjaan_raw = 'Tukang Becak', pekerjaan = 'Tukang Batu', "
+            "occupation_group = 'informal' WHERE nama = 'Rina Wati'"
+        )
+        # a run did not recognise this one (a newer matcher would): a mapping is offered
+        con.execute(
+            "UPDATE submission_rows SET pekerjaan = pekerjaan_raw, occupation_group = 'unknown' "
+            "WHERE nama = 'Agus Salim'"
+        )
+    prov = login(app, "prov")
+    rows = prov.get("/tinjauan/baris").text
+    assert 'name="ejaan" value="Nelayan"' in rows
+    assert 'name="ejaan" value="Tukang Becak"' not in rows
+    assert 'name="ejaan" value="Serabutan"' in rows
+    mapped = prov.post(
+        "/tinjauan/pekerjaan",
+        data={"ejaan": "SERABUTAN", "pekerjaan": "Buruh Harian Lepas", "alasan": "dicek",
+              "csrf_token": token(prov)},
+    )  # fmt: skip
+    assert mapped.status_code == 200, mapped.text
+    rows = prov.get("/tinjauan/baris").text  # mapped: the next run applies it, not asked again
+    assert 'name="ejaan" value="Serabutan"' not in rows and "Budi Santoso" in rows
+
+
 def test_analysts_see_aggregates_never_identities(app):
     client = login(app, "ana")
     for url in ("/", "/unduhan"):
