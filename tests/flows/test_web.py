@@ -520,6 +520,38 @@ def test_user_add_on_the_command_line(tmp_path):
                                                   if p.kind != "remove"]}  # fmt: skip
 
 
+WITHOUT_PREFECT = """
+import sys
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from flows.cli import app as cli
+from flows.settings import Settings
+from flows.web.app import create_app
+
+root = Path(sys.argv[1])
+added = CliRunner().invoke(
+    cli, ["user", "add", "rina.prov", "--role", "provinsi", "--db", str(root / "w.duckdb")],
+    input=sys.argv[2] + "\\n",
+)
+assert added.exit_code == 0, added.output
+create_app(Settings(db=root / "w.duckdb", raw_dir=root / "raw", export_dir=root / "exports"))
+print(sorted(m for m in sys.modules if m == "prefect" or m.startswith("prefect.")))
+"""
+
+
+def test_the_workspace_and_user_add_start_without_prefect(tmp_path):
+    """`tepat web` and `tepat user add` do not import Prefect (it takes seconds to load): the
+    app is built and an account added in a fresh interpreter, and no prefect module is loaded."""
+    done = subprocess.run(
+        [sys.executable, "-c", WITHOUT_PREFECT, str(tmp_path), PASSWORD],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
+
+
 def test_static_files_are_served_locally(app):
     client = TestClient(app)
     script = client.get("/static/htmx.min.js")
