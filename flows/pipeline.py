@@ -19,7 +19,7 @@ from flows.outputs.bpjs_files import PARALLEL_MIN_ROWS, ExportStaging, stage_bpj
 from flows.outputs.bpjs_lists import BpjsPlan, StoredBpjs, plan_bpjs, stored_bpjs, write_changes
 from flows.outputs.feedback import RunOutcomes, write_feedback_for_run
 from flows.outputs.files import PendingFile, StaleFile, recorded_exports, recover_exports
-from flows.outputs.report import publish_run_report
+from flows.outputs.run_report import publish_run_report
 from flows.outputs.writing import writing_pool, writing_workers
 from flows.review.occupations import files_to_read_again, read_occupation_mappings
 from flows.review.queue import apply_queue_at_run_start

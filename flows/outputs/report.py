@@ -1,8 +1,11 @@
-"""What a run did, for people who are not engineers: Prefect artifacts and a self-contained HTML report.
+"""What a run did, for people who are not engineers: a self-contained HTML report and the
+summaries the Prefect artifacts show.
 
 Everything here is read back from the analyst views after the warehouse commit, so the report
 shows exactly what the warehouse holds and never a NIK, KK or name (the views carry none).
 Charts are inline SVG drawn here: the HTML file opens in a browser with no network access.
+No Prefect here: the workspace (`tepat web`) shows this report and must start without it; the
+run's task that writes the report and publishes the artifacts is `flows/outputs/run_report.py`.
 """
 
 from __future__ import annotations
@@ -16,13 +19,8 @@ from zoneinfo import ZoneInfo
 
 import duckdb
 import pandas as pd
-from prefect import get_run_logger, task
-from prefect.artifacts import create_markdown_artifact, create_table_artifact
-from prefect.cache_policies import NO_CACHE
 
 from flows.outputs.files import REPORT_DIR, temp_path
-from flows.runtime.progress import masking_failures
-from flows.settings import Settings
 from flows.warehouse.store import connect, read_frame
 from schemas.codes import FILE_STATUS_LABELS, PROGRAM_LABELS, PROGRAMS, STATUS_LABELS, code_label
 from transforms.ingest.sources import UNPRINTABLE
@@ -226,19 +224,6 @@ def summary_markdown(data: ReportData) -> str:
     if len(data.problem_files):
         lines += ["", f"**Berkas tidak dimuat: {len(data.problem_files)}** (lihat laporan HTML)."]
     return "\n".join(lines)
-
-
-def publish_artifacts(data: ReportData) -> None:
-    """A markdown summary and a per-regency table, shown on the flow run page in the Prefect UI."""
-    create_markdown_artifact(
-        summary_markdown(data), key="tepat-ringkasan-run", description="Ringkasan run tepat"
-    )
-    rows = regency_rows(data)
-    if rows:
-        create_table_artifact(
-            rows, key="tepat-per-kabupaten", description="Per kabupaten/kota: berkas, baris, "
-            "alasan penolakan, terverifikasi, kuota, biaya premi",
-        )  # fmt: skip
 
 
 # --- inline SVG charts -------------------------------------------------------------------------
@@ -598,21 +583,4 @@ def write_html_report(export_dir: Path, run_id: str, page: str) -> Path:
         temp = temp_path(target)
         temp.write_text(page, encoding="utf-8")
         os.replace(temp, target)
-    return path
-
-
-@task(name="report", cache_policy=NO_CACHE, persist_result=False)
-@masking_failures
-def publish_run_report(settings: Settings, run_id: str) -> Path | None:
-    """After the commit: the HTML report and the Prefect artifacts (a failure here is logged, not fatal)."""
-    logger = get_run_logger()
-    try:
-        data = read_report_data(settings.db, run_id, settings.report_history_runs)
-        page = render_html(data, timezone=settings.display_timezone)
-        path = write_html_report(settings.export_dir, run_id, page)
-        publish_artifacts(data)
-    except Exception as exc:  # noqa: BLE001 - the warehouse is committed; the report is a by-product
-        logger.warning("Laporan run tidak dapat dibuat: %s: %s", type(exc).__name__, exc)
-        return None
-    logger.info("Laporan: %s", path)
     return path

@@ -73,9 +73,10 @@ def open_review_rows(
     limit: int | None = None,
     offset: int = 0,
 ) -> pd.DataFrame:
-    """Rows held for review with their evidence (review findings, other holders of the NIK)
-    and any decision already recorded for their content (applied by the next run); one page
-    of `limit` rows from `offset` when given (the evidence is looked up for that page only)."""
+    """Rows held for review with their evidence (review findings, other holders of the NIK),
+    the occupation and group the run gave them, and any decision already recorded for their
+    content (applied by the next run); one page of `limit` rows from `offset` when given (the
+    evidence is looked up for that page only)."""
     present = set(table_columns(con, "submission_rows"))
     tables = {row[0] for row in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
     reviews = (
@@ -126,6 +127,8 @@ def open_review_rows(
         held AS MATERIALIZED (
             SELECT s.file_name, s.sheet, s.row_number, s.regency_code, s.program, s.row_hash,
                    s.person_id, s.nik AS nik_clean, {", ".join(shown)},
+                   CAST(s.pekerjaan AS VARCHAR) AS occupation,
+                   CAST(s.occupation_group AS VARCHAR) AS occupation_group,
                    (SELECT count(*) {matching}) AS n_total
             FROM submission_rows s JOIN keys k USING (file_name, sheet, row_number)
         ),
@@ -140,7 +143,8 @@ def open_review_rows(
         )
         SELECT h.file_name, h.sheet, h.row_number, h.regency_code, h.program,
                coalesce(f.codes, '') AS codes, h.nik, h.no_kk, h.nama, h.tanggal_lahir,
-               h.jenis_kelamin, h.pekerjaan, h.keterangan, coalesce(f.evidence, '') AS evidence,
+               h.jenis_kelamin, h.pekerjaan, h.occupation, h.occupation_group, h.keterangan,
+               coalesce(f.evidence, '') AS evidence,
                d.decision, d.officer, d.note, d.decided_at, h.nik_clean, h.n_total, h.person_id
         FROM held h
         LEFT JOIN findings f USING (file_name, sheet, row_number)

@@ -4,6 +4,7 @@ applied by the next run)."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import date
 from typing import Annotated
 
@@ -11,6 +12,7 @@ import pandas as pd
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse
 
+from flows.review.occupations import read_occupation_mappings
 from flows.review.pairs import DECISIONS as PAIR_DECISIONS
 from flows.review.pairs import STATUSES as PAIR_STATUSES
 from flows.review.pairs import read_pairs
@@ -25,8 +27,8 @@ from flows.review.rows import DECISIONS as ROW_DECISIONS
 from flows.review.rows import open_review_rows
 from flows.web.auth import User, check_csrf, current_user, require
 from flows.web.context import page_number, render, workspace
+from schemas.occupations import UNKNOWN_GROUP, occupation_key, occupation_list
 from transforms.validate.identity import decode_nik
-from transforms.validate.occupations import match_occupation
 
 router = APIRouter(prefix="/tinjauan")
 NOTE = Annotated[str, Form(max_length=500)]
@@ -54,21 +56,37 @@ def _text(value: object) -> str:
     return str(value)
 
 
-def row_cards(frame: pd.DataFrame) -> list[dict[str, object]]:
-    """Rows of one page as the template shows them, with the NIK's embedded date and sex."""
+def occupation_unknown(frame: pd.DataFrame, mapped: Collection[str] = ()) -> pd.Series:
+    """Rows whose written occupation the run did not recognise (group `unknown` but not the
+    list's own `Lainnya`) and no officer has mapped since: their card offers the mapping. Read
+    from what the run stored, so the page shows the run's decision without matching again."""
+    keys = frame["pekerjaan"].fillna("").astype(str).map(occupation_key)
+    return (
+        frame["occupation_group"].eq(UNKNOWN_GROUP).fillna(False).astype(bool)
+        & ~frame["occupation"].isin(list(occupation_list().occupations))
+        & keys.ne("")
+        & ~keys.isin(list(mapped))
+    )
+
+
+def row_cards(frame: pd.DataFrame, mapped: Collection[str] = ()) -> list[dict[str, object]]:
+    """Rows of one page as the template shows them, with the NIK's embedded date and sex;
+    `mapped` holds the spelling keys officers have mapped (they are not offered again)."""
     if frame.empty:
         return []
     decoded = decode_nik(frame["nik_clean"].astype("string"), date.today())
+    unknown = occupation_unknown(frame, mapped)
     cards = []
-    for row, dob, sex in zip(frame.to_dict("records"), decoded["dob"], decoded["sex"], strict=True):
+    for row, dob, sex, unrecognised in zip(
+        frame.to_dict("records"), decoded["dob"], decoded["sex"], unknown, strict=True
+    ):
         cards.append(
             {
                 **{key: _text(value) for key, value in row.items()},
                 "nik_dob": _text(dob),
                 "nik_sex": _text(sex),
                 "evidence_lines": [line for line in _text(row["evidence"]).splitlines() if line],
-                "occupation_unknown": bool(_text(row["pekerjaan"]))
-                and match_occupation(_text(row["pekerjaan"])) is None,
+                "occupation_unknown": bool(unrecognised),
             }
         )
     return cards
@@ -92,9 +110,10 @@ def review_rows(
             con, regency_code=regency, file_name=berkas.strip() or None, limit=size,
             offset=(page - 1) * size,
         )  # fmt: skip
+        mapped = read_occupation_mappings(con) if len(frame) else {}
     total = int(frame["n_total"].iloc[0]) if len(frame) else 0
     return render(
-        request, "rows.html", user, rows=row_cards(frame), page=page,
+        request, "rows.html", user, rows=row_cards(frame, mapped.keys()), page=page,
         pages=_pages(total, size), total=total, regency=regency or "", file_name=berkas,
         occupations=list(OCCUPATION_CHOICES),
     )  # fmt: skip

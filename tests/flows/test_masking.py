@@ -108,14 +108,14 @@ def test_no_task_or_flow_persists_its_result() -> None:
     """Task results hold rows (DataFrames of NIKs): none may reach Prefect's result storage."""
     from prefect import Flow, Task
 
-    import flows.outputs.report
+    import flows.outputs.run_report
     import flows.pipeline
     import flows.serve
     import flows.warehouse.state
 
     found = [
         obj
-        for module in (flows.pipeline, flows.warehouse.state, flows.outputs.report, flows.serve)
+        for module in (flows.pipeline, flows.warehouse.state, flows.outputs.run_report, flows.serve)
         for obj in vars(module).values()
         if isinstance(obj, Task | Flow)
     ]

@@ -159,6 +159,36 @@ def test_the_province_sees_evidence_and_every_regency(app):
     assert prov.get("/tinjauan/baris?halaman=999999999").status_code == 200  # past the end
 
 
+def test_a_card_offers_an_occupation_mapping_from_what_the_run_stored(own):
+    """The flag comes from the run's stored occupation and the officers' mappings, not from
+    matching the written spelling again: where they differ, the page shows the run's decision."""
+    settings, app = own
+    with duckdb.connect(str(settings.db)) as con:
+        # a run recognised this spelling (an older list or matcher): no mapping is offered
+        con.execute(
+            "UPDATE submission_rows SET pekerjaan_raw = 'Tukang Becak', pekerjaan = 'Tukang Batu', "
+            "occupation_group = 'informal' WHERE nama = 'Rina Wati'"
+        )
+        # a run did not recognise this one (a newer matcher would): a mapping is offered
+        con.execute(
+            "UPDATE submission_rows SET pekerjaan = pekerjaan_raw, occupation_group = 'unknown' "
+            "WHERE nama = 'Agus Salim'"
+        )
+    prov = login(app, "prov")
+    rows = prov.get("/tinjauan/baris").text
+    assert 'name="ejaan" value="Nelayan"' in rows
+    assert 'name="ejaan" value="Tukang Becak"' not in rows
+    assert 'name="ejaan" value="Serabutan"' in rows
+    mapped = prov.post(
+        "/tinjauan/pekerjaan",
+        data={"ejaan": "SERABUTAN", "pekerjaan": "Buruh Harian Lepas", "alasan": "dicek",
+              "csrf_token": token(prov)},
+    )  # fmt: skip
+    assert mapped.status_code == 200, mapped.text
+    rows = prov.get("/tinjauan/baris").text  # mapped: the next run applies it, not asked again
+    assert 'name="ejaan" value="Serabutan"' not in rows and "Budi Santoso" in rows
+
+
 def test_analysts_see_aggregates_never_identities(app):
     client = login(app, "ana")
     for url in ("/", "/unduhan"):
@@ -488,6 +518,38 @@ def test_user_add_on_the_command_line(tmp_path):
     copy = write_analyst_copy(db, tmp_path / "analis.duckdb", tmp_path / "key")
     assert "password_hash" not in {c for _, c in [(p.table, p.column) for p in copy.plans
                                                   if p.kind != "remove"]}  # fmt: skip
+
+
+WITHOUT_PREFECT = """
+import sys
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from flows.cli import app as cli
+from flows.settings import Settings
+from flows.web.app import create_app
+
+root = Path(sys.argv[1])
+added = CliRunner().invoke(
+    cli, ["user", "add", "rina.prov", "--role", "provinsi", "--db", str(root / "w.duckdb")],
+    input=sys.argv[2] + "\\n",
+)
+assert added.exit_code == 0, added.output
+create_app(Settings(db=root / "w.duckdb", raw_dir=root / "raw", export_dir=root / "exports"))
+print(sorted(m for m in sys.modules if m == "prefect" or m.startswith("prefect.")))
+"""
+
+
+def test_the_workspace_and_user_add_start_without_prefect(tmp_path):
+    """`tepat web` and `tepat user add` do not import Prefect (it takes seconds to load): the
+    app is built and an account added in a fresh interpreter, and no prefect module is loaded."""
+    done = subprocess.run(
+        [sys.executable, "-c", WITHOUT_PREFECT, str(tmp_path), PASSWORD],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
 
 
 def test_static_files_are_served_locally(app):

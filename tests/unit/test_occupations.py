@@ -79,6 +79,73 @@ def test_what_is_not_recognised_is_not_guessed(written):
     assert match_occupation(written) is None
 
 
+@pytest.mark.parametrize(
+    ("written", "expected"),
+    [
+        # a word mistyped by one letter in a spelling of several words still matches
+        ("Tukang Btu", "Tukang Batu"),
+        ("Tukang Batuu", "Tukang Batu"),
+        ("TUKANG BAUT", "Tukang Batu"),  # two letters swapped
+        ("Petani Pekebn", "Petani/Pekebun"),
+        ("Buruh Tanii", "Buruh Tani/Perkebunan"),
+        ("Tukang", "Tukang Batu"),  # alone, the list's own spelling
+        ("Tukang Kayu", "Tukang Kayu"),
+        ("Karyawan Toko", "Karyawan Swasta"),
+        ("Karyawan Honorer", "Karyawan Honorer"),
+        # the word that tells occupations of one beginning apart differs: none of them
+        ("Tukang Becak", None),  # not on the Dukcapil list: OCCUPATION_UNKNOWN
+        ("TUKANG BECAK MOTOR", None),
+        ("Tukang Parkir", None),
+        ("Tukang Sayur", None),
+        ("Tukang Cuci", None),
+        ("Buruh Becak", None),
+        # short words are not corrected: one letter changes them into another word
+        ("Tukang Lap", None),
+    ],
+)
+def test_a_typo_matches_but_another_distinguishing_word_does_not(written, expected):
+    found = match_occupation(written)
+    assert (found[0] if found else None) == expected
+
+
+_TINY = """
+[groups.unknown]
+[groups.informal]
+[[occupations]]
+name = "Tukang Batu"
+group = "informal"
+spellings = ["TUKANG"]
+[[occupations]]
+name = "Tukang Kayu"
+group = "informal"
+[[occupations]]
+name = "Nelayan Tambak"
+group = "informal"
+[[occupations]]
+name = "Tukang Baju"
+group = "informal"
+"""
+
+
+def test_a_word_beginning_several_names_decides_only_when_nothing_follows_it():
+    known = parse_occupations(_TINY)
+    assert match_occupation("tukang", known=known) == ("Tukang Batu", "informal")
+    assert match_occupation("bekas tukang", known=known) == ("Tukang Batu", "informal")
+    assert match_occupation("tukang sayur", known=known) is None
+    assert match_occupation("tukang kayu jati", known=known) == ("Tukang Kayu", "informal")
+
+
+def test_one_mistyped_word_matches_only_when_one_occupation_is_that_near():
+    known = parse_occupations(_TINY)
+    assert match_occupation("nelayan tambk", known=known) == ("Nelayan Tambak", "informal")
+    assert match_occupation("nelayn tambak", known=known) == ("Nelayan Tambak", "informal")
+    assert match_occupation("nelayn tambk", known=known) is None  # two words wrong
+    assert match_occupation("tambak", known=known) is None  # one word: no correction
+    assert match_occupation("tukang kyu", known=known) == ("Tukang Kayu", "informal")
+    # TUKANG BATU and TUKANG BAJU are both one letter from it: not guessed
+    assert match_occupation("tukang baku", known=known) is None
+
+
 def test_an_officer_mapping_wins_for_every_spelling_with_its_key():
     mappings = {occupation_key("Serabutan"): ("Buruh Harian Lepas", "informal")}
     out = normalise_occupation(

@@ -2,15 +2,20 @@
 
 Each distinct spelling is matched once (a column repeats a few hundred spellings): an officer's
 mapping of its key first, then a name or spelling of the list, then the keywords in the list's
-order (`ANGGOTA POLRI`, `PNS GURU`, `HONORER DINAS PU`), then the longest run of words that is
-a known spelling (`PETANI SAWIT`). What is still not found is kept as written, group `unknown`.
+order (`ANGGOTA POLRI`, `PNS GURU`, `HONORER DINAS PU`), then a spelling of several words with
+one word mistyped (`TUKANG BTU`), then the longest run of words that is a known spelling
+(`PETANI SAWIT`). A run that only begins several names (`TUKANG`: TUKANG BATU, TUKANG KAYU) does
+not decide when a word follows it: that word tells those occupations apart (`TUKANG BECAK` is
+none of them). What is still not found is kept as written, group `unknown`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import pandas as pd
+from rapidfuzz.distance import OSA
 
 from schemas.occupations import UNKNOWN_GROUP, OccupationList, occupation_key, occupation_list
 
@@ -27,14 +32,74 @@ def _contains(words: list[str], phrase: tuple[str, ...]) -> bool:
     return any(words[i : i + n] == wanted for i in range(len(words) - n + 1))
 
 
-def _longest_known_run(words: list[str], known: OccupationList) -> str | None:
-    """The occupation of the longest run of words that is a known spelling; None when that
-    length finds occupations of different groups (`GURU SEKOLAH`: ambiguous, not guessed)."""
+# A mistyped word is recognised when it is one edit (a letter wrong, missing, extra, or two
+# swapped) from a word of at least this many letters; shorter words must be written exactly.
+TYPO_MIN_LETTERS = 4
+
+
+@dataclass(frozen=True)
+class _Index:
+    """What the typo and run steps look up, built once per occupation list."""
+
+    shared: frozenset[str]  # runs that begin several names without being one (`TUKANG`)
+    # (position, the other words) -> (the word at that position, occupation name), for
+    # spellings of two or more words whose word there has TYPO_MIN_LETTERS letters or more
+    near: dict[tuple[int, tuple[str, ...]], list[tuple[str, str]]]
+
+
+_INDEXES: dict[int, tuple[OccupationList, _Index]] = {}
+
+
+def _index(known: OccupationList) -> _Index:
+    """The lookups for `known`, built on first use (lists are few: the shipped one, a test's)."""
+    cached = _INDEXES.get(id(known))
+    if cached is not None and cached[0] is known:
+        return cached[1]
+    firsts: dict[str, set[str]] = {}
+    for name in known.occupations:
+        words = occupation_key(name).split()
+        for n in range(1, len(words)):
+            firsts.setdefault(" ".join(words[:n]), set()).add(name)
+    names = {occupation_key(name) for name in known.occupations}
+    shared = frozenset(run for run, of in firsts.items() if len(of) > 1 and run not in names)
+    near: dict[tuple[int, tuple[str, ...]], list[tuple[str, str]]] = {}
+    for spelling, name in known.spellings.items():
+        words = spelling.split()
+        for i, word in enumerate(words):
+            if len(words) > 1 and len(word) >= TYPO_MIN_LETTERS:
+                near.setdefault((i, tuple(words[:i] + words[i + 1 :])), []).append((word, name))
+    if len(_INDEXES) >= 8:
+        _INDEXES.clear()
+    index = _Index(shared, near)
+    _INDEXES[id(known)] = (known, index)
+    return index
+
+
+def _near_spelling(words: list[str], index: _Index) -> str | None:
+    """The occupation of a spelling of as many words (two or more) that differs from `words`
+    in one word by one edit (`TUKANG BTU`, `PETANI PEKEBN`); None when none does, or when
+    spellings of two occupations do (a typo is corrected only when it is unambiguous)."""
+    found = {
+        name
+        for i, written in enumerate(words)
+        for listed, name in index.near.get((i, tuple(words[:i] + words[i + 1 :])), ())
+        if OSA.distance(written, listed, score_cutoff=1) <= 1
+    }
+    return found.pop() if len(found) == 1 else None
+
+
+def _longest_known_run(
+    words: list[str], known: OccupationList, shared: frozenset[str]
+) -> str | None:
+    """The occupation of the longest run of words that is a known spelling, skipping a run that
+    only begins several names when a word follows it (`TUKANG BECAK`); None when that length
+    finds occupations of different groups (`GURU SEKOLAH`: ambiguous, not guessed)."""
     for length in range(len(words), 0, -1):
         found = [
             known.spellings[run]
             for start in range(len(words) - length + 1)
             if (run := " ".join(words[start : start + length])) in known.spellings
+            and not (run in shared and start + length < len(words))
         ]
         if found:
             groups = {known.occupations[name].group for name in found}
@@ -57,7 +122,8 @@ def match_occupation(
         words = key.split()
         name = next((n for phrase, n in known.keywords if _contains(words, phrase)), None)
         if name is None:
-            name = _longest_known_run(words, known)
+            index = _index(known)
+            name = _near_spelling(words, index) or _longest_known_run(words, known, index.shared)
     if name is None:
         return None
     return name, known.occupations[name].group
