@@ -587,21 +587,22 @@ def publish_task(
         )
     release_memory()  # the digests' buffers and the persons, before the writers take theirs
     feedback_files: list[PendingFile] = []
-    with export_pool(len(new_rows) + len(verified)) as pool:
-        # BPJS lists, budget summaries and tambah/kurang lists in one pass over the writers,
-        # then every row's outcome and the feedback workbooks; the staged tables are let go
-        # before the outcomes are worked out (peak memory at provincial scale).
+    # BPJS lists, budget summaries and tambah/kurang lists in one pass over the writers, then
+    # every row's outcome and the feedback workbooks, each with writers of its own: a worker
+    # that wrote a province's list would keep that memory through the workbooks.
+    with export_pool(2 * len(verified)) as pool:
         export_records, pending = staging.write_all(writing_workers(), PARALLEL_MIN_ROWS, pool)
-        del staging
-        try:
+    del staging
+    try:
+        with export_pool(len(new_rows)) as pool:
             feedback, outcomes = write_feedback_for_run(
                 settings, new_rows, all_issues, linked.old_row_updates, ingested.plan.replaced,
                 run_id, feedback_files, outcome_inputs, pool=pool,
             )  # fmt: skip
-        except BaseException:
-            for file in pending:
-                file.discard()
-            raise
+    except BaseException:
+        for file in pending:
+            file.discard()
+        raise
     pending.extend(feedback_files)
     export_records = pd.concat([export_records, feedback], ignore_index=True)
     summary = summarise(
@@ -651,8 +652,8 @@ def _reason_messages(rules: ProgramRules | None) -> dict[str, str]:
 
 @contextlib.contextmanager
 def export_pool(n_rows: int) -> Iterator[Executor | None]:
-    """Worker processes writing the export files when there are enough rows for them to pay
-    off (starting them costs ~1 s), shared by the BPJS lists and the feedback workbooks."""
+    """Worker processes writing export files when there are enough rows for them to pay off
+    (starting them costs ~1 s): one pool for the BPJS files, another for the workbooks."""
     workers = min(writing_workers(), 2)
     if workers < 2 or n_rows < PARALLEL_MIN_ROWS:
         yield None

@@ -171,7 +171,7 @@ def _insert(
         return
     columns = [c for c in known if c in frame.columns and c not in packed.columns]
     for part in packed.joined(frame[columns]):
-        _insert_part(con, table, part)
+        _insert_part(con, table, part.select([c for c in known if c in part.column_names]))
 
 
 def _insert_part(con: duckdb.DuckDBPyConnection, table: str, part: pd.DataFrame | pa.Table) -> None:

@@ -59,3 +59,14 @@ def test_rows_out_of_line_with_their_packed_columns_are_refused():
         _insert(con, "d", slim.iloc[::-1], packed)
     with pytest.raises(ValueError, match="hold 3 rows, their frame 4"):
         _insert(con, "d", pd.concat([slim, slim.iloc[:1]], ignore_index=True), packed)
+
+
+def test_packed_columns_the_table_does_not_have_are_left_out():
+    frame = _decisions().assign(note="not stored")
+    slim, packed = PackedColumns.set_aside(
+        frame, ["program", "person_id"], ["score_components", "note"]
+    )
+    con = duckdb.connect()
+    con.execute("CREATE TABLE d (program VARCHAR, person_id BIGINT, score_components VARCHAR)")
+    _insert(con, "d", slim, packed)
+    assert con.execute("SELECT count(*) FROM d").fetchone()[0] == 3
