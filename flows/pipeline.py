@@ -609,12 +609,6 @@ def publish_task(
         run_id, ingested.files, ingested.plan.unchanged, new_rows, linked.persons, verified,
         settings.export_dir, **export_counts(pending),
     )  # fmt: skip
-    packed_rows = None
-    if len(new_rows):  # what only the commit needs now, compressed: DuckDB takes its share
-        new_rows, packed_rows = PackedColumns.set_aside(
-            new_rows, ROW_KEYS, [c for c in new_rows if c not in ROW_KEYS]
-        )
-        linked.new_rows = new_rows
     summary.references = notes
     summary.bpjs_files = bpjs_notes(bpjs.read) if bpjs is not None else []
     finished = datetime.now()
@@ -628,7 +622,6 @@ def publish_task(
         source_files=files,
         replaced_files=ingested.plan.replaced,
         submission_rows=new_rows.assign(run_id=run_id),
-        row_columns=packed_rows,
         row_issues=all_issues.assign(run_id=run_id),
         registry_added=linked.registry_added.assign(run_id=run_id),
         persons=linked.persons.assign(run_id=run_id),

@@ -137,9 +137,7 @@ class RunWrite:
     match_candidates: pd.DataFrame = field(default_factory=pd.DataFrame)  # person pairs
     bpjs: BpjsWrite | None = None  # what BPJS sent back, and the lists sent this run
     row_outcomes: pd.DataFrame = field(default_factory=pd.DataFrame)  # feedback `Kode hasil`
-    # columns of submission_rows, persons and candidate_decisions held packed
-    # (flows/warehouse/packed.py), brought back a batch at a time by the insert
-    row_columns: PackedColumns | None = None
+    # columns of persons and candidate_decisions held packed (flows/warehouse/packed.py)
     person_columns: PackedColumns | None = None
     decision_columns: PackedColumns | None = None
 
@@ -213,7 +211,7 @@ def write_run(
             )
             con.unregister("_files")
         _insert(con, "source_files", write.source_files)
-        _insert(con, "submission_rows", write.submission_rows, write.row_columns)
+        _insert(con, "submission_rows", write.submission_rows)
         _insert(con, "row_issues", write.row_issues)
         fault_point("warehouse-mid-transaction")
         if not write.row_status_updates.empty:
