@@ -16,6 +16,7 @@ import pandas as pd
 import pyarrow as pa
 
 from flows.runtime.faults import fault_point
+from flows.runtime.memory import release_memory
 from flows.warehouse.packed import PackedColumns
 from flows.warehouse.schema import migrate
 from flows.warehouse.views import create_views
@@ -172,6 +173,8 @@ def _insert(
     columns = [c for c in known if c in frame.columns and c not in packed.columns]
     for part in packed.joined(frame[columns]):
         _insert_part(con, table, part.select([c for c in known if c in part.column_names]))
+        del part
+        release_memory()  # each unpacked batch goes back before the next is unpacked
 
 
 def _insert_part(con: duckdb.DuckDBPyConnection, table: str, part: pd.DataFrame | pa.Table) -> None:
