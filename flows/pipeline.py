@@ -79,6 +79,7 @@ from transforms.link.alignment import (
 )
 from transforms.link.dedup import (
     conflict_issues,
+    current_person_ids,
     deduplicate,
     enrolment_by_person,
     probable_persons,
@@ -346,6 +347,8 @@ class WarehouseState:
     row_decisions: pd.DataFrame = field(default_factory=pd.DataFrame)  # officers' row reviews
     occupation_mappings: Mappings = field(default_factory=dict)  # officers' spelling decisions
     read_again: list[str] = field(default_factory=list)  # stored files a new mapping reaches
+    # stored rejected rows with a remark, and the person each probably is (they hold that person)
+    rejected_remarks: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 @task(name="read-files", cache_policy=NO_CACHE, persist_result=False)
@@ -384,6 +387,12 @@ def read_state_task(db: Path, files: pd.DataFrame) -> WarehouseState:
             ),
             pair_reviews=read_frame(con, "SELECT * FROM pair_reviews"),
             row_decisions=read_row_decisions(con),
+            rejected_remarks=read_arrow_frame(
+                con,
+                "SELECT file_name, keterangan, probable_person_id AS person_id FROM submission_rows "
+                "WHERE status = 'rejected' AND keterangan IS NOT NULL "
+                "AND probable_person_id IS NOT NULL",
+            ),
         )
 
 
@@ -464,10 +473,20 @@ def deduplicate_task(
     linked, persons = honour_accepted_conflicts(result.rows, result.persons, state.row_decisions)
     rejected = new_rows["status"].eq("rejected")
     new_rows["probable_person_id"] = probable_persons(new_rows.loc[rejected], linked)
-    # a remark saying the person died, moved or is covered holds them, even on a rejected row
+    # a remark saying the person died, moved or is covered holds them, even on a rejected row,
+    # of this run's files or of any stored one (the person it was tied to, as that person is now)
     remarked = new_rows.loc[rejected, ["keterangan", "probable_person_id"]].rename(
         columns={"probable_person_id": "person_id"}
     )
+    stored_remarks = state.rejected_remarks
+    if len(stored_remarks):
+        stored_remarks = stored_remarks.loc[~stored_remarks["file_name"].isin(replaced)]
+        stored_remarks = stored_remarks.assign(
+            person_id=current_person_ids(
+                stored_remarks["person_id"], state.registry, result.registry_changes
+            )
+        )[["keterangan", "person_id"]]
+        remarked = pd.concat([remarked, stored_remarks], ignore_index=True)
     remark_held = np.union1d(
         persons_held_by_remarks(linked), persons_held_by_remarks(remarked.assign(status="review"))
     )

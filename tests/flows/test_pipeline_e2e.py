@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from datetime import date
 
 import duckdb
@@ -177,3 +178,47 @@ def test_second_run_with_nothing_new_loads_nothing_twice(warehouse, tmp_path):
     n_rows = con.execute("SELECT count(*) FROM submission_rows").fetchone()[0]
     assert n_rows == len(warehouse["truth"]["rows"])
     assert again.files_loaded == 0
+
+
+def _reason(db, person_id: int) -> set[str]:
+    with duckdb.connect(str(db), read_only=True) as con:
+        found = con.execute(
+            "SELECT reason_code FROM candidate_decisions WHERE person_id = ?", [person_id]
+        ).fetchall()
+    return {reason for (reason,) in found}
+
+
+def test_a_new_file_keeps_the_holds_of_earlier_files_remarks(warehouse, tmp_path):
+    """A remark on an earlier file's rejected row keeps holding its person when another file
+    arrives (each run used to see only its own files' rejected rows)."""
+    person = table(
+        warehouse["con"],
+        "SELECT p.person_id, p.nama, p.no_kk, p.tanggal_lahir, p.jenis_kelamin, p.kecamatan, "
+        "p.source_file FROM persons p JOIN verified_candidates v USING (person_id) "
+        "WHERE v.program = 'kesehatan' AND p.n_rows_accepted = 1 ORDER BY p.person_id LIMIT 1",
+    ).iloc[0]
+    raw = tmp_path / "raw"
+    shutil.copytree(warehouse["root"] / "raw", raw, ignore=shutil.ignore_patterns("_truth"))
+    folder = raw / str(person["source_file"]).split("/")[0]
+    # no NIK (rejected), but the person's name, birth date, sex and KK: probably that person
+    pd.DataFrame(
+        {
+            "NIK": [""], "Nama": [person["nama"]], "No KK": [person["no_kk"]],
+            "Tanggal Lahir": [pd.Timestamp(person["tanggal_lahir"]).strftime("%d-%m-%Y")],
+            "Jenis Kelamin": [person["jenis_kelamin"]], "Kecamatan": [person["kecamatan"]],
+            "Keterangan": ["sudah meninggal dunia"],
+        }
+    ).to_csv(folder / "usulan jkn susulan.csv", index=False)  # fmt: skip
+    run = dict(raw_dir=raw, reference_dir=warehouse["root"] / "ref", db=tmp_path / "w.duckdb",
+               export_dir=tmp_path / "exports", as_of=AS_OF)  # fmt: skip
+    pipeline(**run)
+    assert _reason(run["db"], int(person["person_id"])) == {"REMARK_PENDING"}
+
+    generate_demo_data(rows=60, out_dir=tmp_path / "other", seed=12, as_of=AS_OF, hard_cases=False)
+    donor = sorted((tmp_path / "other").glob("*/*.xlsx"))[0]
+    (raw / "kiriman_kedua").mkdir()
+    shutil.copyfile(donor, raw / "kiriman_kedua" / donor.name)
+    summary = pipeline(**run)
+
+    assert summary.files_loaded == 1
+    assert _reason(run["db"], int(person["person_id"])) == {"REMARK_PENDING"}

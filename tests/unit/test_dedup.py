@@ -5,6 +5,7 @@ from transforms.link import matching
 from transforms.link.dedup import (
     CONFLICT_HOUSEHOLD,
     conflict_issues,
+    current_person_ids,
     deduplicate,
     enrolment_by_person,
     probable_persons,
@@ -379,3 +380,16 @@ def test_conflict_issues_name_the_nik_and_skip_conflicts_already_recorded():
     ]
     assert "nama dan tanggal lahir berbeda" in issues["message"].iloc[0]
     assert "kembar" in conflict_issues(linked, known.iloc[0:0])["message"].iloc[0]
+
+
+def test_an_earlier_runs_person_id_follows_its_person_into_a_merge():
+    registry = pd.DataFrame(
+        {"person_key": ["N:1", "N:2", "N:3"], "person_id": [1, 2, 3], "first_person_id": [1, 2, 3]}
+    )
+    changes = pd.DataFrame({"person_key": ["N:3"], "person_id": [2], "first_person_id": [3]})
+    ids = pd.Series([3, 1, 7, pd.NA], dtype="Int64")
+
+    now = current_person_ids(ids, registry, changes)
+
+    # 3 merged into 2; 1 unchanged; 7 is nobody's key any more and stays as recorded
+    assert now.tolist() == [2, 1, 7, pd.NA]

@@ -407,6 +407,22 @@ def _cross_block_pairs(profiles: pd.DataFrame, is_left: np.ndarray) -> pd.DataFr
     return pd.concat(parts, ignore_index=True).drop_duplicates(ignore_index=True)
 
 
+def current_person_ids(ids: pd.Series, registry: pd.DataFrame, changes: pd.DataFrame) -> pd.Series:
+    """Person ids an earlier run recorded, as they are after this run: the id of a person since
+    merged into another (who keeps the smaller id) becomes that person's; others unchanged."""
+    parts = [f for f in (registry, changes) if len(f) and "person_key" in f]
+    if not parts or ids.empty:
+        return ids
+    keys = pd.concat(parts, ignore_index=True).drop_duplicates("person_key", keep="last")
+    own = keys["person_id"].astype("float64")
+    if "first_person_id" in keys:
+        own = keys["first_person_id"].astype("float64").fillna(own)
+    now = pd.Series(keys["person_id"].to_numpy(dtype="int64"), index=own.to_numpy("int64"))
+    now = now[~now.index.duplicated()]
+    mapped = pd.Series(ids.astype("Int64").map(now), index=ids.index)
+    return mapped.fillna(ids.astype("Int64")).astype("Int64")
+
+
 def enrolment_by_person(
     enrolled: pd.DataFrame, rows: pd.DataFrame, persons: pd.DataFrame
 ) -> pd.DataFrame:
