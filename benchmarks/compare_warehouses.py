@@ -22,7 +22,8 @@ import duckdb
 # Columns that differ between two runs of the same input.
 VOLATILE = {
     "run_id", "loaded_at", "decided_at", "started_at", "finished_at", "at", "created_at",
-    "path", "sha256", "recomputed", "message", "duration_seconds",
+    "path", "sha256", "recomputed", "message", "duration_seconds", "applied_at",
+    "files",  # bpjs_batches: the paths its tambah/kurang files were written to
 }  # fmt: skip
 # Tables whose rows are per run (one per run, not per result): compared by count only.
 PER_RUN = {"runs", "run_fingerprints"}

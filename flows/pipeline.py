@@ -48,9 +48,16 @@ from flows.sources.ingest import (
 from flows.sources.limits import still_being_written
 from flows.sources.read import list_submissions, sha256_of
 from flows.sources.reference_lists import load_reference_lists
+from flows.warehouse.affected import AffectedPersons, affected_persons, stored_outside
 from flows.warehouse.commit import commit_run, remove_leftovers
 from flows.warehouse.packed import PackedColumns
-from flows.warehouse.state import PreviousRun, fingerprint_task, nothing_new, record_unchanged_run
+from flows.warehouse.state import (
+    InputFingerprint,
+    PreviousRun,
+    fingerprint_task,
+    nothing_new,
+    record_unchanged_run,
+)
 from flows.warehouse.store import (
     BpjsWrite,
     RunWrite,
@@ -85,7 +92,13 @@ from transforms.link.dedup import (
     probable_persons,
 )
 from transforms.publish.summary import RunSummary, summarise
-from transforms.score.scoring import decide_program, person_features, rank_verified
+from transforms.score.scoring import (
+    DECISION_COLUMNS,
+    VERIFIED_COLUMNS,
+    decide_program,
+    person_features,
+    rank_verified,
+)
 from transforms.validate.decisions import (
     apply_row_decisions,
     combine_updates,
@@ -302,15 +315,82 @@ def score_task(
     """Decisions for every person and program they were submitted for; ranked verified lists."""
     if persons.empty:
         return pd.DataFrame(), pd.DataFrame()
+    decisions = decide_all(persons, enrolled, rules, as_of)
+    return decisions, rank_all(decisions, rules)
+
+
+def decide_all(
+    persons: pd.DataFrame, enrolled: pd.DataFrame, rules: ProgramRules, as_of: date
+) -> pd.DataFrame:
+    """Every person's decision for each program they were submitted for."""
     features = person_features(persons, enrolled, as_of)
-    decisions, verified = [], []
-    for name, program in rules.programs.items():
-        decided = decide_program(name, program, features, as_of)
-        decisions.append(decided)
-        verified.append(rank_verified(decided, program))
-    verified = pd.concat(verified, ignore_index=True)
+    return pd.concat(
+        [
+            decide_program(name, program, features, as_of)
+            for name, program in rules.programs.items()
+        ],
+        ignore_index=True,
+    )
+
+
+def rank_all(decisions: pd.DataFrame, rules: ProgramRules) -> pd.DataFrame:
+    """The verified lists: eligible decisions ranked per program and regency, quota applied."""
+    verified = pd.concat(
+        [
+            rank_verified(decisions.loc[decisions["program"].eq(name)], program)
+            for name, program in rules.programs.items()
+        ],
+        ignore_index=True,
+    )
     validate_verified(verified)
-    return pd.concat(decisions, ignore_index=True), verified
+    return verified
+
+
+@task(name="score-affected", cache_policy=NO_CACHE, persist_result=False)
+@masking_failures
+def score_affected_task(
+    db: Path, linked: Linked, affected: AffectedPersons, rules: ProgramRules, as_of: date
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, PersonChanges]:
+    """Decide the persons this run changed; rank again only the lists they were or are on; the
+    other persons, decisions and lists as stored (all of them, for the exports)."""
+    changed = (
+        decide_all(linked.persons, linked.enrolled, rules, as_of)
+        if len(linked.persons)
+        else pd.DataFrame(columns=DECISION_COLUMNS)
+    )
+    lists_now = changed.loc[changed["eligible"].astype(bool), ["program", "regency_code"]]
+    with connect(db, read_only=True) as con:
+        stored = stored_outside(
+            con, affected.person_ids, lists_now.drop_duplicates(), DECISION_COLUMNS,
+            VERIFIED_COLUMNS,
+        )  # fmt: skip
+    plain = changed.drop(columns="score_components")
+    reranked = rank_all(_concat(stored.ranked_with, plain), rules)
+    verified = _concat(stored.verified, reranked)
+    decisions = _concat(stored.decisions, plain)
+    persons = _concat(stored.persons, linked.persons)
+    replaced = np.union1d(affected.person_ids, linked.persons["person_id"].to_numpy(dtype=np.int64))
+    changes = PersonChanges(replaced, linked.persons, changed, len(affected.person_ids))
+    return decisions, verified, persons, changes
+
+
+def _concat(*frames: pd.DataFrame) -> pd.DataFrame:
+    """Frames one after the other (an empty one adds nothing, nor its dtypes)."""
+    present = [f for f in frames if len(f)]
+    if not present:
+        return frames[0].iloc[0:0]
+    return present[0] if len(present) == 1 else pd.concat(present, ignore_index=True)
+
+
+@dataclass
+class PersonChanges:
+    """What a run that changed only some persons writes of them: the ids whose persons and
+    decisions it replaces, and their persons and decisions as they are now."""
+
+    person_ids: np.ndarray
+    persons: pd.DataFrame
+    decisions: pd.DataFrame
+    stored_relinked: int = 0  # of them, persons stored before this run
 
 
 @dataclass
@@ -362,21 +442,15 @@ def read_files_task(db: Path) -> pd.DataFrame:
 @task(name="read-warehouse", cache_policy=NO_CACHE, persist_result=False)
 @masking_failures
 def read_state_task(db: Path, files: pd.DataFrame) -> WarehouseState:
-    """Rows and person ids from earlier runs (read only when the run recomputes: at 1M rows
-    they take seconds), stored rows in the dtypes of this run's rows."""
+    """Person ids and officers' decisions from earlier runs (read only when the run recomputes);
+    the stored rows come later (`read_rows_task`), once this run's rows say which are needed."""
     with connect(db) as con:
         mappings = read_occupation_mappings(con)
         return WarehouseState(
             files=files,
             occupation_mappings=mappings,
             read_again=files_to_read_again(con, mappings),
-            rows=coerce_row_types(
-                read_arrow_frame(
-                    con,
-                    f"SELECT {', '.join(ROW_COLUMNS)} FROM submission_rows "
-                    "WHERE status IN ('accepted', 'review') ORDER BY order_key",
-                )
-            ),
+            rows=pd.DataFrame(columns=ROW_COLUMNS),
             registry=read_frame(
                 con, "SELECT person_key, person_id, first_person_id FROM person_registry"
             ),
@@ -394,6 +468,40 @@ def read_state_task(db: Path, files: pd.DataFrame) -> WarehouseState:
                 "AND probable_person_id IS NOT NULL",
             ),
         )
+
+
+@task(name="read-stored-rows", cache_policy=NO_CACHE, persist_result=False)
+@masking_failures
+def read_rows_task(
+    db: Path, seeds: pd.DataFrame | None
+) -> tuple[pd.DataFrame, AffectedPersons | None]:
+    """The stored accepted and review rows, in the dtypes of this run's rows: all of them, or
+    with `seeds` (this run's rows) only those of the persons they can change, found in SQL."""
+    with connect(db) as con:
+        if seeds is None:
+            rows = read_arrow_frame(
+                con,
+                f"SELECT {', '.join(ROW_COLUMNS)} FROM submission_rows "
+                "WHERE status IN ('accepted', 'review') ORDER BY order_key",
+            )
+            return coerce_row_types(rows), None
+        affected = affected_persons(con, seeds, ROW_COLUMNS)
+    rows, affected.rows = coerce_row_types(affected.rows), pd.DataFrame()
+    return rows, affected
+
+
+def links_only_new_files(
+    settings: Settings, plan: FilePlan, inputs: InputFingerprint, previous: PreviousRun | None
+) -> bool:
+    """Whether this run may link and score only the persons its new files can change: nothing
+    but new files since the last completed run (rules, reference lists, BPJS files, reviews,
+    as-of date and export folder as they were; no file replaced)."""
+    return (
+        settings.incremental
+        and previous is not None
+        and previous.inputs_sha256 == inputs.inputs_sha256
+        and not plan.replaced
+    )
 
 
 def read_again(plan: FilePlan, raw_dir: Path, state: WarehouseState) -> FilePlan:
@@ -447,13 +555,17 @@ def deduplicate_task(
     state: WarehouseState,
     replaced: list[str],
     enrolled: pd.DataFrame | None = None,
+    affected: AffectedPersons | None = None,
 ) -> Linked:
-    """Persons with stable ids from every accepted and review row, earlier runs' and this run's;
-    reference flags matched on all of a person's NIKs; rejected rows' probable person."""
+    """Persons with stable ids from every accepted and review row, earlier runs' and this run's
+    (with `affected`: the stored rows of the persons this run's rows can change); reference
+    flags matched on all of a person's NIKs; rejected rows' probable person."""
     old_rows = state.rows
     if replaced and len(old_rows):
         old_rows = old_rows.loc[~old_rows["file_name"].isin(replaced)]
-    new_rows, next_order = number_new_rows(canonical, old_rows)
+    unpaired = affected.unpaired if affected is not None else None
+    first_key = affected.next_order_key if affected is not None else None
+    new_rows, next_order = number_new_rows(canonical, old_rows, first_key)
     usable = new_rows["status"].isin(["accepted", "review"]).to_numpy(dtype=bool)
     # Only the columns deduplication needs, each part in the common dtypes before the concat
     # (an empty or differently typed part would turn the text columns into Python objects).
@@ -468,11 +580,11 @@ def deduplicate_task(
             new_rows, pd.DataFrame(), empty, state.registry.iloc[0:0], pd.DataFrame(),
             enrolled=enrolled,
         )  # fmt: skip
-    result = deduplicate(candidates, state.registry, state.pair_reviews)
+    result = deduplicate(candidates, state.registry, state.pair_reviews, unpaired)
     del candidates
     linked, persons = honour_accepted_conflicts(result.rows, result.persons, state.row_decisions)
     rejected = new_rows["status"].eq("rejected")
-    new_rows["probable_person_id"] = probable_persons(new_rows.loc[rejected], linked)
+    new_rows["probable_person_id"] = probable_persons(new_rows.loc[rejected], linked, unpaired)
     # a remark saying the person died, moved or is covered holds them, even on a rejected row,
     # of this run's files or of any stored one (the person it was tied to, as that person is now)
     remarked = new_rows.loc[rejected, ["keterangan", "probable_person_id"]].rename(
@@ -580,9 +692,11 @@ def publish_task(
     rules: ProgramRules | None = None,
     bpjs: BpjsRun | None = None,
     explanations: PackedColumns | None = None,
+    changes: PersonChanges | None = None,
 ) -> RunSummary:
     """Write the BPJS files under temporary names, commit the warehouse, then move the files in
-    place; `explanations`: the decisions' `score_components`, packed until the commit."""
+    place; `explanations`: the `score_components` of the decisions written, packed until the
+    commit; `changes`: only these persons and decisions are written (else all of them)."""
     run_id = str(run["run_id"])
     all_issues = pd.concat([issues, linked.issues], ignore_index=True)
     rejections = None if bpjs is None else current_rejections(bpjs.plan.results)
@@ -599,11 +713,14 @@ def publish_task(
     if bpjs is not None and rules is not None:
         bpjs_write = bpjs.stage(settings, verified, linked.persons, run_id, rules, staging)
     # Persons are needed again only by the commit: held compressed while the files are written.
+    persons_written = linked.persons if changes is None else changes.persons
     packed_persons = None
-    if len(linked.persons):
-        linked.persons, packed_persons = PackedColumns.set_aside(
-            linked.persons, ["person_id"], [c for c in linked.persons if c != "person_id"]
+    if len(persons_written):
+        persons_written, packed_persons = PackedColumns.set_aside(
+            persons_written, ["person_id"], [c for c in persons_written if c != "person_id"]
         )
+    # the exports had the whole province; what is left is only counted
+    linked.persons = persons_written if changes is None else linked.persons[["person_id"]]
     release_memory()  # the digests' buffers and the persons, before the writers take theirs
     feedback_files: list[PendingFile] = []
     # BPJS lists, budget summaries and tambah/kurang lists in one pass over the writers, then
@@ -636,16 +753,26 @@ def publish_task(
         if len(ingested.files)
         else ingested.files
     )
+    relinked = None if changes is None else changes.stored_relinked
     write = RunWrite(
-        run={**run, **summary.run_counts(), "finished_at": finished, "status": "completed"},
+        run={
+            **run,
+            **summary.run_counts(),
+            "finished_at": finished,
+            "status": "completed",
+            "persons_relinked": relinked,
+        },  # fmt: skip
         source_files=files,
         replaced_files=ingested.plan.replaced,
         submission_rows=new_rows.assign(run_id=run_id),
         row_issues=all_issues.assign(run_id=run_id),
         registry_added=linked.registry_added.assign(run_id=run_id),
-        persons=linked.persons.assign(run_id=run_id),
+        persons=persons_written.assign(run_id=run_id),
         person_columns=packed_persons,
-        candidate_decisions=decisions.assign(run_id=run_id),
+        candidate_decisions=(decisions if changes is None else changes.decisions).assign(
+            run_id=run_id
+        ),
+        only_persons=None if changes is None else changes.person_ids,
         decision_columns=explanations,
         verified_candidates=verified.assign(run_id=run_id),
         exports=export_records,
@@ -746,7 +873,8 @@ def _run(settings: Settings) -> RunSummary:
         if nothing_new(plan.no_new_files, inputs, previous):
             summary = _unchanged_run(settings, run, plan, previous)
         else:
-            summary = _recompute(settings, rules, run, plan, known_files)
+            incremental = links_only_new_files(settings, plan, inputs, previous)
+            summary = _recompute(settings, rules, run, plan, known_files, incremental)
         stage("Laporan")
         report = publish_run_report(settings, summary.run_id)
         fault_point("report-written")
@@ -765,11 +893,14 @@ def _recompute(
     run: dict[str, object],
     plan: FilePlan,
     known_files: pd.DataFrame,
+    incremental: bool = False,
 ) -> RunSummary:
     """Read the new files, validate, deduplicate, score and publish; every large frame is let
-    go as soon as the next stage has what it needs (peak memory at provincial scale)."""
+    go as soon as the next stage has what it needs (peak memory at provincial scale). With
+    `incremental`, only the persons the new files can change are linked and scored."""
     state = read_state_task(settings.db, known_files)
     plan = read_again(plan, settings.raw_dir, state)
+    incremental = incremental and not plan.replaced
     stage("Membaca berkas baru")
     ingested = ingest(settings, state, plan)
     fault_point("files-read")
@@ -781,6 +912,8 @@ def _recompute(
     canonical = in_row_order(canonical)  # the unsorted frame goes before deduplication
     release_memory()
     fault_point("rows-validated")
+    stored_rows, affected = read_rows_task(settings.db, canonical if incremental else None)
+    state = replace(state, rows=stored_rows)
     stored_rows, stored_updates, stored_issues = decide_stored_rows(
         state.rows, state.row_decisions, ingested.plan.replaced
     )
@@ -791,19 +924,30 @@ def _recompute(
     bpjs_read, bpjs_results, bpjs_stored = bpjs_returns_task(settings, str(run["run_id"]))
     enrolled = with_covered(enrolled, bpjs_results)  # BPJS: already covered -> ALREADY_ENROLLED
     stage("Deduplikasi orang")
-    linked = deduplicate_task(canonical, state, ingested.plan.replaced, enrolled)
+    linked = deduplicate_task(canonical, state, ingested.plan.replaced, enrolled, affected)
     del canonical, state, enrolled  # `linked.new_rows` holds this run's rows now
     release_memory()
     linked.old_row_updates = combine_updates(stored_updates, linked.old_row_updates)
     fault_point("persons-linked")
     stage("Keputusan dan peringkat")
-    decisions, verified = score_task(linked.persons, linked.enrolled, rules, settings.as_of)
+    changes = None
+    if affected is None:
+        decisions, verified = score_task(linked.persons, linked.enrolled, rules, settings.as_of)
+    else:
+        decisions, verified, linked.persons, changes = score_affected_task(
+            settings.db, linked, affected, rules, settings.as_of
+        )
     linked.enrolled = None
     explanations = None
-    if "score_components" in decisions:  # ~0.5 KB a decision: packed until the commit
-        decisions, explanations = PackedColumns.set_aside(
-            decisions, ["program", "person_id"], ["score_components"]
+    explained = decisions if changes is None else changes.decisions
+    if "score_components" in explained:  # ~0.5 KB a decision: packed until the commit
+        explained, explanations = PackedColumns.set_aside(
+            explained, ["program", "person_id"], ["score_components"]
         )
+        if changes is None:
+            decisions = explained
+        else:
+            changes.decisions = explained
     release_memory()
     fault_point("candidates-scored")
     plan = plan_bpjs(bpjs_results, bpjs_stored.members, linked.persons, decisions, verified)
@@ -813,7 +957,7 @@ def _recompute(
     stage("Menulis gudang data dan ekspor")
     return publish_task(
         settings, run, ingested, linked.new_rows, issues, linked, decisions, verified, notes,
-        rules, bpjs, explanations,
+        rules, bpjs, explanations, changes,
     )  # fmt: skip
 
 

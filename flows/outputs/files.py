@@ -191,7 +191,7 @@ def input_digest(*parts: object) -> str:
     digest = hashlib.sha256(repr(WRITER_VERSIONS).encode("utf-8"))
     for part in parts:
         if isinstance(part, pd.DataFrame):
-            table = pa.Table.from_pandas(part, preserve_index=False).combine_chunks()
+            table = _canonical(pa.Table.from_pandas(part, preserve_index=False).combine_chunks())
             sink = pa.BufferOutputStream()
             with pa.ipc.new_stream(sink, table.schema) as stream:
                 stream.write_table(table)
@@ -199,6 +199,27 @@ def input_digest(*parts: object) -> str:
         else:
             digest.update(repr(part).encode("utf-8"))
     return digest.hexdigest()
+
+
+def _canonical_type(kind: pa.DataType) -> pa.DataType:
+    """One Arrow type per kind of value, whichever dtype the frame held it in."""
+    if pa.types.is_dictionary(kind):
+        return _canonical_type(kind.value_type)
+    if pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_decimal(kind):
+        return pa.float64()
+    if pa.types.is_timestamp(kind) or pa.types.is_date(kind):
+        return pa.timestamp("us")
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+        return pa.large_string()
+    return kind
+
+
+def _canonical(table: pa.Table) -> pa.Table:
+    """The same values whether a frame came from this run's computation or from the warehouse
+    (datetime64[ns] or [us], Int64 or float64, Arrow or Python strings): the digest follows the
+    values, not the dtypes."""
+    schema = pa.schema([pa.field(f.name, _canonical_type(f.type)) for f in table.schema])
+    return table.cast(schema)
 
 
 @dataclass(frozen=True)

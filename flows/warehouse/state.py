@@ -27,6 +27,9 @@ from schemas.programs import ProgramRules
 
 # Officers' decisions (written by `tepat review`): a new or changed decision means recompute.
 REVIEW_TABLES = ("row_reviews", "pair_reviews", "occupation_mappings")
+# Raised when a release changes what the same inputs give (2: remarks of earlier files'
+# rejected rows hold their persons), so the first run after it recomputes every person.
+RESULTS_VERSION = 2
 
 
 def _sha256_text(text: str) -> str:
@@ -99,7 +102,8 @@ class PreviousRun:
 def input_fingerprint(
     settings: Settings, rules: ProgramRules, con: duckdb.DuckDBPyConnection
 ) -> InputFingerprint:
-    """Fingerprint of the reference lists, rules, review decisions, as-of date and export folder."""
+    """Fingerprint of the reference lists, rules, review decisions, as-of date, export folder
+    and the version of the results' logic."""
     reference = reference_fingerprint(settings.reference_dir)
     rules_sha = rules_fingerprint(rules)
     reviews = reviews_fingerprint(con)
@@ -111,6 +115,7 @@ def input_fingerprint(
             "reviews": reviews,
             "as_of": settings.as_of.isoformat(),
             "export_dir": str(settings.export_dir.resolve()),
+            "results_version": RESULTS_VERSION,
         },
         sort_keys=True,
     )

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 
@@ -141,6 +142,9 @@ class RunWrite:
     # columns of persons and candidate_decisions held packed (flows/warehouse/packed.py)
     person_columns: PackedColumns | None = None
     decision_columns: PackedColumns | None = None
+    # a run that changed only some persons: their ids, whose persons, decisions and pairs it
+    # replaces (None: those tables are replaced whole)
+    only_persons: np.ndarray | None = None
 
 
 @dataclass
@@ -223,8 +227,7 @@ def write_run(
         # not buffer to keep it (rows and issues keep theirs: readers see them as loaded).
         con.execute("SET preserve_insertion_order = false")
         _upsert_registry(con, write.registry_added)
-        for table in STATE_TABLES:
-            con.execute(f"DELETE FROM {table}")
+        _clear_state(con, write.only_persons)
         _insert(con, "persons", write.persons, write.person_columns)
         _insert(con, "candidate_decisions", write.candidate_decisions, write.decision_columns)
         _insert(con, "verified_candidates", write.verified_candidates)
@@ -247,6 +250,36 @@ def write_run(
     finally:
         with contextlib.suppress(duckdb.Error):
             con.execute("RESET preserve_insertion_order")
+
+
+# State tables a run that changed only some persons rewrites in part, and the columns naming them.
+PER_PERSON = {
+    "persons": ("person_id",),
+    "candidate_decisions": ("person_id",),
+    "match_candidates": ("person_id_a", "person_id_b"),
+}
+
+
+def _clear_state(con: duckdb.DuckDBPyConnection, only_persons: np.ndarray | None) -> None:
+    """Empty the state tables for the run to fill, or with `only_persons` remove just those
+    persons' rows from the per-person ones (the lists and outcomes are rewritten whole)."""
+    if only_persons is None:
+        for table in STATE_TABLES:
+            con.execute(f"DELETE FROM {table}")
+        return
+    con.register("_changed_persons", pd.DataFrame({"person_id": only_persons.astype(np.int64)}))
+    try:
+        for table in STATE_TABLES:
+            columns = PER_PERSON.get(table)
+            if columns is None:
+                con.execute(f"DELETE FROM {table}")
+                continue
+            hit = " OR ".join(
+                f"{column} IN (SELECT person_id FROM _changed_persons)" for column in columns
+            )
+            con.execute(f"DELETE FROM {table} WHERE {hit}")
+    finally:
+        con.unregister("_changed_persons")
 
 
 def _upsert_registry(con: duckdb.DuckDBPyConnection, changes: pd.DataFrame) -> None:

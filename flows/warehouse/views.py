@@ -141,7 +141,8 @@ VIEWS: dict[str, tuple[str, str]] = {
     ),
     "v_run_history": (
         "Every completed run: when, how long, as-of date, whether it recomputed (false: "
-        "nothing new), what it loaded, and the warehouse totals it left.",
+        "nothing new), what it loaded, the warehouse totals it left, and how many stored "
+        "persons it linked again when it brought only new files (NULL: all of them).",
         """
         SELECT run_id, started_at, finished_at,
                date_diff('millisecond', started_at, finished_at) / 1000.0 AS duration_seconds,
@@ -149,7 +150,7 @@ VIEWS: dict[str, tuple[str, str]] = {
                n_files_seen, n_files_loaded, n_files_rejected, n_files_duplicate,
                n_rows, n_accepted, n_review, n_rejected, n_persons,
                n_verified_kesehatan, n_verified_ketenagakerjaan, message,
-               reference_sha256, rules_sha256, reviews_sha256, inputs_sha256
+               reference_sha256, rules_sha256, reviews_sha256, inputs_sha256, persons_relinked
         FROM runs
         ORDER BY started_at, run_id
         """,

@@ -393,3 +393,26 @@ def test_an_earlier_runs_person_id_follows_its_person_into_a_merge():
 
     # 3 merged into 2; 1 unchanged; 7 is nobody's key any more and stays as recorded
     assert now.tolist() == [2, 1, 7, pd.NA]
+
+
+def test_a_block_known_to_be_oversized_is_not_paired_from_the_part_at_hand():
+    profiles = pd.DataFrame(
+        {
+            "node": [0, 1, 2],
+            "nik": ["6472015508800003", "6472015508800004", "6472015508800005"],
+            "no_kk": ["6472010101200001"] * 3,
+            "nama_key": ["SITI", "SITI", "SITI"],
+            "tanggal_lahir": pd.to_datetime(["1980-08-15", "1981-01-01", "1982-02-02"]),
+        }
+    )
+    assert len(matching.candidate_pairs(profiles)) == 3  # the KK pairs them all
+
+    oversized = {("no_kk",): pd.DataFrame({"no_kk": ["6472010101200001"]})}
+    assert matching.candidate_pairs(profiles, oversized).empty
+
+    by_name = {
+        ("nama_key", "tanggal_lahir"): pd.DataFrame(
+            {"nama_key": ["SITI"], "tanggal_lahir": pd.to_datetime(["1980-08-15"])}
+        )
+    }
+    assert len(matching.candidate_pairs(profiles, by_name)) == 3  # another block: still paired

@@ -22,9 +22,13 @@ def in_row_order(rows: pd.DataFrame) -> pd.DataFrame:
     return rows.take(order).reset_index(drop=True)
 
 
-def number_new_rows(rows: pd.DataFrame, stored: pd.DataFrame) -> tuple[pd.DataFrame, int]:
-    """This run's rows in row order, keyed after the stored rows' highest key, and the first key."""
-    first = int(stored["order_key"].max()) + 1 if len(stored) else 1
+def number_new_rows(
+    rows: pd.DataFrame, stored: pd.DataFrame, first: int | None = None
+) -> tuple[pd.DataFrame, int]:
+    """This run's rows in row order, keyed after the stored rows' highest key (or from `first`,
+    when only part of the stored rows is at hand), and the first key."""
+    if first is None:
+        first = int(stored["order_key"].max()) + 1 if len(stored) else 1
     numbered = in_row_order(rows)
     numbered["order_key"] = np.arange(first, first + len(numbered), dtype=np.int64)
     return numbered, first

@@ -296,12 +296,15 @@ def _candidates_frame(
 
 
 def link_keys(
-    rows: pd.DataFrame, registry: pd.DataFrame, reviews: pd.DataFrame | None = None
+    rows: pd.DataFrame,
+    registry: pd.DataFrame,
+    reviews: pd.DataFrame | None = None,
+    unpaired: matching.Unpaired | None = None,
 ) -> tuple[np.ndarray, pd.DataFrame, pd.DataFrame]:
     """Person id per row from its key: (ids, registry rows to upsert, match candidates)."""
     node, keys, first_order = _nodes(rows)
     profiles = matching.key_profiles(rows.assign(node=node))
-    pairs = matching.candidate_pairs(profiles)
+    pairs = matching.candidate_pairs(profiles, unpaired)
     scored = matching.key_pairs(matching.compare_pairs(profiles, pairs))
     decisions = matching.latest_decisions(reviews, pd.Index(keys, dtype=object))
     labels, final = matching.cluster_keys(len(keys), scored, profiles, decisions)
@@ -311,12 +314,16 @@ def link_keys(
 
 
 def deduplicate(
-    rows: pd.DataFrame, registry: pd.DataFrame, reviews: pd.DataFrame | None = None
+    rows: pd.DataFrame,
+    registry: pd.DataFrame,
+    reviews: pd.DataFrame | None = None,
+    unpaired: matching.Unpaired | None = None,
 ) -> Deduplication:
     """Accepted and review rows to persons: exact NIK, then typo'd NIKs linked, decisions honoured.
 
     `registry`: person_key, person_id (and first_person_id) from earlier runs; `reviews`:
-    officers' pair decisions (person_key_a, person_key_b, decision, officer, decided_at).
+    officers' pair decisions (person_key_a, person_key_b, decision, officer, decided_at);
+    `unpaired`: block values larger than `MAX_BLOCK` when `rows` hold only part of the rows.
     """
     rows = rows.copy()
     detail = nik_conflicts(rows)
@@ -329,7 +336,7 @@ def deduplicate(
         changes = pd.DataFrame(columns=["person_key", "person_id", "first_person_id"])
         candidates = pd.DataFrame(columns=MATCH_CANDIDATE_COLUMNS)
     else:
-        ids, changes, candidates = link_keys(rows, registry, reviews)
+        ids, changes, candidates = link_keys(rows, registry, reviews, unpaired)
     rows["person_id"] = np.asarray(ids, dtype="int64")
     # A conflicting claimant is held for review until a person decides.
     accepted = rows["status"].eq("accepted").fillna(False).to_numpy(dtype=bool)
@@ -338,7 +345,9 @@ def deduplicate(
     return Deduplication(rows, persons, changes, candidates)
 
 
-def probable_persons(rejected: pd.DataFrame, linked: pd.DataFrame) -> pd.Series:
+def probable_persons(
+    rejected: pd.DataFrame, linked: pd.DataFrame, unpaired: matching.Unpaired | None = None
+) -> pd.Series:
     """For rejected rows (no usable NIK, or another error): the person they probably are.
 
     A valid NIK held by a person whose name is not clearly different is that person; else a
@@ -370,7 +379,7 @@ def probable_persons(rejected: pd.DataFrame, linked: pd.DataFrame) -> pd.Series:
     right = matching.key_profiles(linked.assign(node=linked["person_id"].to_numpy()))
     both = pd.concat([left, right], ignore_index=True)
     node = both["node"].to_numpy(dtype=np.int64)
-    pairs = _cross_block_pairs(both, node < 0)
+    pairs = _cross_block_pairs(both, node < 0, unpaired)
     if pairs.empty:
         return result
     a, b = pairs["a"].to_numpy(), pairs["b"].to_numpy()
@@ -390,12 +399,14 @@ def probable_persons(rejected: pd.DataFrame, linked: pd.DataFrame) -> pd.Series:
     return result
 
 
-def _cross_block_pairs(profiles: pd.DataFrame, is_left: np.ndarray) -> pd.DataFrame:
+def _cross_block_pairs(
+    profiles: pd.DataFrame, is_left: np.ndarray, unpaired: matching.Unpaired | None = None
+) -> pd.DataFrame:
     """Pairs (left profile, right profile) sharing a KK, or a name key and birth date."""
     parts = []
     for columns in matching.BLOCKS:
         block = profiles[list(columns)]
-        present = block.notna().all(axis=1).to_numpy()
+        present = matching.in_blocks(profiles, columns, unpaired).to_numpy()
         group = block.loc[present].groupby(list(columns), sort=False).ngroup()
         members = pd.DataFrame({"g": group.to_numpy(), "i": group.index.to_numpy()})
         members["left"] = is_left[members["i"].to_numpy()]

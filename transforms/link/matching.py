@@ -112,12 +112,37 @@ def key_profiles(rows: pd.DataFrame) -> pd.DataFrame:
     return profiles.reset_index(drop=True)
 
 
-def candidate_pairs(profiles: pd.DataFrame) -> pd.DataFrame:
-    """Profile index pairs (a < b) sharing a block, of different nodes and different NIKs."""
+# Block values known to hold more than MAX_BLOCK profiles although only part of them is at
+# hand (a run linking only the persons its new rows can change): per block, a frame of values.
+Unpaired = dict[tuple[str, ...], pd.DataFrame]
+
+
+def in_blocks(
+    frame: pd.DataFrame, columns: tuple[str, ...], unpaired: Unpaired | None
+) -> pd.Series:
+    """Which rows have every column of the block and a value not left unpaired."""
+    present = frame[list(columns)].notna().all(axis=1)
+    values = (unpaired or {}).get(columns)
+    if values is None or values.empty:
+        return present
+    keys = frame.loc[present, list(columns)]
+    if len(columns) == 1:
+        known = keys[columns[0]].isin(values[columns[0]])
+    else:
+        known = pd.MultiIndex.from_frame(keys).isin(
+            pd.MultiIndex.from_frame(values[list(columns)].astype(keys.dtypes.to_dict()))
+        )
+    present.loc[keys.index[known]] = False
+    return present
+
+
+def candidate_pairs(profiles: pd.DataFrame, unpaired: Unpaired | None = None) -> pd.DataFrame:
+    """Profile index pairs (a < b) sharing a block, of different nodes and different NIKs;
+    `unpaired`: block values too large to pair although fewer of their profiles are here."""
     parts = []
     for columns in BLOCKS:
         block = profiles[list(columns)]
-        present = block.notna().all(axis=1)
+        present = in_blocks(profiles, columns, unpaired)
         group = block.loc[present].groupby(list(columns), sort=False).ngroup()
         size = group.map(group.value_counts())
         group = group.loc[(size >= 2) & (size <= MAX_BLOCK)]
