@@ -370,7 +370,10 @@ def score_affected_task(
     decisions = _concat(stored.decisions, plain)
     persons = _concat(stored.persons, linked.persons)
     replaced = np.union1d(affected.person_ids, linked.persons["person_id"].to_numpy(dtype=np.int64))
-    changes = PersonChanges(replaced, linked.persons, changed, len(affected.person_ids))
+    on_lists = stored.ranked_with["person_id"].to_numpy(dtype=np.int64)
+    changes = PersonChanges(
+        replaced, linked.persons, changed, len(affected.person_ids), np.union1d(replaced, on_lists)
+    )
     return decisions, verified, persons, changes
 
 
@@ -391,6 +394,8 @@ class PersonChanges:
     persons: pd.DataFrame
     decisions: pd.DataFrame
     stored_relinked: int = 0  # of them, persons stored before this run
+    # they and the others on the lists ranked again: whose rows' outcomes may have changed
+    outcome_persons: np.ndarray | None = None
 
 
 @dataclass
@@ -701,8 +706,9 @@ def publish_task(
     all_issues = pd.concat([issues, linked.issues], ignore_index=True)
     rejections = None if bpjs is None else current_rejections(bpjs.plan.results)
     outcome_inputs = RunOutcomes(
-        decisions, verified, ingested.files, _reason_messages(rules), rejections
-    )
+        decisions, verified, ingested.files, _reason_messages(rules), rejections,
+        scope=None if changes is None else changes.outcome_persons,
+    )  # fmt: skip
     sendable = verified if bpjs is None else bpjs.sendable(verified)
     staging = ExportStaging(run_id, recorded_exports(settings.db))
     if not sendable.empty:

@@ -670,17 +670,20 @@ class RunOutcomes:
     reason_messages: dict[str, str]
     # per (program, person_id) BPJS rejected, as of this run's results (None: as stored)
     bpjs_rejections: pd.DataFrame | None = None
+    # the persons whose rows' outcomes may have changed (a run that changed only some persons:
+    # them and the others on the lists ranked again); None: every row's outcome is decided
+    scope: np.ndarray | None = None
 
 
 OUTCOME_ROW_COLUMNS = [*ROW_KEYS, "status", "person_id", "program", "order_key"]
 
 
 def _stored_state(
-    db: Path, skip: set[str]
+    db: Path, skip: set[str], scope: np.ndarray | None = None
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, dict[str, tuple[str, ...]]]:
     """From the warehouse before this run: the rows outcomes are decided over (files in `skip`
-    left out), the last outcomes, BPJS's rejections (when that table exists) and the reading
-    notes of loaded files."""
+    left out; with `scope`, only the rows of those persons), their last outcomes, BPJS's
+    rejections (when that table exists) and the reading notes of loaded files."""
     empty = pd.DataFrame(columns=OUTCOME_ROW_COLUMNS)
     if not db.exists():
         return empty, pd.DataFrame(columns=[*ROW_KEYS, "kode_hasil", "hasil"]), pd.DataFrame(), {}
@@ -689,19 +692,32 @@ def _stored_state(
             row[0] for row in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()
         }
         con.register("_skip", pd.DataFrame({"file_name": sorted(skip)}, dtype=object))
+        chosen = "file_name NOT IN (SELECT file_name FROM _skip)"
+        if scope is not None:
+            con.register("_scope", pd.DataFrame({"person_id": scope.astype(np.int64)}))
+            chosen += " AND person_id IN (SELECT person_id FROM _scope)"
         rows = read_arrow_frame(
-            con,
-            f"SELECT {', '.join(OUTCOME_ROW_COLUMNS)} FROM submission_rows "
-            "WHERE file_name NOT IN (SELECT file_name FROM _skip)",
+            con, f"SELECT {', '.join(OUTCOME_ROW_COLUMNS)} FROM submission_rows WHERE {chosen}"
         )
-        con.unregister("_skip")
         previous = (
             read_arrow_frame(
-                con, "SELECT file_name, sheet, row_number, kode_hasil, hasil FROM row_outcomes"
+                con,
+                "SELECT o.file_name, o.sheet, o.row_number, o.kode_hasil, o.hasil "
+                "FROM row_outcomes AS o"
+                + (
+                    ""
+                    if scope is None
+                    else f" SEMI JOIN (SELECT * FROM submission_rows WHERE {chosen}) AS r "
+                    "ON o.file_name = r.file_name AND o.sheet = r.sheet "
+                    "AND o.row_number = r.row_number"
+                ),
             )
             if "row_outcomes" in tables
             else pd.DataFrame(columns=[*ROW_KEYS, "kode_hasil", "hasil"])
         )
+        con.unregister("_skip")
+        if scope is not None:
+            con.unregister("_scope")
         rejections = (
             read_frame(
                 con,
@@ -715,6 +731,24 @@ def _stored_state(
             con, "SELECT file_name, reason FROM source_files WHERE status = 'loaded'"
         )
     return rows, previous, rejections, _notes_by_file(notes)
+
+
+def _outcomes_of_files(db: Path, files: list[str], decided: pd.DataFrame) -> pd.DataFrame:
+    """The stored outcomes of the rows of `files` that `decided` does not hold."""
+    with connect(db, read_only=True) as con:
+        con.register("_files", pd.DataFrame({"file_name": files}, dtype=object))
+        con.register("_decided", decided[ROW_KEYS])
+        try:
+            return read_arrow_frame(
+                con,
+                "SELECT o.file_name, o.sheet, o.row_number, o.kode_hasil, o.hasil "
+                "FROM row_outcomes AS o SEMI JOIN _files AS f ON o.file_name = f.file_name "
+                "ANTI JOIN _decided AS d ON o.file_name = d.file_name AND o.sheet = d.sheet "
+                "AND o.row_number = d.row_number",
+            )
+        finally:
+            con.unregister("_files")
+            con.unregister("_decided")
 
 
 def _notes_by_file(files: pd.DataFrame) -> dict[str, tuple[str, ...]]:
@@ -757,7 +791,9 @@ def write_feedback_for_run(
     `exports` records for them, and the outcome of every row for `row_outcomes`."""
     try:
         new_files = set(new_rows["file_name"].unique()) if len(new_rows) else set()
-        stored, previous, rejections, notes = _stored_state(settings.db, new_files | set(replaced))
+        stored, previous, rejections, notes = _stored_state(
+            settings.db, new_files | set(replaced), run.scope
+        )
         if run.bpjs_rejections is not None:
             rejections = run.bpjs_rejections
         if len(row_updates) and len(stored):
@@ -778,9 +814,15 @@ def write_feedback_for_run(
             settings.db, new_rows, issues, row_updates, replaced, changed
         )
         notes.update(_notes_by_file(run.files))
+        shown = outcomes
+        if run.scope is not None and changed:  # the files' other rows keep their outcomes
+            shown = pd.concat(
+                [_outcomes_of_files(settings.db, sorted(changed), outcomes), outcomes],
+                ignore_index=True,
+            )
         records, written = write_feedback(
             settings.export_dir, sources_of(rows, notes), rows, all_issues, settings.as_of,
-            run_id, workers=settings.read_workers, outcomes=outcomes, pool=pool,
+            run_id, workers=settings.read_workers, outcomes=shown, pool=pool,
         )  # fmt: skip
     except BaseException:
         for file in pending:

@@ -191,11 +191,9 @@ def input_digest(*parts: object) -> str:
     digest = hashlib.sha256(repr(WRITER_VERSIONS).encode("utf-8"))
     for part in parts:
         if isinstance(part, pd.DataFrame):
-            table = _canonical(pa.Table.from_pandas(part, preserve_index=False).combine_chunks())
-            sink = pa.BufferOutputStream()
-            with pa.ipc.new_stream(sink, table.schema) as stream:
-                stream.write_table(table)
-            digest.update(sink.getvalue())
+            digest.update(repr(list(part.columns)).encode("utf-8"))
+            for name in part.columns:  # one column at a time: a list's copy is never whole
+                digest.update(_column_bytes(part[name]))
         else:
             digest.update(repr(part).encode("utf-8"))
     return digest.hexdigest()
@@ -214,12 +212,17 @@ def _canonical_type(kind: pa.DataType) -> pa.DataType:
     return kind
 
 
-def _canonical(table: pa.Table) -> pa.Table:
-    """The same values whether a frame came from this run's computation or from the warehouse
-    (datetime64[ns] or [us], Int64 or float64, Arrow or Python strings): the digest follows the
-    values, not the dtypes."""
-    schema = pa.schema([pa.field(f.name, _canonical_type(f.type)) for f in table.schema])
-    return table.cast(schema)
+def _column_bytes(values: pd.Series) -> pa.Buffer:
+    """A column's values as Arrow IPC bytes, the same whether the frame came from this run's
+    computation or from the warehouse (datetime64[ns] or [us], Int64 or float64, Arrow or
+    Python strings): the digest follows the values, not the dtypes."""
+    array = pa.array(values, from_pandas=True)
+    array = array.cast(_canonical_type(array.type))
+    table = pa.Table.from_arrays([array], names=["v"])
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, table.schema) as stream:
+        stream.write_table(table)
+    return sink.getvalue()
 
 
 @dataclass(frozen=True)

@@ -145,6 +145,8 @@ class RunWrite:
     # a run that changed only some persons: their ids, whose persons, decisions and pairs it
     # replaces (None: those tables are replaced whole)
     only_persons: np.ndarray | None = None
+    # with only_persons: row_outcomes holds only the rows whose outcome was decided again
+    # (those rows are replaced; the others keep theirs)
 
 
 @dataclass
@@ -227,7 +229,7 @@ def write_run(
         # not buffer to keep it (rows and issues keep theirs: readers see them as loaded).
         con.execute("SET preserve_insertion_order = false")
         _upsert_registry(con, write.registry_added)
-        _clear_state(con, write.only_persons)
+        _clear_state(con, write.only_persons, write.row_outcomes)
         _insert(con, "persons", write.persons, write.person_columns)
         _insert(con, "candidate_decisions", write.candidate_decisions, write.decision_columns)
         _insert(con, "verified_candidates", write.verified_candidates)
@@ -260,17 +262,28 @@ PER_PERSON = {
 }
 
 
-def _clear_state(con: duckdb.DuckDBPyConnection, only_persons: np.ndarray | None) -> None:
+def _clear_state(
+    con: duckdb.DuckDBPyConnection, only_persons: np.ndarray | None, outcomes: pd.DataFrame
+) -> None:
     """Empty the state tables for the run to fill, or with `only_persons` remove just those
-    persons' rows from the per-person ones (the lists and outcomes are rewritten whole)."""
+    persons' rows from the per-person tables and the `outcomes` rows from row_outcomes (the
+    verified lists are rewritten whole)."""
     if only_persons is None:
         for table in STATE_TABLES:
             con.execute(f"DELETE FROM {table}")
         return
     con.register("_changed_persons", pd.DataFrame({"person_id": only_persons.astype(np.int64)}))
+    con.register("_changed_rows", outcomes[["file_name", "sheet", "row_number"]])
     try:
         for table in STATE_TABLES:
             columns = PER_PERSON.get(table)
+            if table == "row_outcomes":
+                con.execute(
+                    "DELETE FROM row_outcomes AS o USING _changed_rows AS c "
+                    "WHERE o.file_name = c.file_name AND o.sheet = c.sheet "
+                    "AND o.row_number = c.row_number"
+                )
+                continue
             if columns is None:
                 con.execute(f"DELETE FROM {table}")
                 continue
@@ -280,6 +293,7 @@ def _clear_state(con: duckdb.DuckDBPyConnection, only_persons: np.ndarray | None
             con.execute(f"DELETE FROM {table} WHERE {hit}")
     finally:
         con.unregister("_changed_persons")
+        con.unregister("_changed_rows")
 
 
 def _upsert_registry(con: duckdb.DuckDBPyConnection, changes: pd.DataFrame) -> None:
