@@ -335,9 +335,10 @@ def decide_all(
 
 def rank_all(decisions: pd.DataFrame, rules: ProgramRules) -> pd.DataFrame:
     """The verified lists: eligible decisions ranked per program and regency, quota applied."""
+    plain = decisions[[c for c in decisions.columns if c != "score_components"]]  # not copied
     verified = pd.concat(
         [
-            rank_verified(decisions.loc[decisions["program"].eq(name)], program)
+            rank_verified(plain.loc[plain["program"].eq(name)], program)
             for name, program in rules.programs.items()
         ],
         ignore_index=True,
