@@ -479,10 +479,11 @@ def read_state_task(db: Path, files: pd.DataFrame) -> WarehouseState:
 @task(name="read-stored-rows", cache_policy=NO_CACHE, persist_result=False)
 @masking_failures
 def read_rows_task(
-    db: Path, seeds: pd.DataFrame | None
+    db: Path, seeds: pd.DataFrame | None, replaced: list[str] | None = None
 ) -> tuple[pd.DataFrame, AffectedPersons | None]:
     """The stored accepted and review rows, in the dtypes of this run's rows: all of them, or
-    with `seeds` (this run's rows) only those of the persons they can change, found in SQL."""
+    with `seeds` (this run's rows) only those of the persons they and the `replaced` files
+    can change, found in SQL."""
     with connect(db) as con:
         if seeds is None:
             rows = read_arrow_frame(
@@ -491,22 +492,21 @@ def read_rows_task(
                 "WHERE status IN ('accepted', 'review') ORDER BY order_key",
             )
             return coerce_row_types(rows), None
-        affected = affected_persons(con, seeds, ROW_COLUMNS)
+        affected = affected_persons(con, seeds, ROW_COLUMNS, replaced)
     rows, affected.rows = coerce_row_types(affected.rows), pd.DataFrame()
     return rows, affected
 
 
-def links_only_new_files(
-    settings: Settings, plan: FilePlan, inputs: InputFingerprint, previous: PreviousRun | None
+def links_only_what_files_change(
+    settings: Settings, inputs: InputFingerprint, previous: PreviousRun | None
 ) -> bool:
-    """Whether this run may link and score only the persons its new files can change: nothing
-    but new files since the last completed run (rules, reference lists, BPJS files, reviews,
-    as-of date and export folder as they were; no file replaced)."""
+    """Whether this run may link and score only the persons its new and replaced files can
+    change: nothing but submission files changed since the last completed run (rules,
+    reference lists, BPJS files, reviews, as-of date and export folder as they were)."""
     return (
         settings.incremental
         and previous is not None
         and previous.inputs_sha256 == inputs.inputs_sha256
-        and not plan.replaced
     )
 
 
@@ -880,7 +880,7 @@ def _run(settings: Settings) -> RunSummary:
         if nothing_new(plan.no_new_files, inputs, previous):
             summary = _unchanged_run(settings, run, plan, previous)
         else:
-            incremental = links_only_new_files(settings, plan, inputs, previous)
+            incremental = links_only_what_files_change(settings, inputs, previous)
             summary = _recompute(settings, rules, run, plan, known_files, incremental)
         stage("Laporan")
         report = publish_run_report(settings, summary.run_id)
@@ -904,10 +904,11 @@ def _recompute(
 ) -> RunSummary:
     """Read the new files, validate, deduplicate, score and publish; every large frame is let
     go as soon as the next stage has what it needs (peak memory at provincial scale). With
-    `incremental`, only the persons the new files can change are linked and scored."""
+    `incremental`, only the persons the new and replaced files can change are linked and
+    scored."""
     state = read_state_task(settings.db, known_files)
     plan = read_again(plan, settings.raw_dir, state)
-    incremental = incremental and not plan.replaced
+    incremental = incremental and not state.read_again  # a new mapping: every row again
     stage("Membaca berkas baru")
     ingested = ingest(settings, state, plan)
     fault_point("files-read")
@@ -919,7 +920,9 @@ def _recompute(
     canonical = in_row_order(canonical)  # the unsorted frame goes before deduplication
     release_memory()
     fault_point("rows-validated")
-    stored_rows, affected = read_rows_task(settings.db, canonical if incremental else None)
+    stored_rows, affected = read_rows_task(
+        settings.db, canonical if incremental else None, ingested.plan.replaced
+    )
     state = replace(state, rows=stored_rows)
     stored_rows, stored_updates, stored_issues = decide_stored_rows(
         state.rows, state.row_decisions, ingested.plan.replaced

@@ -49,8 +49,8 @@ class Settings(BaseSettings):
     # to `<warehouse>.tmp`. Primary-key indexes cannot spill: if they outgrow it, the run is
     # written once more under DuckDB's default (80% of RAM).
     warehouse_memory_limit: str = "1GB"
-    # A run whose only news is new files links and scores just the persons those files can
-    # change (flows/warehouse/affected.py); false: every run recomputes the whole province.
+    # A run whose only news is new or replaced files links and scores just the persons those
+    # files can change (flows/warehouse/affected.py); false: every run recomputes the province.
     incremental: bool = True
     # A second run waits this long for the warehouse lock, then stops with a clear message.
     lock_wait_seconds: float = 0.0

@@ -1,8 +1,8 @@
-"""The stored persons a run's new rows can change, found in SQL on the warehouse's own tables.
+"""The stored persons a run's files can change, found in SQL on the warehouse's own tables.
 
-A run whose only news is new files (same rules, reference lists, BPJS files, reviews and
-as-of date; no file replaced) links its rows to the persons they can touch and leaves every
-other person as stored. Deduplication is exact on that part when it holds, for each block a
+A run whose only news is new or replaced submission files (same rules, reference lists, BPJS
+files, reviews and as-of date) links its rows to the persons they and the replaced files'
+rows can touch, and leaves every other person as stored. Deduplication is exact on that part when it holds, for each block a
 person is found through, every stored row of it:
 
 - a NIK of a new row, or of a row already taken: every row with that NIK (the first claimant
@@ -28,7 +28,9 @@ import pandas as pd
 from flows.warehouse.store import read_arrow_frame
 from transforms.link.matching import BLOCKS, MAX_BLOCK, Unpaired
 
-USABLE = "status IN ('accepted', 'review')"
+# The stored rows a full recompute would deduplicate: accepted and review rows, not of a file
+# this run replaces (`_replaced`, registered for the duration).
+USABLE = "status IN ('accepted', 'review') AND file_name NOT IN (SELECT file_name FROM _replaced)"
 SEED_COLUMNS = ["nik", "no_kk", "nama_key", "tanggal_lahir"]
 NAME_BIRTH = ("nama_key", "tanggal_lahir")
 # Fewer distinct (NIK, name key, birth date) than profiles, never more: a lower bound of a
@@ -51,25 +53,62 @@ def _values(con: duckdb.DuckDBPyConnection, table: str, select: str) -> None:
 
 
 def affected_persons(
-    con: duckdb.DuckDBPyConnection, seeds: pd.DataFrame, columns: list[str]
+    con: duckdb.DuckDBPyConnection,
+    seeds: pd.DataFrame,
+    columns: list[str],
+    replaced: list[str] | None = None,
 ) -> AffectedPersons:
     """The closure of `seeds` (this run's rows, rejected ones included: their probable person
-    is looked for among the stored persons) over NIKs, blocks, golden KKs and persons; the
-    rows come back with `columns`."""
+    is looked for among the stored persons) and of the files this run replaces (their rows'
+    persons, the persons their remarks held, their NIKs and blocks) over NIKs, blocks, golden
+    KKs and persons; the rows come back with `columns`."""
     frame = seeds.reindex(columns=SEED_COLUMNS).copy()
     frame["tanggal_lahir"] = pd.to_datetime(frame["tanggal_lahir"]).dt.normalize()
     con.register("_seeds", frame.astype({c: "string" for c in SEED_COLUMNS[:3]}))
+    con.register("_replaced", pd.DataFrame({"file_name": list(replaced or [])}, dtype=object))
     try:
-        _values(con, "_f_nik", "SELECT DISTINCT nik FROM _seeds WHERE nik IS NOT NULL")
-        _values(con, "_f_kk", "SELECT DISTINCT no_kk FROM _seeds WHERE no_kk IS NOT NULL")
-        _values(
-            con,
-            "_f_nd",
-            "SELECT DISTINCT nama_key, CAST(tanggal_lahir AS DATE) AS tanggal_lahir FROM _seeds "
-            "WHERE nama_key IS NOT NULL AND tanggal_lahir IS NOT NULL",
-        )
+        return _closure(con, columns)
     finally:
         con.unregister("_seeds")
+        con.unregister("_replaced")
+
+
+def _closure(con: duckdb.DuckDBPyConnection, columns: list[str]) -> AffectedPersons:
+    """`affected_persons` once its seeds and replaced files are registered."""
+    gone = (
+        "SELECT {what} FROM submission_rows "
+        "WHERE file_name IN (SELECT file_name FROM _replaced) AND {present}"
+    )
+    _values(
+        con,
+        "_f_nik",
+        "SELECT DISTINCT nik FROM _seeds WHERE nik IS NOT NULL UNION "
+        + gone.format(what="nik", present="nik IS NOT NULL"),
+    )
+    _values(
+        con,
+        "_f_kk",
+        "SELECT DISTINCT no_kk FROM _seeds WHERE no_kk IS NOT NULL UNION "
+        + gone.format(what="no_kk", present="no_kk IS NOT NULL"),
+    )
+    _values(
+        con,
+        "_f_nd",
+        "SELECT DISTINCT nama_key, CAST(tanggal_lahir AS DATE) AS tanggal_lahir FROM _seeds "
+        "WHERE nama_key IS NOT NULL AND tanggal_lahir IS NOT NULL UNION "
+        + gone.format(
+            what="nama_key, tanggal_lahir",
+            present="nama_key IS NOT NULL AND tanggal_lahir IS NOT NULL",
+        ),
+    )
+    # the persons on a replaced file's rows, and those its rejected rows' remarks held
+    _values(
+        con,
+        "_seed_persons",
+        gone.format(what="person_id", present="person_id IS NOT NULL")
+        + " UNION "
+        + gone.format(what="probable_person_id", present="probable_person_id IS NOT NULL"),
+    )
     for table in ("_s_nik", "_s_kk", "_s_nd", "_big_kk", "_big_nd"):
         like = {"_s_nik": "_f_nik", "_s_kk": "_f_kk", "_big_kk": "_f_kk"}.get(table, "_f_nd")
         _values(con, table, f"SELECT * FROM {like} LIMIT 0")
@@ -93,6 +132,8 @@ def affected_persons(
                 WHERE r.{USABLE}
                 UNION ALL
                 SELECT person_id FROM persons WHERE no_kk IN (SELECT no_kk FROM _f_kk)
+                UNION ALL
+                SELECT person_id FROM _seed_persons
             )
             WHERE person_id IS NOT NULL AND person_id NOT IN (SELECT person_id FROM _taken)
             """,
@@ -136,7 +177,7 @@ def affected_persons(
         f"SELECT coalesce(max(order_key), 0) + 1 FROM submission_rows WHERE {USABLE}"
     ).fetchall()[0]
     for table in ("_f_nik", "_f_kk", "_f_nd", "_s_nik", "_s_kk", "_s_nd", "_big_kk", "_big_nd",
-                  "_taken", "_new"):  # fmt: skip
+                  "_taken", "_new", "_seed_persons"):  # fmt: skip
         con.execute(f"DROP TABLE IF EXISTS {table}")
     return AffectedPersons(np.asarray(ids, dtype=np.int64), rows, unpaired, int(next_key))
 

@@ -208,7 +208,7 @@ def write_run(
     try:
         if write.replaced_files:
             con.register("_replaced", pd.DataFrame({"file_name": write.replaced_files}))
-            for table in ("submission_rows", "row_issues"):
+            for table in ("submission_rows", "row_issues", "row_outcomes"):
                 con.execute(
                     f"DELETE FROM {table} WHERE file_name IN (SELECT file_name FROM _replaced)"
                 )

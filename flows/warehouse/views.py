@@ -142,7 +142,7 @@ VIEWS: dict[str, tuple[str, str]] = {
     "v_run_history": (
         "Every completed run: when, how long, as-of date, whether it recomputed (false: "
         "nothing new), what it loaded, the warehouse totals it left, and how many stored "
-        "persons it linked again when it brought only new files (NULL: all of them).",
+        "persons it linked again when it brought only new or replaced files (NULL: all of them).",
         """
         SELECT run_id, started_at, finished_at,
                date_diff('millisecond', started_at, finished_at) / 1000.0 AS duration_seconds,

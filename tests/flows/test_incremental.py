@@ -1,5 +1,5 @@
-"""A run whose only news is new files links and scores only the persons they can change
-(flows/warehouse/affected.py), and leaves exactly what recomputing the province would."""
+"""A run whose only news is new or replaced files links and scores only the persons they can
+change (flows/warehouse/affected.py), and leaves exactly what recomputing the province would."""
 
 from __future__ import annotations
 
@@ -37,19 +37,23 @@ def _run(raw: Path, root: Path, ref: Path):
 
 
 def _two_deliveries(root: Path, source: Path, later: list[Path], ref: Path) -> dict:
+    """The province without the `later` files; then with them, one of them (a revised file)
+    sent instead under its original's name: new files and a replaced one."""
     raw = root / "raw"
     shutil.copytree(source, raw, ignore=shutil.ignore_patterns("_truth"))
-    held = {p.relative_to(source) for p in later}
+    held = [p.relative_to(source) for p in later]
     for name in held:
         (raw / name).rename(root / name.name)
     _run(raw, root, ref)
     for name in held:
         (root / name.name).rename(raw / name)
+    revised = next(name for name in held if "(revisi)" in name.name)
+    (raw / revised).replace(raw / revised.parent / revised.name.replace(" (revisi)", ""))
     return _run(raw, root, ref)
 
 
 @pytest.mark.slow
-def test_new_files_linked_alone_give_the_warehouse_and_files_of_a_full_recompute(
+def test_new_and_replaced_files_linked_alone_give_the_warehouse_and_files_of_a_full_recompute(
     tmp_path, prefect_harness, monkeypatch
 ):
     source, later, ref = _deliveries(tmp_path)

@@ -1,2 +1,2 @@
--- runs.persons_relinked: how many stored persons a run that only brought new files linked and scored again (NULL: the whole province was recomputed)
+-- runs.persons_relinked: how many stored persons a run that only brought new or replaced files linked and scored again (NULL: the whole province was recomputed)
 ALTER TABLE runs ADD COLUMN IF NOT EXISTS persons_relinked BIGINT;
