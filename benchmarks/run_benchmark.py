@@ -682,11 +682,24 @@ def one_new_file(cache: Path, folder: Path, rows: int, seed: int) -> Iterator[Pa
     donor = min(files, key=lambda p: abs(p.stat().st_size - rows * per_row))
     target = folder / "raw" / donor.parent.name / f"{donor.stem} tahap 2{donor.suffix}"
     target.parent.mkdir(parents=True, exist_ok=True)
+    (folder / NEW_FILE_MARKER).write_text(str(target))
     shutil.copyfile(donor, target)
     try:
         yield target
     finally:
-        target.unlink()
+        remove_new_file(folder)
+
+
+NEW_FILE_MARKER = ".new-file-in-place"
+
+
+def remove_new_file(folder: Path) -> None:
+    """Take the added new file out of the workload's raw dir, also when a benchmark killed
+    while it was in place left it there (the next first run would load it)."""
+    marker = folder / NEW_FILE_MARKER
+    if marker.exists():
+        Path(marker.read_text()).unlink(missing_ok=True)
+        marker.unlink()
 
 
 def time_warehouse_copy(db: Path, scratch: Path) -> tuple[int, float]:
@@ -714,6 +727,7 @@ def measure_size(args: argparse.Namespace, size: int, repeat: int, cores: int) -
     """Every measurement of one size, repeat after repeat: each repeat runs them all in turn, so
     that the run, the floor and the plain script see the same machine (load) as far as possible."""
     folder = workload(args.cache, size, args.seed)
+    remove_new_file(folder)  # left by a benchmark killed in its new-file run
     paths = submissions(folder / "raw")
     warm_page_cache(paths)
     result = SizeResult(size=size)
