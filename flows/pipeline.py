@@ -948,16 +948,10 @@ def _recompute(
             settings.db, linked, affected, rules, settings.as_of
         )
     linked.enrolled = None
-    explanations = None
-    explained = decisions if changes is None else changes.decisions
-    if "score_components" in explained:  # ~0.5 KB a decision: packed until the commit
-        explained, explanations = PackedColumns.set_aside(
-            explained, ["program", "person_id"], ["score_components"]
-        )
-        if changes is None:
-            decisions = explained
-        else:
-            changes.decisions = explained
+    if changes is None:
+        decisions, explanations = _pack_explanations(decisions)
+    else:
+        changes.decisions, explanations = _pack_explanations(changes.decisions)
     release_memory()
     fault_point("candidates-scored")
     plan = plan_bpjs(bpjs_results, bpjs_stored.members, linked.persons, decisions, verified)
@@ -969,6 +963,14 @@ def _recompute(
         settings, run, ingested, linked.new_rows, issues, linked, decisions, verified, notes,
         rules, bpjs, explanations, changes,
     )  # fmt: skip
+
+
+def _pack_explanations(decisions: pd.DataFrame) -> tuple[pd.DataFrame, PackedColumns | None]:
+    """The decisions to write without their `score_components` (~0.5 KB each), which are held
+    packed until the commit."""
+    if "score_components" not in decisions:
+        return decisions, None
+    return PackedColumns.set_aside(decisions, ["program", "person_id"], ["score_components"])
 
 
 KIND_LABELS = {"results": "hasil pendaftaran", "bill": "tagihan"}

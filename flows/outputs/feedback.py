@@ -699,6 +699,10 @@ def _stored_state(
         rows = read_arrow_frame(
             con, f"SELECT {', '.join(OUTCOME_ROW_COLUMNS)} FROM submission_rows WHERE {chosen}"
         )
+        con.unregister("_skip")
+        if scope is not None:
+            con.unregister("_scope")
+            con.register("_rows", rows[ROW_KEYS])  # their last outcomes only
         previous = (
             read_arrow_frame(
                 con,
@@ -707,17 +711,15 @@ def _stored_state(
                 + (
                     ""
                     if scope is None
-                    else f" SEMI JOIN (SELECT * FROM submission_rows WHERE {chosen}) AS r "
-                    "ON o.file_name = r.file_name AND o.sheet = r.sheet "
-                    "AND o.row_number = r.row_number"
+                    else " SEMI JOIN _rows AS r ON o.file_name = r.file_name "
+                    "AND o.sheet = r.sheet AND o.row_number = r.row_number"
                 ),
             )
             if "row_outcomes" in tables
             else pd.DataFrame(columns=[*ROW_KEYS, "kode_hasil", "hasil"])
         )
-        con.unregister("_skip")
         if scope is not None:
-            con.unregister("_scope")
+            con.unregister("_rows")
         rejections = (
             read_frame(
                 con,

@@ -143,10 +143,9 @@ class RunWrite:
     person_columns: PackedColumns | None = None
     decision_columns: PackedColumns | None = None
     # a run that changed only some persons: their ids, whose persons, decisions and pairs it
-    # replaces (None: those tables are replaced whole)
+    # replaces, and row_outcomes then holds only the rows whose outcome was decided again
+    # (None: the state tables are replaced whole)
     only_persons: np.ndarray | None = None
-    # with only_persons: row_outcomes holds only the rows whose outcome was decided again
-    # (those rows are replaced; the others keep theirs)
 
 
 @dataclass
@@ -276,21 +275,20 @@ def _clear_state(
     con.register("_changed_rows", outcomes[["file_name", "sheet", "row_number"]])
     try:
         for table in STATE_TABLES:
-            columns = PER_PERSON.get(table)
             if table == "row_outcomes":
                 con.execute(
                     "DELETE FROM row_outcomes AS o USING _changed_rows AS c "
                     "WHERE o.file_name = c.file_name AND o.sheet = c.sheet "
                     "AND o.row_number = c.row_number"
                 )
-                continue
-            if columns is None:
+            elif table in PER_PERSON:
+                hit = " OR ".join(
+                    f"{column} IN (SELECT person_id FROM _changed_persons)"
+                    for column in PER_PERSON[table]
+                )
+                con.execute(f"DELETE FROM {table} WHERE {hit}")
+            else:
                 con.execute(f"DELETE FROM {table}")
-                continue
-            hit = " OR ".join(
-                f"{column} IN (SELECT person_id FROM _changed_persons)" for column in columns
-            )
-            con.execute(f"DELETE FROM {table} WHERE {hit}")
     finally:
         con.unregister("_changed_persons")
         con.unregister("_changed_rows")
