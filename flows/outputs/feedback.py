@@ -46,11 +46,13 @@ from flows.outputs.writing import (
     write_columns,
 )
 from flows.settings import Settings
+from flows.warehouse.packed import PackedColumns
 from flows.warehouse.store import connect, read_arrow_frame, read_frame, table_columns
 from schemas.codes import (
     CODE_DESCRIPTIONS,
     OUTCOMES,
     PROGRAM_LABELS,
+    ROW_KEYS,
     SEVERITY_LABELS,
     STATUS_LABELS,
 )
@@ -62,7 +64,6 @@ from transforms.publish.exports import formula_like
 from transforms.publish.outcomes import row_outcomes
 
 FEEDBACK_KIND = "umpan_balik"  # `exports.kind` of a feedback workbook
-ROW_KEYS = ["file_name", "sheet", "row_number"]
 SEVERITY_RANK = {"warning": 0, "review": 1, "error": 2}
 
 # (header, source column(s) in order of preference, `row_issues.column_name` it stands for)
@@ -495,14 +496,23 @@ def with_outcomes(rows: pd.DataFrame, outcomes: pd.DataFrame | None) -> pd.DataF
 
 
 def _workbook_arguments(
-    source: SourceFile, rows: pd.DataFrame, positions: np.ndarray, issues: pd.DataFrame, as_of
+    source: SourceFile,
+    rows: pd.DataFrame,
+    positions: np.ndarray,
+    issues: pd.DataFrame,
+    as_of: date,
+    cells: PackedColumns | None = None,
 ) -> Callable[[], tuple]:
     """The arguments of one file's `write_feedback_workbook`, sliced from `rows` only when the
-    file is handed to its writer, so that a province's rows are never held twice."""
+    file is handed to its writer, so that a province's rows are never held twice; `cells`: the
+    cells of `rows`' first rows (this run's), held packed and unpacked here for this file."""
 
     def arguments() -> tuple:
-        columns = [c for c in WORKBOOK_COLUMNS if c in rows]
-        return source, rows.iloc[positions][columns], issues, as_of
+        part = rows.iloc[positions]
+        if cells is not None and len(positions) and positions[0] < cells.n_rows:
+            part = cells.restored(part, positions)
+        columns = [c for c in WORKBOOK_COLUMNS if c in part]
+        return source, part[columns], issues, as_of
 
     return arguments
 
@@ -517,11 +527,13 @@ def write_feedback(
     workers: int = 1,
     outcomes: pd.DataFrame | None = None,
     pool: Executor | None = None,
+    cells: PackedColumns | None = None,
 ) -> tuple[pd.DataFrame, list[PendingFile]]:
     """One workbook per source file under temporary names; `exports` records for them.
 
     `outcomes`: `transforms.publish.outcomes.row_outcomes` of the rows. With many rows the
-    files are written in `pool`, or by `workers` processes of their own.
+    files are written in `pool`, or by `workers` processes of their own. `cells`: the cells of
+    the first rows of `rows`, set aside from them (`_workbook_arguments`).
     """
     rows = with_outcomes(rows, outcomes) if len(rows) else rows
     positions = rows.groupby("file_name", sort=False).indices if len(rows) else {}
@@ -536,7 +548,7 @@ def write_feedback(
         final = feedback_path(export_dir, source)
         final.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         file_issues = issues_by_file.get(source.file_name, empty_issues)
-        arguments = _workbook_arguments(source, rows, at, file_issues, as_of)
+        arguments = _workbook_arguments(source, rows, at, file_issues, as_of, cells)
         jobs.append(FileJob(write_feedback_workbook, arguments, temp_path(final), final, len(at)))
         answered.append(source)
     try:
@@ -787,10 +799,12 @@ def write_feedback_for_run(
     pending: list[PendingFile],
     run: RunOutcomes,
     pool: Executor | None = None,
+    cells: PackedColumns | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The publish step's feedback: workbooks for this run's files and for earlier files whose
     rows changed status or outcome, appended to `pending` (all discarded if writing fails);
-    `exports` records for them, and the outcome of every row for `row_outcomes`."""
+    `exports` records for them, and the outcome of every row for `row_outcomes`. `cells`: the
+    cells of `new_rows`, when held packed."""
     try:
         new_files = set(new_rows["file_name"].unique()) if len(new_rows) else set()
         stored, previous, rejections, notes = _stored_state(
@@ -824,7 +838,7 @@ def write_feedback_for_run(
             )
         records, written = write_feedback(
             settings.export_dir, sources_of(rows, notes), rows, all_issues, settings.as_of,
-            run_id, workers=settings.read_workers, outcomes=shown, pool=pool,
+            run_id, workers=settings.read_workers, outcomes=shown, pool=pool, cells=cells,
         )  # fmt: skip
     except BaseException:
         for file in pending:

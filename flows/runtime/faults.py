@@ -24,7 +24,7 @@ FAULT_POINTS = (
     "persons-linked",
     "candidates-scored",
     "exports-written",  # BPJS lists and feedback under temporary names, warehouse untouched
-    "warehouse-mid-transaction",  # inside the one transaction, rows inserted, not committed
+    "warehouse-mid-transaction",  # rows inserted into the staged copy, the run not yet in place
     "warehouse-out-of-memory",  # not a kill: DuckDB runs out of memory writing the run, it fails
     "warehouse-committed",  # committed; no export moved into place yet
     "export-moved",  # after each export moved into place (`export-moved:2` = after the second)

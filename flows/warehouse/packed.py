@@ -1,12 +1,14 @@
-"""Wide text columns held compressed until the warehouse write: a province's score explanations
-(`candidate_decisions.score_components`, ~0.5 KB of JSON per person and program) would otherwise
-stay in memory through the whole publish stage, while the files are written."""
+"""Wide columns held compressed until they are needed: a province's score explanations
+(`candidate_decisions.score_components`, ~0.5 KB of JSON per person and program) and the cells of
+the run's rows would otherwise stay in memory through the whole publish stage, while the files
+are written. The feedback takes one file's rows back at a time; the warehouse write, a batch."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 
@@ -16,12 +18,13 @@ BATCH_ROWS = 65_536  # unpacked a batch at a time when written
 
 @dataclass(frozen=True)
 class PackedColumns:
-    """Some columns of a frame, with the frame's keys, as compressed Arrow IPC bytes, in the
-    frame's row order (batches of `BATCH_ROWS`)."""
+    """Some columns of a frame, with the frame's keys, as a compressed Arrow IPC file, in the
+    frame's row order (batches of `BATCH_ROWS`, each unpacked on its own)."""
 
     keys: tuple[str, ...]
     columns: tuple[str, ...]
     data: pa.Buffer
+    starts: np.ndarray = field(repr=False)  # the first row of every batch, then the row count
 
     @classmethod
     def set_aside(
@@ -31,17 +34,56 @@ class PackedColumns:
         table = pa.Table.from_pandas(frame[[*keys, *columns]], preserve_index=False)
         sink = pa.BufferOutputStream()
         options = pa.ipc.IpcWriteOptions(compression=COMPRESSION)
-        with pa.ipc.new_stream(sink, table.schema, options=options) as stream:
-            stream.write_table(table, max_chunksize=BATCH_ROWS)
-        return frame.drop(columns=columns), cls(tuple(keys), tuple(columns), sink.getvalue())
+        sizes = []
+        with pa.ipc.new_file(sink, table.schema, options=options) as file:
+            for batch in table.to_batches(max_chunksize=BATCH_ROWS):
+                file.write_batch(batch)
+                sizes.append(batch.num_rows)
+        starts = np.concatenate([[0], np.cumsum(sizes, dtype=np.int64)]).astype(np.int64)
+        packed = cls(tuple(keys), tuple(columns), sink.getvalue(), starts)
+        return frame.drop(columns=columns), packed
+
+    @property
+    def n_rows(self) -> int:
+        return int(self.starts[-1])
 
     def table(self) -> pa.Table:
         """The packed columns and their keys, unpacked."""
-        return pa.ipc.open_stream(self.data).read_all()
+        return pa.ipc.open_file(self.data).read_all()
 
     def batches(self) -> Iterator[pa.RecordBatch]:
         """The packed columns and their keys, unpacked one batch at a time, in row order."""
-        yield from pa.ipc.open_stream(self.data)
+        reader = pa.ipc.open_file(self.data)
+        for i in range(reader.num_record_batches):
+            yield reader.get_batch(i)
+
+    def take(self, positions: np.ndarray) -> pd.DataFrame:
+        """The packed columns and keys of the rows at `positions` (of the frame set aside from),
+        in that order, unpacking only the batches that hold them."""
+        positions = np.asarray(positions, dtype=np.int64)
+        reader = pa.ipc.open_file(self.data)
+        if not len(positions):
+            return reader.schema.empty_table().to_pandas()
+        if positions.min() < 0 or positions.max() >= self.n_rows:
+            raise IndexError(f"rows {positions.min()}..{positions.max()} of {self.n_rows} packed")
+        first = int(np.searchsorted(self.starts, positions.min(), side="right")) - 1
+        last = int(np.searchsorted(self.starts, positions.max(), side="right")) - 1
+        held = pa.Table.from_batches(
+            [reader.get_batch(i) for i in range(first, last + 1)], schema=reader.schema
+        )
+        return held.take(pa.array(positions - self.starts[first])).to_pandas()
+
+    def restored(self, part: pd.DataFrame, positions: np.ndarray) -> pd.DataFrame:
+        """`part`, the rows at `positions` of the frame set aside from, with the packed columns
+        back in place of any it holds; refuses rows whose keys do not line up."""
+        taken = self.take(positions).set_axis(part.index)
+        for key in self.keys:
+            if not np.array_equal(
+                part[key].to_numpy(dtype=object), taken[key].to_numpy(dtype=object)
+            ):
+                raise ValueError(f"packed columns out of line with their frame ({key})")
+        kept = part.drop(columns=[c for c in self.columns if c in part.columns])
+        return pd.concat([kept, taken[list(self.columns)]], axis=1)
 
     def joined(self, frame: pd.DataFrame) -> Iterator[pa.Table]:
         """`frame` (the rows set aside from, in their order) with the packed columns back, a

@@ -1,4 +1,4 @@
-"""The DuckDB warehouse: connection, reading prior state, and one transaction per run."""
+"""The DuckDB warehouse: connection, reading prior state, and writing a run into the staged copy."""
 
 from __future__ import annotations
 
@@ -122,7 +122,7 @@ def read_arrow_frame(
 
 @dataclass
 class RunWrite:
-    """Everything one run writes, applied in a single transaction."""
+    """Everything one run writes, applied to a staged copy that replaces the warehouse whole."""
 
     run: dict[str, object]
     source_files: pd.DataFrame
@@ -139,7 +139,9 @@ class RunWrite:
     match_candidates: pd.DataFrame = field(default_factory=pd.DataFrame)  # person pairs
     bpjs: BpjsWrite | None = None  # what BPJS sent back, and the lists sent this run
     row_outcomes: pd.DataFrame = field(default_factory=pd.DataFrame)  # feedback `Kode hasil`
-    # columns of persons and candidate_decisions held packed (flows/warehouse/packed.py)
+    # columns of submission_rows, persons and candidate_decisions held packed
+    # (flows/warehouse/packed.py)
+    submission_row_columns: PackedColumns | None = None
     person_columns: PackedColumns | None = None
     decision_columns: PackedColumns | None = None
     # a run that changed only some persons: their ids, whose persons, decisions and pairs it
@@ -201,8 +203,10 @@ def write_run(
     write: RunWrite,
     before_commit: Callable[[duckdb.DuckDBPyConnection], None] | None = None,
 ) -> None:
-    """Apply one run's writes atomically: all of them or, on any error, none (memory bounds and
-    the copy that keeps a failure from touching the file: flows/warehouse/commit.py)."""
+    """Apply one run's writes to the staged copy of the warehouse, which reaches the warehouse
+    whole or not at all (flows/warehouse/commit.py), in a transaction per large table: DuckDB
+    holds a transaction's new rows and index entries in memory until it commits, ~1.5 GB per
+    million submission rows had it been one transaction."""
     con.execute("BEGIN TRANSACTION")
     try:
         if write.replaced_files:
@@ -219,7 +223,8 @@ def write_run(
             )
             con.unregister("_files")
         _insert(con, "source_files", write.source_files)
-        _insert(con, "submission_rows", write.submission_rows)
+        _insert(con, "submission_rows", write.submission_rows, write.submission_row_columns)
+        _next_transaction(con)
         _insert(con, "row_issues", write.row_issues)
         fault_point("warehouse-mid-transaction")
         if not write.row_status_updates.empty:
@@ -229,8 +234,11 @@ def write_run(
         con.execute("SET preserve_insertion_order = false")
         _upsert_registry(con, write.registry_added)
         _clear_state(con, write.only_persons, write.row_outcomes)
+        _next_transaction(con)
         _insert(con, "persons", write.persons, write.person_columns)
+        _next_transaction(con)
         _insert(con, "candidate_decisions", write.candidate_decisions, write.decision_columns)
+        _next_transaction(con)
         _insert(con, "verified_candidates", write.verified_candidates)
         _insert(con, "match_candidates", write.match_candidates)
         _insert(con, "row_outcomes", write.row_outcomes)
@@ -251,6 +259,12 @@ def write_run(
     finally:
         with contextlib.suppress(duckdb.Error):
             con.execute("RESET preserve_insertion_order")
+
+
+def _next_transaction(con: duckdb.DuckDBPyConnection) -> None:
+    """Commit what is written so far into the staged copy and go on in a new transaction."""
+    con.execute("COMMIT")
+    con.execute("BEGIN TRANSACTION")
 
 
 # State tables a run that changed only some persons rewrites in part, and the columns naming them.

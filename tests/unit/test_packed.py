@@ -70,3 +70,23 @@ def test_packed_columns_the_table_does_not_have_are_left_out():
     con.execute("CREATE TABLE d (program VARCHAR, person_id BIGINT, score_components VARCHAR)")
     _insert(con, "d", slim, packed)
     assert con.execute("SELECT count(*) FROM d").fetchone()[0] == 3
+
+
+def test_take_unpacks_only_the_rows_asked_for_with_their_dtypes(monkeypatch):
+    monkeypatch.setattr("flows.warehouse.packed.BATCH_ROWS", 2)  # 5 rows: three batches
+    rows = pd.DataFrame(
+        {
+            "row_number": [2, 3, 4, 5, 6],
+            "nama": pd.array(["Siti", None, "Budi", "Ani", "Rudi"], dtype="string"),
+            "desil": pd.array([1, None, 3, 4, 5], dtype="Int64"),
+            "disabilitas": pd.array([True, None, False, True, False], dtype="boolean"),
+        }
+    )
+    slim, packed = PackedColumns.set_aside(rows, ["row_number"], ["nama", "desil", "disabilitas"])
+    assert packed.n_rows == 5
+    for positions in ([3, 1], [4], [0, 1, 2, 3, 4], []):
+        taken = packed.take(positions)
+        expected = rows.iloc[positions].reset_index(drop=True)
+        pd.testing.assert_frame_equal(taken, expected, check_index_type=False)
+    with pytest.raises(IndexError):
+        packed.take([5])

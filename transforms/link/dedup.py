@@ -325,7 +325,7 @@ def deduplicate(
     officers' pair decisions (person_key_a, person_key_b, decision, officer, decided_at);
     `unpaired`: block values larger than `MAX_BLOCK` when `rows` hold only part of the rows.
     """
-    rows = rows.copy()
+    rows = rows.copy(deep=False)  # copy-on-write: the caller's frame is never changed
     detail = nik_conflicts(rows)
     conflict = detail.notna().to_numpy(dtype=bool)
     rows["nik_conflict"] = conflict

@@ -11,10 +11,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from schemas.codes import OUTCOMES
+from schemas.codes import OUTCOMES, ROW_KEYS
 from schemas.programs import REASON_MESSAGES
 
-ROW_KEYS = ["file_name", "sheet", "row_number"]
 OUTCOME_COLUMNS = [*ROW_KEYS, "kode_hasil", "hasil"]
 PENDING_REVIEW = "PENDING_REVIEW"  # transforms.score.scoring: no accepted row for the program yet
 
