@@ -79,8 +79,8 @@ from schemas.rows import (
 from transforms.bpjs.results import current_rejections, with_covered
 from transforms.link.alignment import (
     align_new_rows,
-    in_row_order,
     number_new_rows,
+    row_order,
     stored_order_kept,
     stored_row_changes,
 )
@@ -419,6 +419,23 @@ class Linked:
     old_row_updates: pd.DataFrame
     match_candidates: pd.DataFrame = field(default_factory=pd.DataFrame)
     enrolled: pd.DataFrame | None = None  # reference flags matched on every NIK of a person
+    # the cells of `new_rows` other than ROW_COLUMNS_READ, held packed until the feedback and
+    # the warehouse write
+    row_cells: PackedColumns | None = None
+
+
+@dataclass
+class RunRows:
+    """This run's validated rows, in a holder linking empties: a task's arguments stay
+    referenced until it returns, and linking packs the rows' cells away midway."""
+
+    frame: pd.DataFrame | None
+
+    def take(self) -> pd.DataFrame:
+        frame, self.frame = self.frame, None
+        if frame is None:
+            raise PipelineError("the run's rows were already taken")
+        return frame
 
 
 @dataclass
@@ -557,7 +574,7 @@ def ingest(settings: Settings, state: WarehouseState, plan: FilePlan) -> Ingeste
 @task(name="deduplicate", cache_policy=NO_CACHE, persist_result=False)
 @masking_failures
 def deduplicate_task(
-    canonical: pd.DataFrame,
+    run_rows: RunRows,
     state: WarehouseState,
     replaced: list[str],
     enrolled: pd.DataFrame | None = None,
@@ -565,18 +582,24 @@ def deduplicate_task(
 ) -> Linked:
     """Persons with stable ids from every accepted and review row, earlier runs' and this run's
     (with `affected`: the stored rows of the persons this run's rows can change); reference
-    flags matched on all of a person's NIKs; rejected rows' probable person."""
+    flags matched on all of a person's NIKs; rejected rows' probable person. The run's rows
+    come back with only ROW_COLUMNS_READ, their other cells packed (`Linked.row_cells`)."""
     old_rows = state.rows
     if replaced and len(old_rows):
         old_rows = old_rows.loc[~old_rows["file_name"].isin(replaced)]
     unpaired = affected.unpaired if affected is not None else None
     first_key = affected.next_order_key if affected is not None else None
-    new_rows, next_order = number_new_rows(canonical, old_rows, first_key)
+    new_rows, next_order = number_new_rows(run_rows.take(), old_rows, first_key)
     usable = new_rows["status"].isin(["accepted", "review"]).to_numpy(dtype=bool)
+    rejected = new_rows["status"].eq("rejected").to_numpy(dtype=bool)
     # Only the columns deduplication needs, each part in the common dtypes before the concat
     # (an empty or differently typed part would turn the text columns into Python objects).
     old_typed = coerce_row_types(old_rows[ROW_COLUMNS])
     fresh = coerce_row_types(new_rows.reindex(columns=ROW_COLUMNS).loc[usable])
+    rejected_rows = new_rows.loc[rejected]  # whom they probably are, and their remarks
+    # what linking and the stages after it read of the run's rows; the other cells packed
+    new_rows, row_cells = _pack_row_cells(new_rows)
+    release_memory()
     parts = [old_typed.assign(is_new=False)] if len(old_typed) else []
     candidates = pd.concat([*parts, fresh.assign(is_new=True)], ignore_index=True)
     del parts, fresh
@@ -584,18 +607,17 @@ def deduplicate_task(
         empty = pd.DataFrame(columns=PERSON_COLUMNS)
         return Linked(
             new_rows, pd.DataFrame(), empty, state.registry.iloc[0:0], pd.DataFrame(),
-            enrolled=enrolled,
+            enrolled=enrolled, row_cells=row_cells,
         )  # fmt: skip
     result = deduplicate(candidates, state.registry, state.pair_reviews, unpaired)
     del candidates
     linked, persons = honour_accepted_conflicts(result.rows, result.persons, state.row_decisions)
-    rejected = new_rows["status"].eq("rejected")
-    new_rows["probable_person_id"] = probable_persons(new_rows.loc[rejected], linked, unpaired)
+    probable = probable_persons(rejected_rows, linked, unpaired)
+    new_rows["probable_person_id"] = probable.reindex(new_rows.index).astype("Int64")
     # a remark saying the person died, moved or is covered holds them, even on a rejected row,
     # of this run's files or of any stored one (the person it was tied to, as that person is now)
-    remarked = new_rows.loc[rejected, ["keterangan", "probable_person_id"]].rename(
-        columns={"probable_person_id": "person_id"}
-    )
+    remarked = pd.DataFrame({"keterangan": rejected_rows["keterangan"], "person_id": probable})
+    del rejected_rows
     stored_remarks = state.rejected_remarks
     if len(stored_remarks):
         stored_remarks = stored_remarks.loc[~stored_remarks["file_name"].isin(replaced)]
@@ -620,6 +642,7 @@ def deduplicate_task(
         new_rows, issues, persons, result.registry_changes, changed,
         match_candidates=result.match_candidates,
         enrolled=None if enrolled is None else enrolment_by_person(enrolled, linked, persons),
+        row_cells=row_cells,
     )  # fmt: skip
 
 
@@ -920,7 +943,7 @@ def _recompute(
         ingested, settings.as_of, state.row_decisions, rules, state.occupation_mappings
     )
     ingested = replace(ingested, raw_rows=ingested.raw_rows.iloc[0:0])  # free raw cells
-    canonical = in_row_order(canonical)  # the unsorted frame goes before deduplication
+    canonical = _into_row_order(canonical)  # the unsorted frame goes before deduplication
     release_memory()
     fault_point("rows-validated")
     stored_rows, affected = read_rows_task(
@@ -937,12 +960,12 @@ def _recompute(
     bpjs_read, bpjs_results, bpjs_stored = bpjs_returns_task(settings, str(run["run_id"]))
     enrolled = with_covered(enrolled, bpjs_results)  # BPJS: already covered -> ALREADY_ENROLLED
     stage("Deduplikasi orang")
-    linked = deduplicate_task(canonical, state, ingested.plan.replaced, enrolled, affected)
-    del canonical, state, enrolled  # `linked.new_rows` holds this run's rows now
+    run_rows = RunRows(canonical)
+    del canonical  # linking holds the rows alone, and packs their cells away
+    linked = deduplicate_task(run_rows, state, ingested.plan.replaced, enrolled, affected)
+    del state, enrolled  # `linked.new_rows` holds this run's rows now
     release_memory()
     linked.old_row_updates = combine_updates(stored_updates, linked.old_row_updates)
-    linked.new_rows, row_cells = _pack_row_cells(linked.new_rows)
-    release_memory()
     fault_point("persons-linked")
     stage("Keputusan dan peringkat")
     changes = None
@@ -966,13 +989,13 @@ def _recompute(
     stage("Menulis gudang data dan ekspor")
     return publish_task(
         settings, run, ingested, linked.new_rows, issues, linked, decisions, verified, notes,
-        rules, bpjs, explanations, changes, row_cells,
+        rules, bpjs, explanations, changes, linked.row_cells,
     )  # fmt: skip
 
 
-# What the stages after linking read of the run's rows: keys, status and person for the
-# outcomes and counts; the other cells come back file by file for the feedback workbooks, and a
-# batch at a time for the warehouse.
+# What linking (once it has its candidates) and the stages after it read of the run's rows:
+# keys, status and person for the outcomes and counts; the other cells come back file by file
+# for the feedback workbooks, and a batch at a time for the warehouse.
 ROW_COLUMNS_READ = [*ROW_KEYS, "sheet_order", "status", "person_id", "program", "order_key",
                     "regency_code"]  # fmt: skip
 
@@ -984,6 +1007,17 @@ def _pack_row_cells(rows: pd.DataFrame) -> tuple[pd.DataFrame, PackedColumns | N
     if rows.empty or not cells:
         return rows, None
     return PackedColumns.set_aside(rows, ROW_KEYS, cells)
+
+
+def _into_row_order(rows: pd.DataFrame) -> pd.DataFrame:
+    """`in_row_order` of the run's rows, moving them a column at a time out of `rows` (left
+    empty): a province's rows are never held twice (~3 GB at 4M rows)."""
+    order = row_order(rows)
+    if order is None:
+        return rows.reset_index(drop=True)
+    columns = list(rows.columns)
+    moved = {column: rows.pop(column).take(order).reset_index(drop=True) for column in columns}
+    return pd.DataFrame(moved, columns=columns)
 
 
 def _pack_explanations(decisions: pd.DataFrame) -> tuple[pd.DataFrame, PackedColumns | None]:

@@ -76,3 +76,20 @@ def test_stored_rows_report_only_what_linking_changed_and_their_order_is_checked
     assert changed.values.tolist() == [["s.csv", "", 3, "review", 6]]
     assert stored_order_kept(_linked(), stored)
     assert not stored_order_kept(_linked(), stored.iloc[::-1])
+
+
+def test_the_flow_sorts_the_run_rows_a_column_at_a_time_into_the_same_frame():
+    from flows.pipeline import _into_row_order
+
+    rows = _rows(["b.csv", "a.csv", "a.csv"], [2, 3, 2], ["accepted", "review", "rejected"])
+    rows = rows.assign(
+        nama=pd.array(["Siti", None, "Budi"], dtype="string"),
+        desil=pd.array([1, None, 3], dtype="Int64"),
+        penghasilan=[1.5, np.nan, 2.0],
+    )
+    expected = in_row_order(rows)
+    moved = _into_row_order(rows)
+    pd.testing.assert_frame_equal(moved, expected)
+    assert rows.columns.empty  # the unsorted frame gave its columns up
+    in_order = expected.copy()
+    pd.testing.assert_frame_equal(_into_row_order(in_order), expected)

@@ -13,11 +13,17 @@ import pandas as pd
 from schemas.codes import ROW_KEYS
 
 
-def in_row_order(rows: pd.DataFrame) -> pd.DataFrame:
-    """Rows sorted by file, sheet and row number (stable); not copied when already in order."""
+def row_order(rows: pd.DataFrame) -> np.ndarray | None:
+    """Positions that sort rows by file, sheet and row number (stable); None when they are."""
     keys = rows[ROW_KEYS].reset_index(drop=True)
     order = keys.sort_values(ROW_KEYS, kind="stable").index.to_numpy()
-    if (order == np.arange(len(order))).all():
+    return None if (order == np.arange(len(order))).all() else order
+
+
+def in_row_order(rows: pd.DataFrame) -> pd.DataFrame:
+    """Rows sorted by file, sheet and row number (stable); not copied when already in order."""
+    order = row_order(rows)
+    if order is None:
         return rows.reset_index(drop=True)
     return rows.take(order).reset_index(drop=True)
 
