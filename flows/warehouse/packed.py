@@ -60,10 +60,13 @@ class PackedColumns:
     def take(self, positions: np.ndarray) -> pd.DataFrame:
         """The packed columns and keys of the rows at `positions` (of the frame set aside from),
         in that order, unpacking only the batches that hold them."""
+        return self._taken(positions).to_pandas()
+
+    def _taken(self, positions: np.ndarray) -> pa.Table:
         positions = np.asarray(positions, dtype=np.int64)
         reader = pa.ipc.open_file(self.data)
         if not len(positions):
-            return reader.schema.empty_table().to_pandas()
+            return reader.schema.empty_table()
         if positions.min() < 0 or positions.max() >= self.n_rows:
             raise IndexError(f"rows {positions.min()}..{positions.max()} of {self.n_rows} packed")
         first = int(np.searchsorted(self.starts, positions.min(), side="right")) - 1
@@ -71,19 +74,23 @@ class PackedColumns:
         held = pa.Table.from_batches(
             [reader.get_batch(i) for i in range(first, last + 1)], schema=reader.schema
         )
-        return held.take(pa.array(positions - self.starts[first])).to_pandas()
+        return held.take(pa.array(positions - self.starts[first]))
+
+    def _check_keys(self, part: pd.DataFrame, held: pa.Table) -> None:
+        """Refuse rows whose keys are not those the packed columns were set aside with."""
+        for key in self.keys:
+            mine = pa.array(part[key], from_pandas=True).cast(held.schema.field(key).type)
+            if not pa.chunked_array([mine]).equals(held.column(key)):
+                raise ValueError(f"packed columns out of line with their frame ({key})")
 
     def restored(self, part: pd.DataFrame, positions: np.ndarray) -> pd.DataFrame:
         """`part`, the rows at `positions` of the frame set aside from, with the packed columns
         back in place of any it holds; refuses rows whose keys do not line up."""
-        taken = self.take(positions).set_axis(part.index)
-        for key in self.keys:
-            if not np.array_equal(
-                part[key].to_numpy(dtype=object), taken[key].to_numpy(dtype=object)
-            ):
-                raise ValueError(f"packed columns out of line with their frame ({key})")
+        held = self._taken(positions)
+        self._check_keys(part, held)
+        taken = held.select(list(self.columns)).to_pandas().set_axis(part.index)
         kept = part.drop(columns=[c for c in self.columns if c in part.columns])
-        return pd.concat([kept, taken[list(self.columns)]], axis=1)
+        return pd.concat([kept, taken], axis=1)
 
     def joined(self, frame: pd.DataFrame) -> Iterator[pa.Table]:
         """`frame` (the rows set aside from, in their order) with the packed columns back, a
@@ -91,10 +98,7 @@ class PackedColumns:
         start = 0
         for batch in self.batches():
             part = frame.iloc[start : start + batch.num_rows]
-            for key in self.keys:
-                mine = pa.array(part[key], from_pandas=True).cast(batch.schema.field(key).type)
-                if not mine.equals(batch.column(key)):
-                    raise ValueError(f"packed columns out of line with their frame ({key})")
+            self._check_keys(part, pa.Table.from_batches([batch]))
             table = pa.Table.from_pandas(part, preserve_index=False)
             for column in self.columns:
                 table = table.append_column(column, batch.column(column))

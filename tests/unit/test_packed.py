@@ -90,3 +90,18 @@ def test_take_unpacks_only_the_rows_asked_for_with_their_dtypes(monkeypatch):
         pd.testing.assert_frame_equal(taken, expected, check_index_type=False)
     with pytest.raises(IndexError):
         packed.take([5])
+
+
+def test_restored_puts_the_cells_back_and_refuses_rows_out_of_line():
+    rows = pd.DataFrame(
+        {
+            "row_number": [2, 3, 4],
+            "status": ["accepted", "rejected", "review"],
+            "nama": pd.array(["Siti", None, "Budi"], dtype="string"),
+        }
+    )
+    slim, packed = PackedColumns.set_aside(rows, ["row_number"], ["nama"])
+    back = packed.restored(slim.iloc[[2, 0]], [2, 0])
+    pd.testing.assert_frame_equal(back, rows.iloc[[2, 0]])
+    with pytest.raises(ValueError, match="out of line"):
+        packed.restored(slim.iloc[[0, 2]], [2, 0])
