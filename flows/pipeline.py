@@ -91,6 +91,7 @@ from transforms.link.dedup import (
     enrolment_by_person,
     probable_persons,
 )
+from transforms.link.matching import PROFILE_FIELDS
 from transforms.publish.summary import RunSummary, summarise
 from transforms.score.scoring import (
     DECISION_COLUMNS,
@@ -311,12 +312,23 @@ def reference_task(reference_dir: Path) -> tuple[pd.DataFrame, list[str]]:
 @masking_failures
 def score_task(
     persons: pd.DataFrame, enrolled: pd.DataFrame, rules: ProgramRules, as_of: date
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Decisions for every person and program they were submitted for; ranked verified lists."""
+) -> tuple[pd.DataFrame, pd.DataFrame, PackedColumns | None]:
+    """Decisions for every person and program they were submitted for; ranked verified lists;
+    the decisions' `score_components`, packed a program at a time (~0.5 KB per person and
+    program: 1.5 GB at 4M rows, were they held at once)."""
     if persons.empty:
-        return pd.DataFrame(), pd.DataFrame()
-    decisions = decide_all(persons, enrolled, rules, as_of)
-    return decisions, rank_all(decisions, rules)
+        return pd.DataFrame(), pd.DataFrame(), None
+    features = person_features(persons, enrolled, as_of)
+    decisions, explanations = PackedColumns.set_aside_each(
+        (
+            decide_program(name, program, features, as_of)
+            for name, program in rules.programs.items()
+        ),
+        ["program", "person_id"],
+        ["score_components"],
+    )
+    del features
+    return decisions, rank_all(decisions, rules), explanations
 
 
 def decide_all(
@@ -595,10 +607,20 @@ def deduplicate_task(
     # Only the columns deduplication needs, each part in the common dtypes before the concat
     # (an empty or differently typed part would turn the text columns into Python objects).
     old_typed = coerce_row_types(old_rows[ROW_COLUMNS])
-    fresh = coerce_row_types(new_rows.reindex(columns=ROW_COLUMNS).loc[usable])
-    rejected_rows = new_rows.loc[rejected]  # whom they probably are, and their remarks
-    # what linking and the stages after it read of the run's rows; the other cells packed
+    # whom they probably are, and their remarks
+    rejected_rows = new_rows.loc[rejected, [c for c in REJECTED_COLUMNS_READ if c in new_rows]]
+    # what linking and the stages after it read of the run's rows; the other cells packed, and
+    # taken back for the usable rows only (the run's rows are never held twice)
     new_rows, row_cells = _pack_row_cells(new_rows)
+    release_memory()
+    usable_rows = (
+        new_rows.loc[usable] if row_cells is None else row_cells.restored_where(new_rows, usable)
+    )
+    fresh = coerce_row_types(usable_rows.reindex(columns=ROW_COLUMNS))
+    del usable_rows
+    # nor is the rest read again until the persons are made: held packed meanwhile
+    held_rows = PackedColumns.whole(new_rows)
+    del new_rows
     release_memory()
     parts = [old_typed.assign(is_new=False)] if len(old_typed) else []
     candidates = pd.concat([*parts, fresh.assign(is_new=True)], ignore_index=True)
@@ -606,13 +628,19 @@ def deduplicate_task(
     if candidates.empty:
         empty = pd.DataFrame(columns=PERSON_COLUMNS)
         return Linked(
-            new_rows, pd.DataFrame(), empty, state.registry.iloc[0:0], pd.DataFrame(),
+            held_rows.unpacked(), pd.DataFrame(), empty, state.registry.iloc[0:0], pd.DataFrame(),
             enrolled=enrolled, row_cells=row_cells,
         )  # fmt: skip
     result = deduplicate(candidates, state.registry, state.pair_reviews, unpaired)
     del candidates
     linked, persons = honour_accepted_conflicts(result.rows, result.persons, state.row_decisions)
+    # persons are made: the linked rows keep only what the steps below read (~1 GB at 4M rows)
+    linked = linked[[c for c in linked.columns if c in LINKED_COLUMNS_READ]]
+    result.rows = linked
+    release_memory()
     probable = probable_persons(rejected_rows, linked, unpaired)
+    new_rows = held_rows.unpacked()
+    del held_rows
     new_rows["probable_person_id"] = probable.reindex(new_rows.index).astype("Int64")
     # a remark saying the person died, moved or is covered holds them, even on a rejected row,
     # of this run's files or of any stored one (the person it was tied to, as that person is now)
@@ -729,7 +757,9 @@ def publish_task(
     commit; `changes`: only these persons and decisions are written (else all of them);
     `row_cells`: the cells of `new_rows`, packed until the feedback and the commit."""
     run_id = str(run["run_id"])
-    all_issues = pd.concat([issues, linked.issues], ignore_index=True)
+    all_issues = (
+        issues if linked.issues.empty else pd.concat([issues, linked.issues], ignore_index=True)
+    )
     rejections = None if bpjs is None else current_rejections(bpjs.plan.results)
     outcome_inputs = RunOutcomes(
         decisions, verified, ingested.files, _reason_messages(rules), rejections,
@@ -970,16 +1000,15 @@ def _recompute(
     stage("Keputusan dan peringkat")
     changes = None
     if affected is None:
-        decisions, verified = score_task(linked.persons, linked.enrolled, rules, settings.as_of)
+        decisions, verified, explanations = score_task(
+            linked.persons, linked.enrolled, rules, settings.as_of
+        )
     else:
         decisions, verified, linked.persons, changes = score_affected_task(
             settings.db, linked, affected, rules, settings.as_of
         )
-    linked.enrolled = None
-    if changes is None:
-        decisions, explanations = _pack_explanations(decisions)
-    else:
         changes.decisions, explanations = _pack_explanations(changes.decisions)
+    linked.enrolled = None
     release_memory()
     fault_point("candidates-scored")
     plan = plan_bpjs(bpjs_results, bpjs_stored.members, linked.persons, decisions, verified)
@@ -987,11 +1016,23 @@ def _recompute(
         verified = plan.verified
     bpjs = BpjsRun(bpjs_read, bpjs_stored, plan)
     stage("Menulis gudang data dan ekspor")
+    # linking's findings joined to validation's here, so that the publish step holds one copy
+    issues = pd.concat([issues, linked.issues], ignore_index=True)
+    linked.issues = linked.issues.iloc[0:0]
+    release_memory()
     return publish_task(
         settings, run, ingested, linked.new_rows, issues, linked, decisions, verified, notes,
         rules, bpjs, explanations, changes, linked.row_cells,
     )  # fmt: skip
 
+
+# What deduplicate_task reads of the linked rows once the persons are made: whom rejected rows
+# probably are, remarks that hold persons, conflicts, and the run's rows aligned to them.
+LINKED_COLUMNS_READ = {*ROW_KEYS, *PROFILE_FIELDS, "status", "person_id", "person_key",
+                       "order_key", "is_new", "nik_conflict", "conflict_detail", "keterangan"}  # fmt: skip
+
+# What deduplicate_task reads of the run's rejected rows: whom they probably are, and remarks.
+REJECTED_COLUMNS_READ = [*PROFILE_FIELDS, "order_key", "keterangan"]
 
 # What linking (once it has its candidates) and the stages after it read of the run's rows:
 # keys, status and person for the outcomes and counts; the other cells come back file by file

@@ -45,6 +45,7 @@ from flows.outputs.files import (
 from flows.outputs.writing import (
     CellColumn,
     FileJob,
+    PackedArguments,
     print_setup,
     row_blocks,
     run_file_jobs,
@@ -204,7 +205,7 @@ class _Export:
     final: Path
     key: tuple[str, str | None, str, int]
     write: Callable[..., None]
-    args: tuple
+    args: PackedArguments  # held packed until a writer takes them
     digest: str
 
     @property
@@ -244,7 +245,8 @@ class ExportStaging:
 
     def stage(self, final: Path, key: tuple[str, str | None, str, int], write, *args) -> None:
         """Remember that `write(temp, *args)` makes `final` (written later by `write_all`)."""
-        self.entries.append(_Export(final, key, write, args, _digest_of(write, args)))
+        digest = _digest_of(write, args)
+        self.entries.append(_Export(final, key, write, PackedArguments.of(args), digest))
 
     def write_all(
         self, workers: int, parallel_min_rows: int, pool: Executor | None = None

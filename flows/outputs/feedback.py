@@ -492,7 +492,8 @@ def with_outcomes(rows: pd.DataFrame, outcomes: pd.DataFrame | None) -> pd.DataF
         outcomes = row_outcomes(rows.assign(person_id=pd.NA), empty, ranks)
     keyed = outcomes.set_index(ROW_KEYS)[["kode_hasil", "hasil"]]
     found = keyed.reindex(pd.MultiIndex.from_frame(rows[ROW_KEYS]))
-    return rows.assign(kode_hasil=found["kode_hasil"].to_numpy(), hasil=found["hasil"].to_numpy())
+    # the arrays themselves, not NumPy copies: a province's sentences stay Arrow strings
+    return rows.assign(kode_hasil=found["kode_hasil"].array, hasil=found["hasil"].array)
 
 
 def _workbook_arguments(
@@ -500,19 +501,21 @@ def _workbook_arguments(
     rows: pd.DataFrame,
     positions: np.ndarray,
     issues: pd.DataFrame,
+    issue_positions: np.ndarray,
     as_of: date,
     cells: PackedColumns | None = None,
 ) -> Callable[[], tuple]:
-    """The arguments of one file's `write_feedback_workbook`, sliced from `rows` only when the
-    file is handed to its writer, so that a province's rows are never held twice; `cells`: the
-    cells of `rows`' first rows (this run's), held packed and unpacked here for this file."""
+    """The arguments of one file's `write_feedback_workbook`, sliced from `rows` and `issues`
+    (at `positions` and `issue_positions`) only when the file is handed to its writer, so that
+    a province's rows and issues are never held twice; `cells`: the cells of `rows`' first rows
+    (this run's), held packed and unpacked here for this file."""
 
     def arguments() -> tuple:
         part = rows.iloc[positions]
         if cells is not None and len(positions) and positions[0] < cells.n_rows:
             part = cells.restored(part, positions)
         columns = [c for c in WORKBOOK_COLUMNS if c in part]
-        return source, part[columns], issues, as_of
+        return source, part[columns], issues.iloc[issue_positions], as_of
 
     return arguments
 
@@ -537,8 +540,8 @@ def write_feedback(
     """
     rows = with_outcomes(rows, outcomes) if len(rows) else rows
     positions = rows.groupby("file_name", sort=False).indices if len(rows) else {}
-    issues_by_file = dict(tuple(issues.groupby("file_name", sort=False))) if len(issues) else {}
-    empty_issues = issues.iloc[0:0]
+    issues_at = issues.groupby("file_name", sort=False).indices if len(issues) else {}
+    no_issues = np.zeros(0, dtype=np.int64)
     jobs: list[FileJob] = []
     answered: list[SourceFile] = []
     for source in sorted(sources, key=lambda s: s.file_name):
@@ -547,8 +550,8 @@ def write_feedback(
             continue
         final = feedback_path(export_dir, source)
         final.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        file_issues = issues_by_file.get(source.file_name, empty_issues)
-        arguments = _workbook_arguments(source, rows, at, file_issues, as_of, cells)
+        file_issues = issues_at.get(source.file_name, no_issues)
+        arguments = _workbook_arguments(source, rows, at, issues, file_issues, as_of, cells)
         jobs.append(FileJob(write_feedback_workbook, arguments, temp_path(final), final, len(at)))
         answered.append(source)
     try:
@@ -644,17 +647,18 @@ def feedback_inputs(
         rows = pd.concat(present, ignore_index=True)
     else:  # this run's rows alone (the usual case): used as they are, not copied
         rows = present[0] if present else pd.DataFrame()
-    all_issues = (
-        pd.concat([f for f in issue_frames if len(f)], ignore_index=True)
-        if any(len(f) for f in issue_frames)
-        else pd.DataFrame(
+    present_issues = [f for f in issue_frames if len(f)]
+    if not present_issues:
+        all_issues = pd.DataFrame(
             columns=[*ROW_KEYS, "code", "severity", "column_name", "value", "message"]
         )
-    )
-    if len(all_issues):
-        all_issues = all_issues.drop_duplicates(
-            [*ROW_KEYS, "code", "column_name", "message"], ignore_index=True
-        )
+    elif len(present_issues) == 1:  # this run's issues alone: copied only to drop repeats
+        all_issues = present_issues[0].reset_index(drop=True)
+    else:
+        all_issues = pd.concat(present_issues, ignore_index=True)
+    repeated = all_issues.duplicated([*ROW_KEYS, "code", "column_name", "message"])
+    if repeated.any():
+        all_issues = all_issues.loc[~repeated.to_numpy()].reset_index(drop=True)
     return rows, all_issues
 
 
@@ -825,7 +829,9 @@ def write_feedback_for_run(
         outcomes = row_outcomes(
             everyone, run.decisions, run.verified, rejections, run.reason_messages
         )
+        del everyone, fresh, stored  # a province's rows: not held while the workbooks are written
         changed = _changed_files(outcomes, previous) - new_files
+        del previous
         rows, all_issues = feedback_inputs(
             settings.db, new_rows, issues, row_updates, replaced, changed
         )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import pickle
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Executor, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -19,6 +20,7 @@ from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
 import xlsxwriter
 from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
@@ -107,6 +109,24 @@ def write_columns(ws: Worksheet, first_row: int, columns: list[CellColumn], n_ro
 # --------------------------------------------------------------------------- worker processes
 
 
+@dataclass(frozen=True)
+class PackedArguments:
+    """A file's arguments pickled and zstd-compressed: a staged list or a workbook's rows are
+    held and handed to a writer at a fraction of their size, and unpacked by the writer."""
+
+    data: bytes
+    size: int
+
+    @classmethod
+    def of(cls, args: tuple) -> PackedArguments:
+        raw = pickle.dumps(args, protocol=pickle.HIGHEST_PROTOCOL)
+        return cls(pa.compress(raw, codec="zstd", asbytes=True), len(raw))
+
+    def unpacked(self) -> tuple:
+        raw = pa.decompress(self.data, self.size, codec="zstd", asbytes=True)
+        return pickle.loads(raw)  # noqa: S301 - bytes this process packed, never read from outside
+
+
 @dataclass
 class FileJob:
     """One file to write: `write(temp, *args)` makes it; `n_rows` times `cost_per_row` orders
@@ -116,14 +136,19 @@ class FileJob:
     rows are sliced one file at a time."""
 
     write: Callable[..., None]
-    args: tuple | Callable[[], tuple]
+    args: tuple | PackedArguments | Callable[[], tuple]
     temp: Path
     final: Path
     n_rows: int
     cost_per_row: float = 1.0
 
-    def arguments(self) -> tuple:
+    def arguments(self) -> tuple | PackedArguments:
         return self.args() if callable(self.args) else self.args
+
+    def packed_arguments(self) -> PackedArguments:
+        """The arguments as a writer process receives them: packed, never pickled whole."""
+        args = self.arguments()
+        return args if isinstance(args, PackedArguments) else PackedArguments.of(args)
 
 
 def writing_pool(workers: int) -> Executor:
@@ -161,7 +186,7 @@ def run_file_jobs(
             for i in queue:
                 job = jobs[i]
                 pending[
-                    pool.submit(write_and_settle, job.write, job.arguments(), job.temp, job.final, settle)
+                    pool.submit(write_and_settle, job.write, job.packed_arguments(), job.temp, job.final, settle)
                 ] = i  # fmt: skip
                 while len(pending) >= workers * in_flight:
                     done, _ = wait(pending, return_when=FIRST_COMPLETED)
@@ -180,7 +205,7 @@ def run_file_jobs(
 
 def write_and_settle(
     write: Callable[..., None],
-    args: tuple,
+    args: tuple | PackedArguments,
     temp: Path,
     final: Path,
     settle: Callable[[Path, Path], tuple[str, bool]],
@@ -189,5 +214,7 @@ def write_and_settle(
     memory the last file took goes back to the system first: a worker that wrote a province's
     list would otherwise keep it through every later file."""
     release_memory()
+    if isinstance(args, PackedArguments):
+        args = args.unpacked()
     write(temp, *args)
     return settle(temp, final)

@@ -5,7 +5,7 @@ are written. The feedback takes one file's rows back at a time; the warehouse wr
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -42,6 +42,46 @@ class PackedColumns:
         starts = np.concatenate([[0], np.cumsum(sizes, dtype=np.int64)]).astype(np.int64)
         packed = cls(tuple(keys), tuple(columns), sink.getvalue(), starts)
         return frame.drop(columns=columns), packed
+
+    @classmethod
+    def set_aside_each(
+        cls, frames: Iterable[pd.DataFrame], keys: list[str], columns: list[str]
+    ) -> tuple[pd.DataFrame, PackedColumns | None]:
+        """`set_aside` of the frames `frames` yields, one after the other, as if concatenated
+        (ignoring their indexes): each frame's columns are packed before the next is made.
+        None when no frame has rows."""
+        slim: list[pd.DataFrame] = []
+        sizes: list[int] = []
+        writer, schema = None, None
+        sink = pa.BufferOutputStream()
+        options = pa.ipc.IpcWriteOptions(compression=COMPRESSION)
+        for frame in frames:
+            slim.append(frame.drop(columns=columns))
+            if frame.empty:
+                continue
+            table = pa.Table.from_pandas(frame[[*keys, *columns]], preserve_index=False)
+            if writer is None:
+                schema = table.schema
+                writer = pa.ipc.new_file(sink, schema, options=options)
+            for batch in table.cast(schema).to_batches(max_chunksize=BATCH_ROWS):
+                writer.write_batch(batch)
+                sizes.append(batch.num_rows)
+            del frame, table
+        joined = pd.concat(slim, ignore_index=True) if slim else pd.DataFrame()
+        if writer is None:
+            return joined, None
+        writer.close()
+        starts = np.concatenate([[0], np.cumsum(sizes, dtype=np.int64)]).astype(np.int64)
+        return joined, cls(tuple(keys), tuple(columns), sink.getvalue(), starts)
+
+    @classmethod
+    def whole(cls, frame: pd.DataFrame) -> PackedColumns:
+        """Every column of `frame` packed (its index is not kept: a RangeIndex comes back)."""
+        return cls.set_aside(frame, [], list(frame.columns))[1]
+
+    def unpacked(self) -> pd.DataFrame:
+        """The packed columns as a frame again, their dtypes as they were set aside."""
+        return self.table().select(list(self.columns)).to_pandas()
 
     @property
     def n_rows(self) -> int:
@@ -87,6 +127,26 @@ class PackedColumns:
         """`part`, the rows at `positions` of the frame set aside from, with the packed columns
         back in place of any it holds; refuses rows whose keys do not line up."""
         held = self._taken(positions)
+        self._check_keys(part, held)
+        taken = held.select(list(self.columns)).to_pandas().set_axis(part.index)
+        kept = part.drop(columns=[c for c in self.columns if c in part.columns])
+        return pd.concat([kept, taken], axis=1)
+
+    def restored_where(self, frame: pd.DataFrame, mask: np.ndarray) -> pd.DataFrame:
+        """The rows of `frame` (the frame set aside from) where `mask` holds, with the packed
+        columns back, unpacked and filtered a batch at a time (never all rows unpacked at
+        once); refuses rows whose keys do not line up."""
+        mask = np.asarray(mask, dtype=bool)
+        if len(mask) != self.n_rows or len(frame) != self.n_rows:
+            raise ValueError(f"a mask of {len(mask)} for {self.n_rows} packed rows")
+        reader = pa.ipc.open_file(self.data)
+        batches = [
+            reader.get_batch(i).filter(pa.array(mask[self.starts[i] : self.starts[i + 1]]))
+            for i in range(reader.num_record_batches)
+        ]
+        held = pa.Table.from_batches(batches, schema=reader.schema)
+        del batches
+        part = frame.loc[mask]
         self._check_keys(part, held)
         taken = held.select(list(self.columns)).to_pandas().set_axis(part.index)
         kept = part.drop(columns=[c for c in self.columns if c in part.columns])

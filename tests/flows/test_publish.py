@@ -14,6 +14,7 @@ import pytest
 import flows.outputs.bpjs_files as bpjs_files
 from flows.outputs.bpjs_files import write_bpjs_exports
 from flows.outputs.files import RecordedExport, content_digest
+from flows.outputs.writing import PackedArguments
 from schemas.programs import parse_rules
 
 AS_OF = date(2026, 11, 27)
@@ -420,6 +421,15 @@ def test_written_on_two_processes_the_same_content_and_records(tmp_path, monkeyp
         assert sha256(Path(record.path)) == record.sha256
     assert not list((tmp_path / "b").rglob(".*.tmp"))  # every file moved in place
     assert contents(parallel) == contents(sequential)
+
+
+def test_a_files_arguments_are_held_packed_and_come_back_whole():
+    persons = pd.concat([persons_frame()] * 500, ignore_index=True)
+    packed = PackedArguments.of((persons, AS_OF))
+    assert len(packed.data) < persons.memory_usage(deep=True).sum()
+    frame, as_of = packed.unpacked()
+    pd.testing.assert_frame_equal(frame, persons)
+    assert as_of == AS_OF
 
 
 def test_bpjs_workbooks_print_landscape_fit_to_width_header_repeated_summary_on_one_page(exported):

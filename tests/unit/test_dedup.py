@@ -416,3 +416,29 @@ def test_a_block_known_to_be_oversized_is_not_paired_from_the_part_at_hand():
         )
     }
     assert len(matching.candidate_pairs(profiles, by_name)) == 3  # another block: still paired
+
+
+def test_pairs_compared_a_chunk_at_a_time_give_the_same_key_pairs():
+    kk, other_kk = "6472010101200001", "6472010101200002"
+    profiles = matching.key_profiles(
+        rows(
+            node=[0, 1, 1, 2, 3, 4],
+            nik=[
+                "6472015508800003",
+                "6472015508800008",  # one digit from node 0: merged with it ...
+                "6472015508800008",  # ... but also written for a clearly different person
+                "6472015508800009",
+                "6472011203750001",
+                "6472015508800004",
+            ],
+            nama_key=["SITI AMINAH", "SITI AMINAH", "RINA", "SITI AMINA", "BUDI", "SITI AMINAH"],
+            no_kk=[kk, kk, kk, kk, kk, other_kk],
+        )
+    )
+    pairs = matching.candidate_pairs(profiles)
+    whole = matching.key_pairs(matching.compare_pairs(profiles, pairs))
+    for chunk in (1, 2, 3):
+        chunked = matching.scored_key_pairs(profiles, pairs, chunk=chunk)
+        pd.testing.assert_frame_equal(chunked, whole)
+    linked = set(zip(whole["node_a"], whole["node_b"], strict=True))
+    assert (0, 2) in linked and (0, 1) not in linked  # a pair never to be linked is dropped

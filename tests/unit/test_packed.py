@@ -105,3 +105,49 @@ def test_restored_puts_the_cells_back_and_refuses_rows_out_of_line():
     pd.testing.assert_frame_equal(back, rows.iloc[[2, 0]])
     with pytest.raises(ValueError, match="out of line"):
         packed.restored(slim.iloc[[0, 2]], [2, 0])
+
+
+def test_a_frame_packed_whole_comes_back_with_its_dtypes():
+    rows = pd.DataFrame(
+        {
+            "file_name": pd.array(["a.xlsx", "a.xlsx", "b.csv"], dtype="string"),
+            "sheet": ["Data", "Data", ""],
+            "row_number": pd.array([2, 3, 2], dtype="int64"),
+            "status": pd.array(["accepted", None, "rejected"], dtype="string"),
+            "person_id": pd.array([7, None, 9], dtype="Int64"),
+            "weight": [0.5, float("nan"), 2.0],
+            "flag": pd.array([True, None, False], dtype="boolean"),
+        }
+    )
+    packed = PackedColumns.whole(rows)
+    assert packed.n_rows == 3
+    pd.testing.assert_frame_equal(packed.unpacked(), rows)
+
+
+def test_frames_set_aside_one_after_the_other_are_the_frames_concatenated(monkeypatch):
+    monkeypatch.setattr("flows.warehouse.packed.BATCH_ROWS", 2)
+    parts = [_decisions(), _decisions().iloc[0:0], _decisions().iloc[1:]]
+    keys, columns = ["program", "person_id"], ["score_components"]
+    slim, packed = PackedColumns.set_aside_each(iter(parts), keys, columns)
+    whole_slim, whole = PackedColumns.set_aside(pd.concat(parts, ignore_index=True), keys, columns)
+    pd.testing.assert_frame_equal(slim, whole_slim)
+    assert packed.table().equals(whole.table())
+    assert packed.n_rows == 5 and len(list(packed.batches())) == 3  # 2 + 1, then 2
+
+    none_slim, none = PackedColumns.set_aside_each(iter([_decisions().iloc[0:0]]), keys, columns)
+    assert none is None and none_slim.empty
+
+
+def test_rows_where_a_mask_holds_come_back_with_their_packed_columns(monkeypatch):
+    monkeypatch.setattr("flows.warehouse.packed.BATCH_ROWS", 2)  # 3 rows: two batches
+    decisions = _decisions()
+    slim, packed = PackedColumns.set_aside(
+        decisions, ["program", "person_id"], ["score_components"]
+    )
+    mask = [True, False, True]
+    back = packed.restored_where(slim, mask)
+    pd.testing.assert_frame_equal(back, decisions.loc[mask])
+    with pytest.raises(ValueError, match="out of line"):
+        packed.restored_where(slim.iloc[::-1].reset_index(drop=True), mask)
+    with pytest.raises(ValueError, match="mask"):
+        packed.restored_where(slim, [True, False])

@@ -34,6 +34,9 @@ GOLDEN_FIELDS = (
     "kecamatan",
     "pekerjaan",
 )
+# Row cells that say nothing of the person (what one row was submitted for, its content key,
+# the NIK as typed, remarks, the name's match key): never copied into the golden record.
+ROW_ONLY_FIELDS = ("program", "row_hash", "nik_raw", "keterangan", "nama_key", "is_new")
 CONFLICT_DIFFERENT = "nama dan tanggal lahir berbeda"
 CONFLICT_HOUSEHOLD = "nama berbeda, tanggal lahir dan KK sama: anggota keluarga lain (kembar?)"
 MATCH_CANDIDATE_COLUMNS = [
@@ -176,7 +179,8 @@ def golden_records(rows: pd.DataFrame) -> pd.DataFrame:
     ).sort_values(
         ["person_id", "accepted", "complete", "order_key"], ascending=[True, False, False, False]
     )
-    golden = rows.iloc[ranking.drop_duplicates("person_id").index.to_numpy()]
+    person_fields = [c for c in rows.columns if c not in ROW_ONLY_FIELDS]
+    golden = rows[person_fields].iloc[ranking.drop_duplicates("person_id").index.to_numpy()]
     golden = golden.rename(
         columns={"file_name": "source_file", "sheet": "source_sheet", "row_number": "source_row"}
     )
@@ -305,7 +309,7 @@ def link_keys(
     node, keys, first_order = _nodes(rows)
     profiles = matching.key_profiles(rows.assign(node=node))
     pairs = matching.candidate_pairs(profiles, unpaired)
-    scored = matching.key_pairs(matching.compare_pairs(profiles, pairs))
+    scored = matching.scored_key_pairs(profiles, pairs)
     decisions = matching.latest_decisions(reviews, pd.Index(keys, dtype=object))
     labels, final = matching.cluster_keys(len(keys), scored, profiles, decisions)
     ids, changes = matching.assign_ids(keys, first_order, labels, registry)

@@ -397,6 +397,40 @@ def key_pairs(compared: pd.DataFrame) -> pd.DataFrame:
     return best.loc[best["decision"].isin([MERGE, REVIEW])].reset_index(drop=True)
 
 
+# Candidate pairs compared at a time by `scored_key_pairs`: a province has tens of millions,
+# and comparing them at once holds ~150 bytes of evidence per pair.
+COMPARE_CHUNK = 1 << 20
+
+
+def scored_key_pairs(
+    profiles: pd.DataFrame, pairs: pd.DataFrame, chunk: int = COMPARE_CHUNK
+) -> pd.DataFrame:
+    """`key_pairs(compare_pairs(profiles, pairs))`, comparing `chunk` pairs at a time and
+    keeping of each chunk only its merge and review pairs and the node pairs never to be
+    linked (the evidence of the others is never read)."""
+    if len(pairs) <= chunk:
+        return key_pairs(compare_pairs(profiles, pairs))
+    kept, never = [], []
+    for start in range(0, len(pairs), chunk):
+        compared = compare_pairs(profiles, pairs.iloc[start : start + chunk])
+        decision = compared["decision"]
+        kept.append(compared.loc[decision.isin([MERGE, REVIEW]).to_numpy()])
+        distinct = compared.loc[decision.eq(DISTINCT).to_numpy(), ["node_a", "node_b"]]
+        never.append(_ordered_node_pairs(distinct).drop_duplicates())
+        del compared
+    best = key_pairs(pd.concat(kept, ignore_index=True))
+    apart = pd.concat(never, ignore_index=True).drop_duplicates()
+    linked = pd.MultiIndex.from_frame(best[["node_a", "node_b"]])
+    ruled_out = linked.isin(pd.MultiIndex.from_frame(apart))
+    return best.loc[~ruled_out].reset_index(drop=True)
+
+
+def _ordered_node_pairs(frame: pd.DataFrame) -> pd.DataFrame:
+    """node_a, node_b of `frame` with the smaller node first."""
+    a, b = frame["node_a"].to_numpy(), frame["node_b"].to_numpy()
+    return pd.DataFrame({"node_a": np.minimum(a, b), "node_b": np.maximum(a, b)})
+
+
 def latest_decisions(reviews: pd.DataFrame | None, keys: pd.Index) -> pd.DataFrame:
     """Officers' pair decisions on nodes (a < b) of `keys`, the latest per pair of keys."""
     columns = {"node_a": "int64", "node_b": "int64", "decision": object, "officer": object}

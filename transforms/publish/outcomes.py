@@ -91,24 +91,26 @@ def row_outcomes(
         **({"order_key": rows["order_key"].to_numpy()} if order[0] == "order_key" else {}),
     ).loc[accepted]  # fmt: skip
     keyed = keyed.sort_values(order, kind="stable")
-    first = keyed.drop_duplicates(["person_id", "program"])
+    first = keyed.drop_duplicates(["person_id", "program"])[["person_id", "program", "_pos"]]
+    # positions only: a province's file names are not copied for every row that repeats one
     carrier = keyed[["person_id", "program", "_pos"]].merge(
-        first[["person_id", "program", *ROW_KEYS]].rename(columns=lambda c: f"first_{c}"),
-        left_on=["person_id", "program"],
-        right_on=["first_person_id", "first_program"],
+        first.rename(columns={"_pos": "_first_pos"}),
+        on=["person_id", "program"],
         how="left",
     )
     duplicate = carrier.loc[~carrier["_pos"].isin(first["_pos"])]
     at = duplicate["_pos"].to_numpy()
+    carried_by = frame.iloc[duplicate["_first_pos"].to_numpy(dtype=np.int64)].reset_index(drop=True)
+    del carrier, keyed
     code.iloc[at] = "DUPLIKAT"
     text.iloc[at] = _sentence(
         "DUPLIKAT",
-        row=duplicate["first_row_number"].astype("Int64").reset_index(drop=True),
-        where=_where(duplicate["first_file_name"], duplicate["first_sheet"]).reset_index(drop=True),
+        row=carried_by["row_number"].astype("Int64"),
+        where=_where(carried_by["file_name"], carried_by["sheet"]),
     ).to_numpy()
 
     # The carriers: the decision, then the verified list, then what BPJS said.
-    decided = first[["person_id", "program", "_pos"]].merge(
+    decided = first.merge(
         decisions[["program", "person_id", "eligible", "reason_code"]].astype(
             {"person_id": "Int64", "program": "string"}
         ),
