@@ -607,17 +607,11 @@ def deduplicate_task(
     # Only the columns deduplication needs, each part in the common dtypes before the concat
     # (an empty or differently typed part would turn the text columns into Python objects).
     old_typed = coerce_row_types(old_rows[ROW_COLUMNS])
+    fresh = coerce_row_types(new_rows.reindex(columns=ROW_COLUMNS).loc[usable])
     # whom they probably are, and their remarks
     rejected_rows = new_rows.loc[rejected, [c for c in REJECTED_COLUMNS_READ if c in new_rows]]
-    # what linking and the stages after it read of the run's rows; the other cells packed, and
-    # taken back for the usable rows only (the run's rows are never held twice)
+    # what linking and the stages after it read of the run's rows; the other cells packed
     new_rows, row_cells = _pack_row_cells(new_rows)
-    release_memory()
-    usable_rows = (
-        new_rows.loc[usable] if row_cells is None else row_cells.restored_where(new_rows, usable)
-    )
-    fresh = coerce_row_types(usable_rows.reindex(columns=ROW_COLUMNS))
-    del usable_rows
     # nor is the rest read again until the persons are made: held packed meanwhile
     held_rows = PackedColumns.whole(new_rows)
     del new_rows

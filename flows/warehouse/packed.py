@@ -132,26 +132,6 @@ class PackedColumns:
         kept = part.drop(columns=[c for c in self.columns if c in part.columns])
         return pd.concat([kept, taken], axis=1)
 
-    def restored_where(self, frame: pd.DataFrame, mask: np.ndarray) -> pd.DataFrame:
-        """The rows of `frame` (the frame set aside from) where `mask` holds, with the packed
-        columns back, unpacked and filtered a batch at a time (never all rows unpacked at
-        once); refuses rows whose keys do not line up."""
-        mask = np.asarray(mask, dtype=bool)
-        if len(mask) != self.n_rows or len(frame) != self.n_rows:
-            raise ValueError(f"a mask of {len(mask)} for {self.n_rows} packed rows")
-        reader = pa.ipc.open_file(self.data)
-        batches = [
-            reader.get_batch(i).filter(pa.array(mask[self.starts[i] : self.starts[i + 1]]))
-            for i in range(reader.num_record_batches)
-        ]
-        held = pa.Table.from_batches(batches, schema=reader.schema)
-        del batches
-        part = frame.loc[mask]
-        self._check_keys(part, held)
-        taken = held.select(list(self.columns)).to_pandas().set_axis(part.index)
-        kept = part.drop(columns=[c for c in self.columns if c in part.columns])
-        return pd.concat([kept, taken], axis=1)
-
     def joined(self, frame: pd.DataFrame) -> Iterator[pa.Table]:
         """`frame` (the rows set aside from, in their order) with the packed columns back, a
         batch at a time; refuses rows whose keys do not line up."""

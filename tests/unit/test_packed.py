@@ -136,18 +136,3 @@ def test_frames_set_aside_one_after_the_other_are_the_frames_concatenated(monkey
 
     none_slim, none = PackedColumns.set_aside_each(iter([_decisions().iloc[0:0]]), keys, columns)
     assert none is None and none_slim.empty
-
-
-def test_rows_where_a_mask_holds_come_back_with_their_packed_columns(monkeypatch):
-    monkeypatch.setattr("flows.warehouse.packed.BATCH_ROWS", 2)  # 3 rows: two batches
-    decisions = _decisions()
-    slim, packed = PackedColumns.set_aside(
-        decisions, ["program", "person_id"], ["score_components"]
-    )
-    mask = [True, False, True]
-    back = packed.restored_where(slim, mask)
-    pd.testing.assert_frame_equal(back, decisions.loc[mask])
-    with pytest.raises(ValueError, match="out of line"):
-        packed.restored_where(slim.iloc[::-1].reset_index(drop=True), mask)
-    with pytest.raises(ValueError, match="mask"):
-        packed.restored_where(slim, [True, False])
