@@ -213,7 +213,7 @@ def write_and_settle(
     """`write(temp, *args)`, then `settle(temp, final)` (here or in a writing process). The
     memory the last file took goes back to the system first: a worker that wrote a province's
     list would otherwise keep it through every later file."""
-    release_memory()
+    release_memory(cycles=False)
     if isinstance(args, PackedArguments):
         args = args.unpacked()
     write(temp, *args)

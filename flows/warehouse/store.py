@@ -181,7 +181,7 @@ def _insert(
     for part in packed.joined(frame[columns]):
         _insert_part(con, table, part.select([c for c in known if c in part.column_names]))
         del part
-        release_memory()  # each unpacked batch goes back before the next is unpacked
+        release_memory(cycles=False)  # each unpacked batch goes back before the next one
 
 
 def _insert_part(con: duckdb.DuckDBPyConnection, table: str, part: pd.DataFrame | pa.Table) -> None:
