@@ -318,30 +318,27 @@ def score_task(
     program: 1.5 GB at 4M rows, were they held at once)."""
     if persons.empty:
         return pd.DataFrame(), pd.DataFrame(), None
-    features = person_features(persons, enrolled, as_of)
     decisions, explanations = PackedColumns.set_aside_each(
-        (
-            decide_program(name, program, features, as_of)
-            for name, program in rules.programs.items()
-        ),
-        ["program", "person_id"],
-        ["score_components"],
+        decisions_per_program(persons, enrolled, rules, as_of), EXPLANATION_KEYS, EXPLANATIONS
     )
-    del features
     return decisions, rank_all(decisions, rules), explanations
+
+
+def decisions_per_program(
+    persons: pd.DataFrame, enrolled: pd.DataFrame, rules: ProgramRules, as_of: date
+) -> Iterator[pd.DataFrame]:
+    """Each program's decisions, one program at a time, for the persons submitted for it."""
+    features = person_features(persons, enrolled, as_of)
+    for name, program in rules.programs.items():
+        yield decide_program(name, program, features, as_of)
 
 
 def decide_all(
     persons: pd.DataFrame, enrolled: pd.DataFrame, rules: ProgramRules, as_of: date
 ) -> pd.DataFrame:
     """Every person's decision for each program they were submitted for."""
-    features = person_features(persons, enrolled, as_of)
     return pd.concat(
-        [
-            decide_program(name, program, features, as_of)
-            for name, program in rules.programs.items()
-        ],
-        ignore_index=True,
+        list(decisions_per_program(persons, enrolled, rules, as_of)), ignore_index=True
     )
 
 
@@ -1055,12 +1052,16 @@ def _into_row_order(rows: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(moved, columns=columns)
 
 
+# A decision's key, and its explanation: held packed from scoring to the warehouse write.
+EXPLANATION_KEYS, EXPLANATIONS = ["program", "person_id"], ["score_components"]
+
+
 def _pack_explanations(decisions: pd.DataFrame) -> tuple[pd.DataFrame, PackedColumns | None]:
     """The decisions to write without their `score_components` (~0.5 KB each), which are held
     packed until the commit."""
     if "score_components" not in decisions:
         return decisions, None
-    return PackedColumns.set_aside(decisions, ["program", "person_id"], ["score_components"])
+    return PackedColumns.set_aside(decisions, EXPLANATION_KEYS, EXPLANATIONS)
 
 
 KIND_LABELS = {"results": "hasil pendaftaran", "bill": "tagihan"}

@@ -32,15 +32,8 @@ class PackedColumns:
     ) -> tuple[pd.DataFrame, PackedColumns]:
         """`frame` without `columns`, and those columns (with `keys`) packed."""
         table = pa.Table.from_pandas(frame[[*keys, *columns]], preserve_index=False)
-        sink = pa.BufferOutputStream()
-        options = pa.ipc.IpcWriteOptions(compression=COMPRESSION)
-        sizes = []
-        with pa.ipc.new_file(sink, table.schema, options=options) as file:
-            for batch in table.to_batches(max_chunksize=BATCH_ROWS):
-                file.write_batch(batch)
-                sizes.append(batch.num_rows)
-        starts = np.concatenate([[0], np.cumsum(sizes, dtype=np.int64)]).astype(np.int64)
-        packed = cls(tuple(keys), tuple(columns), sink.getvalue(), starts)
+        packed = cls._of_tables(keys, columns, [table])
+        assert packed is not None  # one table given: always packed, rows or none
         return frame.drop(columns=columns), packed
 
     @classmethod
@@ -51,28 +44,37 @@ class PackedColumns:
         (ignoring their indexes): each frame's columns are packed before the next is made.
         None when no frame has rows."""
         slim: list[pd.DataFrame] = []
-        sizes: list[int] = []
-        writer, schema = None, None
+
+        def tables() -> Iterator[pa.Table]:
+            for frame in frames:
+                slim.append(frame.drop(columns=columns))
+                if len(frame):
+                    yield pa.Table.from_pandas(frame[[*keys, *columns]], preserve_index=False)
+
+        packed = cls._of_tables(keys, columns, tables())
+        return (pd.concat(slim, ignore_index=True) if slim else pd.DataFrame()), packed
+
+    @classmethod
+    def _of_tables(
+        cls, keys: list[str], columns: list[str], tables: Iterable[pa.Table]
+    ) -> PackedColumns | None:
+        """The tables, in the first one's schema, written one after the other as one compressed
+        IPC file in batches of `BATCH_ROWS`; None when there is no table."""
         sink = pa.BufferOutputStream()
         options = pa.ipc.IpcWriteOptions(compression=COMPRESSION)
-        for frame in frames:
-            slim.append(frame.drop(columns=columns))
-            if frame.empty:
-                continue
-            table = pa.Table.from_pandas(frame[[*keys, *columns]], preserve_index=False)
+        writer, schema, sizes = None, None, []
+        for table in tables:
             if writer is None:
                 schema = table.schema
                 writer = pa.ipc.new_file(sink, schema, options=options)
             for batch in table.cast(schema).to_batches(max_chunksize=BATCH_ROWS):
                 writer.write_batch(batch)
                 sizes.append(batch.num_rows)
-            del frame, table
-        joined = pd.concat(slim, ignore_index=True) if slim else pd.DataFrame()
         if writer is None:
-            return joined, None
+            return None
         writer.close()
         starts = np.concatenate([[0], np.cumsum(sizes, dtype=np.int64)]).astype(np.int64)
-        return joined, cls(tuple(keys), tuple(columns), sink.getvalue(), starts)
+        return cls(tuple(keys), tuple(columns), sink.getvalue(), starts)
 
     @classmethod
     def whole(cls, frame: pd.DataFrame) -> PackedColumns:
