@@ -26,7 +26,7 @@ from flows.review.queue import apply_queue_at_run_start
 from flows.review.rows import read_row_decisions
 from flows.runtime.faults import fault_point
 from flows.runtime.lock import run_lock
-from flows.runtime.memory import release_memory
+from flows.runtime.memory import release_memory, use_returning_allocator
 from flows.runtime.progress import (
     install_log_masking,
     masked_failures,
@@ -95,10 +95,11 @@ from transforms.link.matching import PROFILE_FIELDS
 from transforms.publish.summary import RunSummary, summarise
 from transforms.score.scoring import (
     DECISION_COLUMNS,
+    JSON_ROWS_PER_CHUNK,
     VERIFIED_COLUMNS,
-    decide_program,
     person_features,
     rank_verified,
+    score_program,
 )
 from transforms.validate.decisions import (
     apply_row_decisions,
@@ -330,7 +331,8 @@ def decisions_per_program(
     """Each program's decisions, one program at a time, for the persons submitted for it."""
     features = person_features(persons, enrolled, as_of)
     for name, program in rules.programs.items():
-        yield decide_program(name, program, features, as_of)
+        # explained a part at a time: a province's explanations are ~1.6 GB per program
+        yield from score_program(name, program, features).explained_in_parts(JSON_ROWS_PER_CHUNK)
 
 
 def decide_all(
@@ -762,9 +764,12 @@ def publish_task(
         stage_bpjs_exports(
             staging, sendable, linked.persons, settings.export_dir, settings.as_of, rules
         )
+    del sendable  # a copy of the verified lists when BPJS blocks anyone: staged, not needed again
     bpjs_write = None
     if bpjs is not None and rules is not None:
         bpjs_write = bpjs.stage(settings, verified, linked.persons, run_id, rules, staging)
+    if bpjs is not None:  # staged: the lists to send and the changes are not read again
+        bpjs.plan = bpjs.plan.staged()
     # Persons are needed again only by the commit: held compressed while the files are written.
     persons_written = linked.persons if changes is None else changes.persons
     packed_persons = None
@@ -894,6 +899,7 @@ def pipeline(
 def run_pipeline(settings: Settings) -> RunSummary:
     """The body of a run, inside a flow run (`pipeline`, or the served `scheduled_pipeline`);
     a failure reaches Prefect (state message, events, stored exception) with NIKs masked."""
+    use_returning_allocator()
     with masked_failures():
         return _run(settings)
 
@@ -1002,10 +1008,12 @@ def _recompute(
     linked.enrolled = None
     release_memory()
     fault_point("candidates-scored")
-    plan = plan_bpjs(bpjs_results, bpjs_stored.members, linked.persons, decisions, verified)
+    bpjs = BpjsRun(
+        bpjs_read, bpjs_stored,
+        plan_bpjs(bpjs_results, bpjs_stored.members, linked.persons, decisions, verified),
+    )  # fmt: skip
     if len(verified):
-        verified = plan.verified
-    bpjs = BpjsRun(bpjs_read, bpjs_stored, plan)
+        verified = bpjs.plan.verified
     stage("Menulis gudang data dan ekspor")
     # linking's findings joined to validation's here, so that the publish step holds one copy
     issues = pd.concat([issues, linked.issues], ignore_index=True)

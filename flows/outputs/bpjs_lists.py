@@ -8,7 +8,7 @@ Layout: `<export_dir>/bpjs/<program>/perubahan/{tambah,kurang}_<program>_<as-of>
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 
@@ -41,6 +41,14 @@ class BpjsPlan:
     tambah: pd.DataFrame
     kurang: pd.DataFrame
     verified: pd.DataFrame = field(default_factory=pd.DataFrame)  # with bpjs_status
+
+    def staged(self) -> BpjsPlan:
+        """The plan once its files are staged: results and holds only (what to send, add and
+        remove is in the staged files and the batch; ~0.5 GB at 4M rows)."""
+        return replace(
+            self, to_send=self.to_send.iloc[0:0], tambah=self.tambah.iloc[0:0],
+            kurang=self.kurang.iloc[0:0], verified=self.verified.iloc[0:0],
+        )  # fmt: skip
 
 
 @dataclass

@@ -36,6 +36,7 @@ WORKBOOK_OPTIONS = {
     "strings_to_urls": False,
 }
 PAPER_A4 = 9
+ARGUMENTS_CODEC = "zstd"
 
 
 def stable_workbook(path: Path, title: str, as_of: date) -> xlsxwriter.Workbook:
@@ -112,19 +113,22 @@ def write_columns(ws: Worksheet, first_row: int, columns: list[CellColumn], n_ro
 @dataclass(frozen=True)
 class PackedArguments:
     """A file's arguments pickled and zstd-compressed: a staged list or a workbook's rows are
-    held and handed to a writer at a fraction of their size, and unpacked by the writer."""
+    held and handed to a writer at a fraction of their size, and unpacked by the writer. The
+    pickle streams through the compressor both ways, so its uncompressed bytes (as large as
+    the frames) are never held: a province's tambah list is ~0.5 GB of them."""
 
     data: bytes
-    size: int
 
     @classmethod
     def of(cls, args: tuple) -> PackedArguments:
-        raw = pickle.dumps(args, protocol=pickle.HIGHEST_PROTOCOL)
-        return cls(pa.compress(raw, codec="zstd", asbytes=True), len(raw))
+        sink = pa.BufferOutputStream()
+        with pa.CompressedOutputStream(sink, ARGUMENTS_CODEC) as stream:
+            pickle.dump(args, stream, protocol=pickle.HIGHEST_PROTOCOL)
+        return cls(sink.getvalue().to_pybytes())
 
     def unpacked(self) -> tuple:
-        raw = pa.decompress(self.data, self.size, codec="zstd", asbytes=True)
-        return pickle.loads(raw)  # noqa: S301 - bytes this process packed, never read from outside
+        with pa.CompressedInputStream(pa.BufferReader(self.data), ARGUMENTS_CODEC) as stream:
+            return pickle.load(stream)  # noqa: S301 - bytes this process packed, never read from outside
 
 
 @dataclass

@@ -5,8 +5,25 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import gc
+import os
 
 import pyarrow as pa
+
+# Arrow's allocator for a run: jemalloc hands freed pages back when asked, from every thread's
+# arena. mimalloc, pyarrow's default, keeps what Arrow's worker threads freed: in a 1M-row run
+# the process stayed ~0.3-0.5 GB higher from the first large step on (docs/benchmark.md).
+ARROW_ALLOCATOR = "jemalloc"
+ARROW_ALLOCATOR_VARIABLE = "ARROW_DEFAULT_MEMORY_POOL"
+
+
+def use_returning_allocator() -> None:
+    """Arrow allocates from `ARROW_ALLOCATOR` in this process and in the processes it starts
+    (they read the variable), unless `ARROW_DEFAULT_MEMORY_POOL` already says otherwise or
+    this pyarrow has no jemalloc (then its default stays)."""
+    if os.environ.setdefault(ARROW_ALLOCATOR_VARIABLE, ARROW_ALLOCATOR) != ARROW_ALLOCATOR:
+        return
+    with contextlib.suppress(NotImplementedError):
+        pa.set_memory_pool(pa.jemalloc_memory_pool())
 
 
 def release_memory(cycles: bool = True) -> None:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pytest
 
+from flows.warehouse import packed as packed_module
 from flows.warehouse.packed import PackedColumns
 from flows.warehouse.store import _insert
 
@@ -84,7 +86,8 @@ def test_take_unpacks_only_the_rows_asked_for_with_their_dtypes(monkeypatch):
     )
     slim, packed = PackedColumns.set_aside(rows, ["row_number"], ["nama", "desil", "disabilitas"])
     assert packed.n_rows == 5
-    for positions in ([3, 1], [4], [0, 1, 2, 3, 4], []):
+    # out of order, one row, all rows, none, and consecutive rows across batches (a view)
+    for positions in ([3, 1], [4], [0, 1, 2, 3, 4], [], [1, 2, 3], [3, 4], [2, 4]):
         taken = packed.take(positions)
         expected = rows.iloc[positions].reset_index(drop=True)
         pd.testing.assert_frame_equal(taken, expected, check_index_type=False)
@@ -136,3 +139,27 @@ def test_frames_set_aside_one_after_the_other_are_the_frames_concatenated(monkey
 
     none_slim, none = PackedColumns.set_aside_each(iter([_decisions().iloc[0:0]]), keys, columns)
     assert none is None and none_slim.empty
+
+
+def test_a_frame_is_packed_a_slice_at_a_time_in_the_whole_frames_types(monkeypatch):
+    monkeypatch.setattr(packed_module, "TABLE_ROWS", 2)
+    monkeypatch.setattr(packed_module, "BATCH_ROWS", 2)
+    # the first slice's Python objects are all missing; the later ones are texts
+    frame = pd.DataFrame(
+        {
+            "key": np.arange(5, dtype=np.int64),
+            "variants": np.array([None, None, "a,b", None, "c"], dtype=object),
+            "amount": [1.0, np.nan, 3.0, 4.0, 5.0],
+        }
+    )
+    slim, packed = PackedColumns.set_aside(frame, ["key"], ["variants", "amount"])
+    assert list(slim.columns) == ["key"]
+    assert packed.starts.tolist() == [0, 2, 4, 5]
+    back = packed.unpacked()
+    assert back["variants"].fillna("-").tolist() == ["-", "-", "a,b", "-", "c"]
+    assert back["amount"].tolist()[2:] == [3.0, 4.0, 5.0]
+    pd.testing.assert_frame_equal(
+        packed.take(np.array([4, 0, 2])),
+        frame.iloc[[4, 0, 2]].reset_index(drop=True),
+        check_dtype=False,
+    )

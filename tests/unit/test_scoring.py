@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from schemas.programs import parse_rules
+from transforms.score import scoring
 from transforms.score.enrolment import enrolment_flags
 from transforms.score.scoring import decide_program, person_features, rank_verified
 
@@ -180,6 +181,25 @@ def test_score_components_explain_the_score():
     # a missing income gets the component's `missing` points (2.5), times the weight
     assert second["penghasilan"] == {"value": None, "points": 2.5, "weight": 2, "contribution": 5}
     assert kes["score"].iloc[1] == 11
+
+
+def test_score_components_made_a_few_persons_at_a_time_are_the_same(monkeypatch):
+    frame = persons(5, desil=[1, 7, None, 3, 10], occupation_group=["informal", None, "x", "y", "z"],
+                    penghasilan=[500_000.0, None, 0.0, 2e6, 1.5e6])  # fmt: skip
+    whole = decide(frame, "kesehatan")
+    monkeypatch.setattr(scoring, "JSON_ROWS_PER_CHUNK", 2)
+    chunked = decide(frame, "kesehatan")
+    assert chunked["score_components"].tolist() == whole["score_components"].tolist()
+    assert [json.loads(s)["desil"]["value"] for s in chunked["score_components"]] == [
+        1, 7, None, 3, 10,
+    ]  # fmt: skip
+    pd.testing.assert_frame_equal(chunked, whole)
+    # and the flow's parts, two decisions at a time, are the whole program's decisions
+    features = person_features(frame, NO_LISTS, AS_OF)
+    scores = scoring.score_program("kesehatan", DEFAULT_RULES.programs["kesehatan"], features)
+    parts = list(scores.explained_in_parts(2))
+    assert [len(part) for part in parts] == [2, 2, 1]
+    pd.testing.assert_frame_equal(pd.concat(parts, ignore_index=True), whole)
 
 
 def test_text_component_values_and_unlisted_value():

@@ -9,6 +9,8 @@ a person is in, out, or ranked where they are.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
@@ -35,6 +37,7 @@ VERIFIED_COLUMNS = [
 # Priority when scores tie: poorer desil, then older, then the lower (stable) person_id.
 PRIORITY_KEYS = ["score", "desil", "tanggal_lahir", "person_id"]
 PRIORITY_ASCENDING = [False, True, True, True]
+JSON_ROWS_PER_CHUNK = 1 << 18
 
 
 def person_features(persons: pd.DataFrame, enrolled: pd.DataFrame, as_of: date) -> pd.DataFrame:
@@ -43,9 +46,9 @@ def person_features(persons: pd.DataFrame, enrolled: pd.DataFrame, as_of: date) 
     `enrolled` has one row per NIK with booleans `kesehatan_covered`, `kesehatan_self_paying`,
     `kesehatan_arrears` (optional) and `ketenagakerjaan_active` (see transforms.score.enrolment).
     """
-    f = persons[
-        ["person_id", "nik", "no_kk", "regency_code", "jenis_kelamin", "tanggal_lahir"]
-    ].copy()
+    # copy-on-write: the identity columns are shared with `persons`, not copied (~0.3 GB at
+    # 4M rows); the columns assigned below replace or add columns of `f` only
+    f = persons[["person_id", "nik", "no_kk", "regency_code", "jenis_kelamin", "tanggal_lahir"]]
     f["tanggal_lahir"] = pd.to_datetime(f["tanggal_lahir"])
     f["age"] = to_float(age_at(f["tanggal_lahir"], as_of))
     f["desil"] = to_float(persons["desil"])
@@ -120,8 +123,40 @@ def decide_program(
 
     `as_of` is accepted for symmetry with the flow; ages are already in `features`.
     """
+    return score_program(name, program, features).explained()
+
+
+@dataclass
+class ProgramScores:
+    """One program's decisions without their `score_components`, and what explains them
+    (features, points and contributions, row for row with the decisions): the explanations
+    (~0.5 KB each) are made on demand, a part at a time if need be."""
+
+    program: Program
+    decisions: pd.DataFrame
+    features: pd.DataFrame
+    points: pd.DataFrame
+    contributions: pd.DataFrame
+
+    def explained(self, rows: slice = slice(None)) -> pd.DataFrame:
+        """The decisions at `rows` (positions) with their `score_components`."""
+        explanations = components_json(
+            self.features.iloc[rows], self.program, self.points.iloc[rows],
+            self.contributions.iloc[rows],
+        )  # fmt: skip
+        part = self.decisions.iloc[rows]  # row for row with the features (both renumbered)
+        return part.assign(score_components=explanations.array)[DECISION_COLUMNS]
+
+    def explained_in_parts(self, n_rows: int) -> Iterator[pd.DataFrame]:
+        """`explained()` `n_rows` decisions at a time, in order (one empty part when none)."""
+        for start in range(0, max(len(self.decisions), 1), n_rows):
+            yield self.explained(slice(start, start + n_rows))
+
+
+def score_program(name: str, program: Program, features: pd.DataFrame) -> ProgramScores:
+    """Everyone submitted for the program, in or out, and why; their score and its parts."""
     pattern = _submitted_pattern(program.candidates_from(name))
-    f = features.loc[features["programs_submitted"].str.contains(pattern, regex=True)].copy()
+    f = features.loc[features["programs_submitted"].str.contains(pattern, regex=True)]
     f["income_to_ump"] = f["penghasilan"] / program.ump_monthly
 
     reason = pd.Series(pd.NA, index=f.index, dtype="string")
@@ -149,13 +184,15 @@ def decide_program(
             "eligible": reason.isna(),
             "reason_code": reason,
             "score": score,
-            "score_components": components_json(f, program, points, contributions),
         },
         index=f.index,
     )
     if program.one_per_household:
         decisions = one_per_household(decisions)
-    return decisions[DECISION_COLUMNS].reset_index(drop=True)
+    return ProgramScores(
+        program, decisions.reset_index(drop=True), f.reset_index(drop=True),
+        points.reset_index(drop=True), contributions.reset_index(drop=True),
+    )  # fmt: skip
 
 
 def _json_numbers(values: pd.Series | np.ndarray) -> pa.Array:
@@ -182,8 +219,27 @@ def components_json(
     """Per person, `{"desil": {"value": 2, "points": 9, "weight": 4, "contribution": 36}, ...}`.
 
     In the order of the rules file; the contributions add up to the score. Built with
-    Arrow string kernels, column by column.
+    Arrow string kernels, column by column, `JSON_ROWS_PER_CHUNK` persons at a time: the
+    pieces of a province's texts at once would be ~0.5 GB more than the texts.
     """
+    if not program.score or not len(features):
+        return pd.Series("{}", index=features.index, dtype=object)
+    chunks = [
+        _components_chunk(features.iloc[rows], program, points.iloc[rows], contributions.iloc[rows])
+        for rows in (
+            slice(start, start + JSON_ROWS_PER_CHUNK)
+            for start in range(0, len(features), JSON_ROWS_PER_CHUNK)
+        )
+    ]
+    joined = pa.chunked_array(chunks, pa.string())
+    # Arrow-backed text: the joined buffers as they are, not copied into a Python string each
+    return pd.Series(pd.arrays.ArrowStringArray(joined), index=features.index)
+
+
+def _components_chunk(
+    features: pd.DataFrame, program: Program, points: pd.DataFrame, contributions: pd.DataFrame
+) -> pa.Array:
+    """`components_json` of some persons, as one Arrow string array."""
     parts: list[pa.Array | str] = []
     for i, component in enumerate(program.score):
         parts += [
@@ -195,11 +251,7 @@ def components_json(
             _json_numbers(contributions[component.name]),
             "}",
         ]
-    if not parts or not len(features):
-        return pd.Series("{}", index=features.index, dtype=object)
-    joined = pc.binary_join_element_wise("{", *parts, "}", "")
-    # Arrow-backed text: the joined buffer as is, not copied into a Python string per person
-    return pd.Series(pd.arrays.ArrowStringArray(joined), index=features.index)
+    return pc.binary_join_element_wise("{", *parts, "}", "")
 
 
 def _json_weight(weight: float) -> str:
@@ -217,7 +269,7 @@ def one_per_household(decisions: pd.DataFrame) -> pd.DataFrame:
     """Keep the highest-priority eligible member per family card; the rest get HOUSEHOLD_LIMIT."""
     eligible = priority_order(decisions.loc[decisions["eligible"]])
     later = eligible.duplicated("no_kk", keep="first") & eligible["no_kk"].notna()
-    out = decisions.copy()
+    out = decisions.copy(deep=False)  # copy-on-write: only the columns changed are copied
     out.loc[later[later].index, "reason_code"] = HOUSEHOLD_LIMIT
     out["eligible"] = out["reason_code"].isna()
     return out

@@ -1,0 +1,47 @@
+"""A run's Arrow allocator hands freed memory back; an allocator the user chose is kept."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pyarrow as pa
+import pytest
+
+CHOSEN = """
+import os
+import pyarrow as pa
+from flows.runtime.memory import release_memory, use_returning_allocator
+use_returning_allocator()
+big = pa.array([b"x" * 1000] * 10_000)
+del big
+release_memory()
+print(pa.default_memory_pool().backend_name, os.environ["ARROW_DEFAULT_MEMORY_POOL"])
+"""
+
+
+def _backend_after_choosing(environment: dict[str, str]) -> list[str]:
+    done = subprocess.run(
+        [sys.executable, "-c", CHOSEN], env=environment, capture_output=True, text=True, check=True
+    )
+    return done.stdout.split()
+
+
+def _has_jemalloc() -> bool:
+    try:
+        pa.jemalloc_memory_pool()
+    except NotImplementedError:
+        return False
+    return True
+
+
+@pytest.mark.skipif(not _has_jemalloc(), reason="this pyarrow has no jemalloc")
+def test_a_run_allocates_from_jemalloc_and_its_child_processes_are_told():
+    environment = {k: v for k, v in os.environ.items() if k != "ARROW_DEFAULT_MEMORY_POOL"}
+    assert _backend_after_choosing(environment) == ["jemalloc", "jemalloc"]
+
+
+def test_an_allocator_the_user_chose_is_kept():
+    environment = {**os.environ, "ARROW_DEFAULT_MEMORY_POOL": "system"}
+    assert _backend_after_choosing(environment) == ["system", "system"]
