@@ -26,7 +26,7 @@ from flows.review.queue import apply_queue_at_run_start
 from flows.review.rows import read_row_decisions
 from flows.runtime.faults import fault_point
 from flows.runtime.lock import run_lock
-from flows.runtime.memory import release_memory, use_returning_allocator
+from flows.runtime.memory import release_memory, use_returning_allocators
 from flows.runtime.progress import (
     install_log_masking,
     masked_failures,
@@ -899,7 +899,7 @@ def pipeline(
 def run_pipeline(settings: Settings) -> RunSummary:
     """The body of a run, inside a flow run (`pipeline`, or the served `scheduled_pipeline`);
     a failure reaches Prefect (state message, events, stored exception) with NIKs masked."""
-    use_returning_allocator()
+    use_returning_allocators()
     with masked_failures():
         return _run(settings)
 

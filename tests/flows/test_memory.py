@@ -1,4 +1,4 @@
-"""A run's Arrow allocator hands freed memory back; an allocator the user chose is kept."""
+"""A run's allocators hand freed memory back; what the user chose is kept."""
 
 from __future__ import annotations
 
@@ -12,12 +12,13 @@ import pytest
 CHOSEN = """
 import os
 import pyarrow as pa
-from flows.runtime.memory import release_memory, use_returning_allocator
-use_returning_allocator()
+from flows.runtime.memory import release_memory, use_returning_allocators
+use_returning_allocators()
 big = pa.array([b"x" * 1000] * 10_000)
 del big
 release_memory()
-print(pa.default_memory_pool().backend_name, os.environ["ARROW_DEFAULT_MEMORY_POOL"])
+print(pa.default_memory_pool().backend_name, os.environ["ARROW_DEFAULT_MEMORY_POOL"],
+      os.environ["MALLOC_MMAP_THRESHOLD_"])
 """
 
 
@@ -38,10 +39,15 @@ def _has_jemalloc() -> bool:
 
 @pytest.mark.skipif(not _has_jemalloc(), reason="this pyarrow has no jemalloc")
 def test_a_run_allocates_from_jemalloc_and_its_child_processes_are_told():
-    environment = {k: v for k, v in os.environ.items() if k != "ARROW_DEFAULT_MEMORY_POOL"}
-    assert _backend_after_choosing(environment) == ["jemalloc", "jemalloc"]
+    chosen = ("ARROW_DEFAULT_MEMORY_POOL", "MALLOC_MMAP_THRESHOLD_")
+    environment = {k: v for k, v in os.environ.items() if k not in chosen}
+    assert _backend_after_choosing(environment) == ["jemalloc", "jemalloc", str(1 << 20)]
 
 
 def test_an_allocator_the_user_chose_is_kept():
-    environment = {**os.environ, "ARROW_DEFAULT_MEMORY_POOL": "system"}
-    assert _backend_after_choosing(environment) == ["system", "system"]
+    environment = {
+        **os.environ,
+        "ARROW_DEFAULT_MEMORY_POOL": "system",
+        "MALLOC_MMAP_THRESHOLD_": "65536",
+    }
+    assert _backend_after_choosing(environment) == ["system", "system", "65536"]
