@@ -37,6 +37,8 @@ VERIFIED_COLUMNS = [
 # Priority when scores tie: poorer desil, then older, then the lower (stable) person_id.
 PRIORITY_KEYS = ["score", "desil", "tanggal_lahir", "person_id"]
 PRIORITY_ASCENDING = [False, True, True, True]
+# Score explanations made (and, in the flow, packed) this many decisions at a time: a
+# province's explanations of one program are ~1.6 GB, their pieces at once ~0.5 GB more.
 JSON_ROWS_PER_CHUNK = 1 << 18
 
 
@@ -123,7 +125,8 @@ def decide_program(
 
     `as_of` is accepted for symmetry with the flow; ages are already in `features`.
     """
-    return score_program(name, program, features).explained()
+    parts = score_program(name, program, features).explained_in_parts(JSON_ROWS_PER_CHUNK)
+    return pd.concat(list(parts), ignore_index=True)
 
 
 @dataclass
@@ -219,27 +222,9 @@ def components_json(
     """Per person, `{"desil": {"value": 2, "points": 9, "weight": 4, "contribution": 36}, ...}`.
 
     In the order of the rules file; the contributions add up to the score. Built with
-    Arrow string kernels, column by column, `JSON_ROWS_PER_CHUNK` persons at a time: the
-    pieces of a province's texts at once would be ~0.5 GB more than the texts.
+    Arrow string kernels, column by column (for a part of a program's persons at a time:
+    `ProgramScores.explained_in_parts`).
     """
-    if not program.score or not len(features):
-        return pd.Series("{}", index=features.index, dtype=object)
-    chunks = [
-        _components_chunk(features.iloc[rows], program, points.iloc[rows], contributions.iloc[rows])
-        for rows in (
-            slice(start, start + JSON_ROWS_PER_CHUNK)
-            for start in range(0, len(features), JSON_ROWS_PER_CHUNK)
-        )
-    ]
-    joined = pa.chunked_array(chunks, pa.string())
-    # Arrow-backed text: the joined buffers as they are, not copied into a Python string each
-    return pd.Series(pd.arrays.ArrowStringArray(joined), index=features.index)
-
-
-def _components_chunk(
-    features: pd.DataFrame, program: Program, points: pd.DataFrame, contributions: pd.DataFrame
-) -> pa.Array:
-    """`components_json` of some persons, as one Arrow string array."""
     parts: list[pa.Array | str] = []
     for i, component in enumerate(program.score):
         parts += [
@@ -251,7 +236,11 @@ def _components_chunk(
             _json_numbers(contributions[component.name]),
             "}",
         ]
-    return pc.binary_join_element_wise("{", *parts, "}", "")
+    if not parts or not len(features):
+        return pd.Series("{}", index=features.index, dtype=object)
+    joined = pc.binary_join_element_wise("{", *parts, "}", "")
+    # Arrow-backed text: the joined buffer as is, not copied into a Python string per person
+    return pd.Series(pd.arrays.ArrowStringArray(joined), index=features.index)
 
 
 def _json_weight(weight: float) -> str:
