@@ -8,7 +8,8 @@ For each size N (data rows over 20 xlsx files, 10 regencies x 2 programs, made o
 `demo.generator.generate_demo_data` and kept under `--cache`, keyed by N and seed):
 
 - `tepat run` as a subprocess on an empty warehouse, then again with nothing new, then with one
-  new regency file of `--new-file-rows` rows (from a workload of another seed). Stage times
+  new regency file of `--new-file-rows` rows whose persons are all new to the warehouse, then
+  with one more whose NIKs include other persons' (`one_new_file`). Stage times
   come from the run's own progress lines (`[k/7] ...`, one per stage when not on a terminal),
   so they are the real flow's; Prefect's start-up is the process time outside the flow. Peak
   memory is the largest summed RSS of the run's process tree (the flow, its reading and
@@ -80,9 +81,11 @@ def log(message: str) -> None:
 # --------------------------------------------------------------------------------- workload
 
 
-def workload(cache: Path, rows: int, seed: int) -> Path:
-    """The generated xlsx workload of `rows` rows (raw/ and reference/), made once per size and seed."""
-    folder = cache / f"workload-{rows}-seed{seed}"
+def workload(cache: Path, rows: int, seed: int, nik_serial_offset: int = 0) -> Path:
+    """The generated xlsx workload of `rows` rows (raw/ and reference/), made once per size and
+    seed (and NIK serial offset: `generate_demo_data`)."""
+    offset = f"-nik{nik_serial_offset}" if nik_serial_offset else ""
+    folder = cache / f"workload-{rows}-seed{seed}{offset}"
     if (folder / ".complete").exists():
         return folder
     from demo.generator import generate_demo_data
@@ -91,9 +94,11 @@ def workload(cache: Path, rows: int, seed: int) -> Path:
     log(f"generating {rows:,} rows under {folder} (once; kept for later runs) ...")
     generate_demo_data(
         rows=rows, out_dir=folder / "raw", seed=seed, reference_dir=folder / "reference",
-        formats="xlsx", revised_files=0,
+        formats="xlsx", revised_files=0, nik_serial_offset=nik_serial_offset,
     )  # fmt: skip
-    (folder / ".complete").write_text(f"{rows} rows, seed {seed}\n")
+    (folder / ".complete").write_text(
+        f"{rows} rows, seed {seed}, NIK serials after {nik_serial_offset}\n"
+    )
     return folder
 
 
@@ -423,8 +428,11 @@ class SizeResult:
     floors: dict[str, list[Timing]] = field(default_factory=dict)  # "read 1", "write n", ...
     plain: list[Timing] = field(default_factory=list)
     load: tuple[float, float] = (0.0, 0.0)  # 1-minute load average before and after
-    new_file: list[RunMeasure] = field(default_factory=list)  # one new file into the warehouse
+    new_file: list[RunMeasure] = field(default_factory=list)  # one new file with NIK conflicts
     new_file_rows: int = 0
+    # one new file whose persons are all new to the warehouse (run before `new_file`)
+    new_persons_file: list[RunMeasure] = field(default_factory=list)
+    new_persons_file_rows: int = 0
     copies: list[tuple[int, float]] = field(default_factory=list)  # warehouse bytes, copy seconds
 
     def floor(self, what: str, procs: str, cpu: bool = False) -> float | None:
@@ -504,22 +512,25 @@ def table(results: list[SizeResult], cores: int) -> list[str]:
                 median([m.wall for m in result.second]),
                 median([m.cpu for m in result.second]),
             )
-        if result.new_file:
-            names = list(dict.fromkeys(n for m in result.new_file for n in m.stages))
-            for name in names:
-                row(
-                    f"one new file ({result.new_file_rows:,} rows): {name}",
-                    median([m.stages.get(name) for m in result.new_file]),
-                )
-            row(
-                f"**one new file ({result.new_file_rows:,} rows): flow**",
-                median([m.flow for m in result.new_file]),
-            )
+        for runs, n_rows, what in new_file_runs(result):
+            label = f"one new file ({n_rows:,} rows, {what})"
+            for name in dict.fromkeys(n for m in runs for n in m.stages):
+                row(f"{label}: {name}", median([m.stages.get(name) for m in runs]))
+            row(f"**{label}: flow**", median([m.flow for m in runs]))
         if result.plain:
             for step in result.plain[0].parts:
                 row(f"plain script: {step}", median([t.parts[step] for t in result.plain]))
             row("**plain script, whole**", result.plain_total(), result.plain_total(cpu=True))
     return lines
+
+
+def new_file_runs(result: SizeResult) -> list[tuple[list[RunMeasure], int, str]]:
+    """The new-file runs measured: (runs, the file's rows, what kind of file)."""
+    kinds = [
+        (result.new_persons_file, result.new_persons_file_rows, "persons all new"),
+        (result.new_file, result.new_file_rows, "with NIK conflicts"),
+    ]
+    return [kind for kind in kinds if kind[0]]
 
 
 def memory_lines(results: list[SizeResult]) -> list[str]:
@@ -534,9 +545,9 @@ def memory_lines(results: list[SizeResult]) -> list[str]:
             f"summed; largest single process {single / GB:.2f} GB); 1-minute load average "
             f"{result.load[0]:.1f} before, {result.load[1]:.1f} after"
         )
-        if result.new_file:
-            added = max((m.peak_rss or 0) for m in result.new_file)
-            lines.append(f"  - one new file into it: peak RSS {added / GB:.2f} GB")
+        for runs, _, what in new_file_runs(result):
+            added = max((m.peak_rss or 0) for m in runs)
+            lines.append(f"  - one new file ({what}) into it: peak RSS {added / GB:.2f} GB")
         if result.copies:
             size, seconds = result.copies[-1]
             lines.append(
@@ -625,11 +636,11 @@ def province_lines(results: list[SizeResult]) -> list[str]:
                 f"{verdict(peak <= limit * GB)}"
             )
     for result in measured.values():
-        if result.new_file:
-            flow = median([m.flow for m in result.new_file])
+        for runs, n_rows, what in new_file_runs(result):
+            flow = median([m.flow for m in runs])
             lines.append(
-                f"- one new file of {result.new_file_rows:,} rows into {result.rows:,} rows: at "
-                f"most 60 s of flow: {fmt_seconds(flow)} s, {verdict(flow is not None and flow <= 60)}"
+                f"- one new file of {n_rows:,} rows ({what}) into {result.rows:,} rows: at most "
+                f"60 s of flow: {fmt_seconds(flow)} s, {verdict(flow is not None and flow <= 60)}"
             )
         if result.second:
             flow = median([m.flow for m in result.second])
@@ -671,34 +682,52 @@ def machine_lines(cores: int) -> list[str]:
 # -------------------------------------------------------------------------------------- main
 
 
+# NIK serials of the population the new persons' file comes from: after every serial of the
+# workloads, so that its persons share no NIK with a person the warehouse holds.
+NEW_PERSONS_SERIAL_OFFSET = 5000
+
+
 @contextmanager
-def one_new_file(cache: Path, folder: Path, rows: int, seed: int) -> Iterator[Path]:
+def one_new_file(
+    cache: Path, folder: Path, rows: int, seed: int, new_persons: bool = False
+) -> Iterator[Path]:
     """One regency file of about `rows` rows the warehouse has not seen, in the workload's raw
     dir for the block: of a workload of 20 x `rows` rows made with another seed, the xlsx whose
-    size is nearest `rows` rows' worth, named as that regency's second delivery ("tahap 2")."""
-    donor_dir = workload(cache, 20 * rows, seed + 1000)
+    size is nearest `rows` rows' worth, named as that regency's next delivery.
+
+    That population is made independently of the warehouse's, so some of its NIKs are NIKs of
+    other persons there (NIK conflicts: both claimants held for review, their regencies' ranks
+    change): "tahap 2". With `new_persons`, its NIK serials lie after the workload's, so every
+    person in it is new to the warehouse (a regency's next batch of candidates): "tahap 3"."""
+    offset = NEW_PERSONS_SERIAL_OFFSET if new_persons else 0
+    donor_dir = workload(cache, 20 * rows, seed + 1000, offset)
     files = submissions(donor_dir / "raw")
     per_row = sum(p.stat().st_size for p in files) / (20 * rows)
     donor = min(files, key=lambda p: abs(p.stat().st_size - rows * per_row))
-    target = folder / "raw" / donor.parent.name / f"{donor.stem} tahap 2{donor.suffix}"
+    delivery = "tahap 3" if new_persons else "tahap 2"
+    target = folder / "raw" / donor.parent.name / f"{donor.stem} {delivery}{donor.suffix}"
     target.parent.mkdir(parents=True, exist_ok=True)
-    (folder / NEW_FILE_MARKER).write_text(str(target))
+    marker = folder / NEW_FILE_MARKER
+    with marker.open("a") as placed:
+        placed.write(f"{target}\n")
     shutil.copyfile(donor, target)
     try:
         yield target
     finally:
-        remove_new_file(folder)
+        target.unlink(missing_ok=True)
 
 
 NEW_FILE_MARKER = ".new-file-in-place"
 
 
 def remove_new_file(folder: Path) -> None:
-    """Take the added new file out of the workload's raw dir, also when a benchmark killed
-    while it was in place left it there (the next first run would load it)."""
+    """Take the added new files out of the workload's raw dir, also when a benchmark killed
+    while they were in place left them there (the next first run would load them)."""
     marker = folder / NEW_FILE_MARKER
     if marker.exists():
-        Path(marker.read_text()).unlink(missing_ok=True)
+        for line in marker.read_text().splitlines():
+            if line.strip():
+                Path(line).unlink(missing_ok=True)
         marker.unlink()
 
 
@@ -748,11 +777,22 @@ def measure_size(args: argparse.Namespace, size: int, repeat: int, cores: int) -
         log(f"  whole {second.wall:.1f} s, flow {fmt_seconds(second.flow)} s, {_said(second)}")
         result.copies.append(time_warehouse_copy(run_dir / "tepat.duckdb", scratch))
         if args.new_file_rows:
-            log(f"{step} one new file of ~{args.new_file_rows:,} rows into the warehouse ...")
-            with one_new_file(args.cache, folder, args.new_file_rows, args.seed):
-                added = run_tepat(folder, run_dir, env, "new-file")
+            # first a file of persons new to the warehouse; then, with it in place, one whose
+            # NIKs include other persons' (conflicts that change other regencies' ranks)
+            log(
+                f"{step} one new file of ~{args.new_file_rows:,} new persons into the warehouse ..."
+            )
+            with one_new_file(args.cache, folder, args.new_file_rows, args.seed, new_persons=True):
+                fresh = run_tepat(folder, run_dir, env, "new-persons-file")
+                result.new_persons_file.append(fresh)
+                result.new_persons_file_rows = fresh.rows - first.rows
+                log(f"  whole {fresh.wall:.1f} s, flow {fmt_seconds(fresh.flow)} s, {_said(fresh)}")
+                log(f"{step} one new file of ~{args.new_file_rows:,} rows with NIK conflicts ...")
+                with one_new_file(args.cache, folder, args.new_file_rows, args.seed):
+                    added = run_tepat(folder, run_dir, env, "new-file")
+            remove_new_file(folder)
             result.new_file.append(added)
-            result.new_file_rows = added.rows - first.rows  # its data rows, as stored
+            result.new_file_rows = added.rows - fresh.rows  # its data rows, as stored
             log(f"  whole {added.wall:.1f} s, flow {fmt_seconds(added.flow)} s, {_said(added)}")
         exports = sorted((run_dir / "exports").rglob("*.xlsx"))
         floors = (("1", 1), ("n", cores)) if size <= args.floor_max_rows else ()

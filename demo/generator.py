@@ -410,9 +410,14 @@ def _build_names(rng, sex: np.ndarray) -> np.ndarray:
 
 
 def build_population(
-    rng: np.random.Generator, counts: dict[str, int], n_submitted: dict[str, int], as_of: date
+    rng: np.random.Generator,
+    counts: dict[str, int],
+    n_submitted: dict[str, int],
+    as_of: date,
+    nik_serial_offset: int = 0,
 ) -> Population:
-    """Households per regency until `counts[code]` persons; the first `n_submitted` are candidates."""
+    """Households per regency until `counts[code]` persons; the first `n_submitted` are candidates.
+    NIK serials start after `nik_serial_offset` (`generate_demo_data`)."""
     sizes_all, reg_all, sub_all = [], [], []
     size_p = np.array([0.12, 0.18, 0.22, 0.21, 0.14, 0.08, 0.05])
     for ri, code in enumerate(V.REGENCY_CODES):
@@ -582,7 +587,10 @@ def build_population(
     day_code = d + 40 * sex
     ddmmyy = day_code * 10000 + mo * 100 + (y % 100)
     prefix12 = region6 * 1_000_000 + ddmmyy
-    base = 1 + np.minimum(np.floor(rng.exponential(30.0, n)), 8000).astype(np.int64)
+    cap = 8000 - nik_serial_offset
+    base = (
+        1 + nik_serial_offset + np.minimum(np.floor(rng.exponential(30.0, n)), cap).astype(np.int64)
+    )
     serial = _unique_serials(prefix12, base)
     nik_int = prefix12 * 10_000 + serial
     nik = nik_int.astype("U16")
@@ -2566,6 +2574,7 @@ def generate_demo_data(
     workers: int | None = None,
     bpjs_dir: Path | None = None,
     replace: bool = False,
+    nik_serial_offset: int = 0,
 ) -> GroundTruthSummary:
     """Write `rows` data rows of regency submissions under `out_dir`, and the ground truth.
 
@@ -2580,6 +2589,9 @@ def generate_demo_data(
     replace: an earlier demo-data output in `out_dir` (and its reference lists) is replaced;
         without it, a target holding any file is refused. Either way the check comes before
         anything is written, and only files demo-data wrote are ever removed.
+    nik_serial_offset: NIK serials start after it (below 8000). Serials at 0 stay far below 5000,
+        so a population made at 5000 shares no NIK with one made at 0: persons new to a
+        warehouse loaded with it (a regency's next delivery of new candidates).
     """
     import time
 
@@ -2607,7 +2619,9 @@ def generate_demo_data(
         overlap = min(_half_up(0.1 / 1.1 * (nk + nt)), nk, nt)
         persons_needed[code] = nk + nt - overlap
         total[code] = persons_needed[code] + math.ceil(0.12 * persons_needed[code]) + 2
-    pop = build_population(r_pop, total, persons_needed, as_of)
+    if not 0 <= nik_serial_offset < 8000:
+        raise ValueError("nik_serial_offset must be at least 0 and below 8000")
+    pop = build_population(r_pop, total, persons_needed, as_of, nik_serial_offset)
     in_k, in_t = _assign_programs(r_plan, pop, base_counts, asd)
 
     revised: list[tuple[str, str]] = []

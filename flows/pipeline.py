@@ -50,7 +50,7 @@ from flows.sources.read import list_submissions, sha256_of
 from flows.sources.reference_lists import load_reference_lists
 from flows.warehouse.affected import AffectedPersons, affected_persons, stored_outside
 from flows.warehouse.commit import commit_run, remove_leftovers
-from flows.warehouse.packed import PackedColumns
+from flows.warehouse.packed import PackedColumns, PackedFrame
 from flows.warehouse.state import (
     InputFingerprint,
     PreviousRun,
@@ -92,6 +92,7 @@ from transforms.link.dedup import (
     probable_persons,
 )
 from transforms.link.matching import PROFILE_FIELDS
+from transforms.publish.outcomes import DECISION_COLUMNS_READ
 from transforms.publish.summary import RunSummary, summarise
 from transforms.score.scoring import (
     DECISION_COLUMNS,
@@ -436,16 +437,17 @@ class Linked:
 
 
 @dataclass
-class RunRows:
-    """This run's validated rows, in a holder linking empties: a task's arguments stay
-    referenced until it returns, and linking packs the rows' cells away midway."""
+class HandedOver:
+    """A frame handed to a task that lets go of it midway: a task's arguments stay referenced
+    until it returns. Linking packs the run's rows' cells away; publishing holds the rows and
+    decisions packed while the BPJS files are written."""
 
     frame: pd.DataFrame | None
 
     def take(self) -> pd.DataFrame:
         frame, self.frame = self.frame, None
         if frame is None:
-            raise PipelineError("the run's rows were already taken")
+            raise PipelineError("the frame handed over was already taken")
         return frame
 
 
@@ -585,7 +587,7 @@ def ingest(settings: Settings, state: WarehouseState, plan: FilePlan) -> Ingeste
 @task(name="deduplicate", cache_policy=NO_CACHE, persist_result=False)
 @masking_failures
 def deduplicate_task(
-    run_rows: RunRows,
+    run_rows: HandedOver,
     state: WarehouseState,
     replaced: list[str],
     enrolled: pd.DataFrame | None = None,
@@ -606,13 +608,15 @@ def deduplicate_task(
     # Only the columns deduplication needs, each part in the common dtypes before the concat
     # (an empty or differently typed part would turn the text columns into Python objects).
     old_typed = coerce_row_types(old_rows[ROW_COLUMNS])
-    fresh = coerce_row_types(new_rows.reindex(columns=ROW_COLUMNS).loc[usable])
     # whom they probably are, and their remarks
     rejected_rows = new_rows.loc[rejected, [c for c in REJECTED_COLUMNS_READ if c in new_rows]]
     # what linking and the stages after it read of the run's rows; the other cells packed
-    new_rows, row_cells = _pack_row_cells(new_rows)
+    read, row_cells = _pack_row_cells(new_rows)
     # nor is the rest read again until the persons are made: held packed meanwhile
-    held_rows = PackedColumns.whole(new_rows)
+    held_rows = PackedColumns.whole(read)
+    del read
+    # packed: the cells move into the candidates, so the run's rows are never held twice
+    fresh = coerce_row_types(_moved_rows(new_rows, usable))
     del new_rows
     release_memory()
     parts = [old_typed.assign(is_new=False)] if len(old_typed) else []
@@ -733,10 +737,10 @@ def publish_task(
     settings: Settings,
     run: dict[str, object],
     ingested: Ingested,
-    new_rows: pd.DataFrame,
+    run_rows: HandedOver,
     issues: pd.DataFrame,
     linked: Linked,
-    decisions: pd.DataFrame,
+    run_decisions: HandedOver,
     verified: pd.DataFrame,
     notes: list[str],
     rules: ProgramRules | None = None,
@@ -748,16 +752,24 @@ def publish_task(
     """Write the BPJS files under temporary names, commit the warehouse, then move the files in
     place; `explanations`: the `score_components` of the decisions written, packed until the
     commit; `changes`: only these persons and decisions are written (else all of them);
-    `row_cells`: the cells of `new_rows`, packed until the feedback and the commit."""
+    `row_cells`: the cells of the run's rows, packed until the feedback and the commit."""
     run_id = str(run["run_id"])
     all_issues = (
         issues if linked.issues.empty else pd.concat([issues, linked.issues], ignore_index=True)
     )
     rejections = None if bpjs is None else current_rejections(bpjs.plan.results)
+    decisions = run_decisions.take()
     outcome_inputs = RunOutcomes(
-        decisions, verified, ingested.files, _reason_messages(rules), rejections,
+        _columns_copied(decisions, DECISION_COLUMNS_READ), verified, ingested.files,
+        _reason_messages(rules), rejections,
         scope=None if changes is None else changes.outcome_persons,
     )  # fmt: skip
+    # The run's rows and the decisions to write wait packed while the BPJS files are staged and
+    # written (~1 GB at 4M rows): the rows until the feedback, the decisions until the commit.
+    waiting_rows = PackedFrame.of(run_rows.take())
+    waiting_decisions = PackedFrame.of(decisions) if changes is None else None
+    del decisions
+    release_memory(cycles=False)
     sendable = verified if bpjs is None else bpjs.sendable(verified)
     staging = ExportStaging(run_id, recorded_exports(settings.db))
     if not sendable.empty:
@@ -787,6 +799,7 @@ def publish_task(
     with export_pool(2 * len(verified)) as pool:
         export_records, pending = staging.write_all(writing_workers(), PARALLEL_MIN_ROWS, pool)
     del staging
+    new_rows = waiting_rows.unpacked()
     try:
         with export_pool(len(new_rows)) as pool:
             feedback, outcomes = write_feedback_for_run(
@@ -797,6 +810,7 @@ def publish_task(
         for file in pending:
             file.discard()
         raise
+    del outcome_inputs  # told: a copy of four columns of the decisions
     pending.extend(feedback_files)
     export_records = pd.concat([export_records, feedback], ignore_index=True)
     summary = summarise(
@@ -828,9 +842,9 @@ def publish_task(
         registry_added=linked.registry_added.assign(run_id=run_id),
         persons=persons_written.assign(run_id=run_id),
         person_columns=packed_persons,
-        candidate_decisions=(decisions if changes is None else changes.decisions).assign(
-            run_id=run_id
-        ),
+        candidate_decisions=(
+            changes.decisions if waiting_decisions is None else waiting_decisions.unpacked()
+        ).assign(run_id=run_id),
         only_persons=None if changes is None else changes.person_ids,
         decision_columns=explanations,
         verified_candidates=verified.assign(run_id=run_id),
@@ -845,6 +859,11 @@ def publish_task(
     release_memory()  # what writing the exports let go, before DuckDB takes its share
     _commit(settings, write, pending)
     return summary
+
+
+def _columns_copied(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """Those of `columns` the frame has, copied: a view would keep the frame's blocks alive."""
+    return frame[[c for c in columns if c in frame]].copy()
 
 
 def _reason_messages(rules: ProgramRules | None) -> dict[str, str]:
@@ -987,7 +1006,7 @@ def _recompute(
     bpjs_read, bpjs_results, bpjs_stored = bpjs_returns_task(settings, str(run["run_id"]))
     enrolled = with_covered(enrolled, bpjs_results)  # BPJS: already covered -> ALREADY_ENROLLED
     stage("Deduplikasi orang")
-    run_rows = RunRows(canonical)
+    run_rows = HandedOver(canonical)
     del canonical  # linking holds the rows alone, and packs their cells away
     linked = deduplicate_task(run_rows, state, ingested.plan.replaced, enrolled, affected)
     del state, enrolled  # `linked.new_rows` holds this run's rows now
@@ -1019,8 +1038,12 @@ def _recompute(
     issues = pd.concat([issues, linked.issues], ignore_index=True)
     linked.issues = linked.issues.iloc[0:0]
     release_memory()
+    # handed over: publishing holds them packed while the BPJS files are written
+    run_rows, linked.new_rows = HandedOver(linked.new_rows), linked.new_rows.iloc[0:0]
+    run_decisions = HandedOver(decisions)
+    del decisions
     return publish_task(
-        settings, run, ingested, linked.new_rows, issues, linked, decisions, verified, notes,
+        settings, run, ingested, run_rows, issues, linked, run_decisions, verified, notes,
         rules, bpjs, explanations, changes, linked.row_cells,
     )  # fmt: skip
 
@@ -1047,6 +1070,15 @@ def _pack_row_cells(rows: pd.DataFrame) -> tuple[pd.DataFrame, PackedColumns | N
     if rows.empty or not cells:
         return rows, None
     return PackedColumns.set_aside(rows, ROW_KEYS, cells)
+
+
+def _moved_rows(rows: pd.DataFrame, at: np.ndarray) -> pd.DataFrame:
+    """`rows.reindex(columns=ROW_COLUMNS).loc[at]`, moving the columns out of `rows` (left
+    without them) one at a time: the rows and what is taken of them are never both held whole
+    (~2 GB at 4M rows)."""
+    moved = {column: rows.pop(column)[at] for column in ROW_COLUMNS if column in rows}
+    taken = pd.DataFrame(moved, copy=False) if moved else pd.DataFrame(index=rows.index[at])
+    return taken.reindex(columns=ROW_COLUMNS)
 
 
 def _into_row_order(rows: pd.DataFrame) -> pd.DataFrame:

@@ -168,3 +168,26 @@ def _tables_of(frame: pd.DataFrame) -> Iterator[pa.Table]:
     for start in range(0, max(len(frame), 1), TABLE_ROWS):
         part = frame.iloc[start : start + TABLE_ROWS]
         yield pa.Table.from_pandas(part, schema=schema, preserve_index=False)
+
+
+@dataclass(frozen=True)
+class PackedFrame:
+    """A whole frame held packed while it is not needed (`PackedColumns.whole`), its index
+    kept; a frame without rows or columns is held as it is."""
+
+    packed: PackedColumns | None
+    index: pd.Index
+    empty: pd.DataFrame | None = None
+
+    @classmethod
+    def of(cls, frame: pd.DataFrame) -> PackedFrame:
+        if frame.empty:
+            return cls(None, frame.index, frame)
+        return cls(PackedColumns.whole(frame), frame.index)
+
+    def unpacked(self) -> pd.DataFrame:
+        """The frame again, in its dtypes and with its index."""
+        if self.packed is None:
+            assert self.empty is not None
+            return self.empty
+        return self.packed.unpacked().set_axis(self.index)

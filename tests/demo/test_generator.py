@@ -482,3 +482,21 @@ def test_cli_writes_a_new_folder_by_default_and_refuses_in_one_line(tmp_path, mo
         and lines[0].startswith("tepat demo-data gagal:")
         and "--replace" in lines[0]
     )
+
+
+def test_a_population_made_after_a_nik_serial_offset_shares_no_nik_with_one_made_without(
+    tmp_path,
+):
+    """The benchmark's file of new persons: NIKs no person of a workload made at 0 holds."""
+    generate_demo_data(3000, tmp_path / "warehouse", seed=5, formats="xlsx", revised_files=0)
+    generate_demo_data(
+        3000, tmp_path / "next", seed=6, formats="xlsx", revised_files=0, nik_serial_offset=5000
+    )
+    held = set(_truth(tmp_path / "warehouse", "persons.csv")["nik"])
+    new = _truth(tmp_path / "next", "persons.csv")["nik"]
+    assert new.str.fullmatch(r"\d{16}").all()
+    assert (new.str[12:].astype(int) > 5000).all()
+    assert max(int(nik[12:]) for nik in held) < 5000
+    assert held.isdisjoint(new)
+    with pytest.raises(ValueError, match="nik_serial_offset"):
+        generate_demo_data(10, tmp_path / "bad", nik_serial_offset=8000)

@@ -178,3 +178,33 @@ def test_duckdb_out_of_memory_every_time_changes_nothing(loaded, monkeypatch):
     summary = loaded["run"]()
     assert summary.files_loaded == 1 and summary.rows.get("accepted") == len(SECOND)
     assert sorted(folder_state(db)) == ["tepat.duckdb"]
+
+
+@pytest.mark.parametrize("packed", [False, True])
+def test_a_large_table_goes_in_a_few_rows_per_transaction_in_order(packed, monkeypatch):
+    """DuckDB holds a transaction's rows until it commits: a large table is committed a part
+    at a time (the staged copy keeps the run whole), every row in, in order."""
+    import pandas as pd
+
+    from flows.warehouse import packed as packing
+    from flows.warehouse.store import _insert
+
+    monkeypatch.setattr(packing, "BATCH_ROWS", 2)  # packed cells come back 2 rows at a time
+    con = duckdb.connect()
+    con.execute("CREATE TABLE t (k INTEGER, v VARCHAR)")
+    frame = pd.DataFrame({"k": range(7), "v": [f"v{i}" for i in range(7)]})
+    cells = None
+    if packed:
+        frame, cells = packing.PackedColumns.set_aside(frame, ["k"], ["v"])
+    every_row = [(i, f"v{i}") for i in range(7)]
+    con.execute("BEGIN TRANSACTION")
+    _insert(con, "t", frame, cells, rows_per_transaction=3)
+    con.execute("ROLLBACK")  # only the open part goes: the parts before it were committed
+    kept = con.execute("SELECT k, v FROM t").fetchall()
+    assert 3 <= len(kept) < 7
+    assert kept == every_row[: len(kept)]
+    con.execute("DELETE FROM t")
+    con.execute("BEGIN TRANSACTION")
+    _insert(con, "t", frame, cells, rows_per_transaction=3)
+    con.execute("COMMIT")
+    assert con.execute("SELECT k, v FROM t").fetchall() == every_row

@@ -51,3 +51,28 @@ def test_an_allocator_the_user_chose_is_kept():
         "MALLOC_MMAP_THRESHOLD_": "65536",
     }
     assert _backend_after_choosing(environment) == ["system", "system", "65536"]
+
+
+def test_rows_moved_into_the_candidates_are_the_rows_taken_and_leave_the_frame():
+    """Linking's candidates are the usable rows in ROW_COLUMNS, columns moved out one at a time."""
+    import numpy as np
+    import pandas as pd
+
+    from flows.pipeline import ROW_COLUMNS, _moved_rows
+
+    rows = pd.DataFrame(
+        {
+            "file_name": pd.array(["a.xlsx", "a.xlsx", "b.xlsx"], dtype="string"),
+            "row_number": [2, 3, 2],
+            "penghasilan": [1.5, np.nan, 3.0],
+            "status": pd.array(["accepted", "rejected", "review"], dtype="string"),
+            "sheet_order": [0, 0, 1],  # not a candidate column: stays
+        },
+        index=[10, 11, 12],
+    )
+    usable = np.array([True, False, True])
+    expected = rows.reindex(columns=ROW_COLUMNS).loc[usable]
+    moved = _moved_rows(rows, usable)
+    pd.testing.assert_frame_equal(moved, expected)
+    assert list(rows.columns) == ["sheet_order"]
+    assert len(_moved_rows(pd.DataFrame(index=[1, 2]), np.array([False, True]))) == 1

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from flows.warehouse import packed as packed_module
-from flows.warehouse.packed import PackedColumns
+from flows.warehouse.packed import PackedColumns, PackedFrame
 from flows.warehouse.store import _insert
 
 
@@ -125,6 +125,24 @@ def test_a_frame_packed_whole_comes_back_with_its_dtypes():
     packed = PackedColumns.whole(rows)
     assert packed.n_rows == 3
     pd.testing.assert_frame_equal(packed.unpacked(), rows)
+
+
+def test_a_frame_held_packed_comes_back_with_its_index_and_an_empty_one_as_it_was():
+    """Publishing holds the run's rows and decisions packed while the BPJS files are written."""
+    decisions = pd.DataFrame(
+        {
+            "program": pd.Series(["kesehatan", "ketenagakerjaan"], dtype="str"),
+            "person_id": [4, 9],
+            "eligible": [True, False],
+            "score": [0.25, float("nan")],
+        },
+        index=[10, 11],
+    )
+    held = PackedFrame.of(decisions)
+    assert held.packed is not None
+    pd.testing.assert_frame_equal(held.unpacked(), decisions)
+    nothing = pd.DataFrame(columns=["program", "person_id"])
+    assert PackedFrame.of(nothing).unpacked() is nothing
 
 
 def test_frames_set_aside_one_after_the_other_are_the_frames_concatenated(monkeypatch):

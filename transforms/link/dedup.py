@@ -100,7 +100,7 @@ def person_keys(rows: pd.DataFrame, conflict: pd.Series) -> pd.Series:
 
 def _program_list(person_id: pd.Series, program: pd.Series) -> pd.Series:
     """Comma-separated sorted programs per person: a bit per program, one label per bit set."""
-    codes, names = pd.factorize(program.astype(object), sort=True)
+    codes, names = pd.factorize(program.astype("string"), sort=True)  # no Python str per row
     people, index = pd.factorize(person_id)
     bits = np.zeros(len(index), dtype=np.int64)
     present = codes >= 0

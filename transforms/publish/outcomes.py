@@ -42,6 +42,10 @@ def _where(file_name: pd.Series, sheet: pd.Series) -> pd.Series:
     return sheet_part + "berkas " + file_name.astype("string")
 
 
+# What the outcomes read of the decisions.
+DECISION_COLUMNS_READ = ["program", "person_id", "eligible", "reason_code"]
+
+
 def _with_columns(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     """The frame, or an empty one with these columns when a run decided nothing (no persons)."""
     return frame if set(columns) <= set(frame.columns) else pd.DataFrame(columns=columns)
@@ -63,7 +67,7 @@ def row_outcomes(
     `reason_messages`: the explanation per not-eligible reason (default: the shipped ones).
     """
     messages = {**REASON_MESSAGES, **(reason_messages or {})}
-    decisions = _with_columns(decisions, ["program", "person_id", "eligible", "reason_code"])
+    decisions = _with_columns(decisions, DECISION_COLUMNS_READ)
     verified = _with_columns(verified, ["program", "person_id", "rank", "within_quota"])
     n = len(rows)
     frame = rows[ROW_KEYS].reset_index(drop=True).copy()
