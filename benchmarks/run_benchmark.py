@@ -683,8 +683,10 @@ def machine_lines(cores: int) -> list[str]:
 
 
 # NIK serials of the population the new persons' file comes from: after every serial of the
-# workloads, so that its persons share no NIK with a person the warehouse holds.
-NEW_PERSONS_SERIAL_OFFSET = 5000
+# workloads (below 1000), so that its persons share no NIK with a person the warehouse holds,
+# and beyond what one mistyped or two swapped digits make of a workload's serial (5001-5300 is
+# not: a typo of 0007 in its thousands digit is 5007, the NIK of a person new to the warehouse).
+NEW_PERSONS_SERIAL_OFFSET = 5500
 
 
 @contextmanager
