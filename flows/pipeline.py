@@ -810,7 +810,7 @@ def publish_task(
         for file in pending:
             file.discard()
         raise
-    del outcome_inputs  # told: a copy of four columns of the decisions
+    del outcome_inputs  # its copy of four columns of the decisions is not read again
     pending.extend(feedback_files)
     export_records = pd.concat([export_records, feedback], ignore_index=True)
     summary = summarise(

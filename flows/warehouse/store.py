@@ -168,26 +168,27 @@ def _insert(
     table: str,
     frame: pd.DataFrame,
     packed: PackedColumns | None = None,
-    rows_per_transaction: int | None = None,
 ) -> None:
-    """Insert `frame`'s columns of `table`; `packed` columns set aside from it come back a
-    batch at a time (never all unpacked at once). With `rows_per_transaction`, the rows go in
-    that many at a time, each part committed before the next (`_next_transaction`)."""
+    """Insert `frame`'s columns of `table`, committing every `ROWS_PER_TRANSACTION` rows
+    (`_next_transaction`); `packed` columns set aside from it come back a batch at a time
+    (never all unpacked at once)."""
     if frame is None or frame.empty:
         return
     known = table_columns(con, table)
     if packed is None:
-        step = rows_per_transaction or len(frame)
-        for start in range(0, len(frame), step):
-            if start:
+        parts = (
+            frame.iloc[i : i + ROWS_PER_TRANSACTION]
+            for i in range(0, len(frame), ROWS_PER_TRANSACTION)
+        )
+        for number, part in enumerate(parts):
+            if number:
                 _next_transaction(con)
-            part = frame.iloc[start : start + step]
             _insert_part(con, table, part[[c for c in known if c in part.columns]])
         return
     columns = [c for c in known if c in frame.columns and c not in packed.columns]
     in_transaction = 0
     for part in packed.joined(frame[columns]):
-        if rows_per_transaction and in_transaction >= rows_per_transaction:
+        if in_transaction >= ROWS_PER_TRANSACTION:
             _next_transaction(con)
             in_transaction = 0
         _insert_part(con, table, part.select([c for c in known if c in part.column_names]))
@@ -236,15 +237,9 @@ def write_run(
             )
             con.unregister("_files")
         _insert(con, "source_files", write.source_files)
-        _insert(
-            con,
-            "submission_rows",
-            write.submission_rows,
-            write.submission_row_columns,
-            rows_per_transaction=ROWS_PER_TRANSACTION,
-        )
+        _insert(con, "submission_rows", write.submission_rows, write.submission_row_columns)
         _next_transaction(con)
-        _insert(con, "row_issues", write.row_issues, rows_per_transaction=ROWS_PER_TRANSACTION)
+        _insert(con, "row_issues", write.row_issues)
         fault_point("warehouse-mid-transaction")
         if not write.row_status_updates.empty:
             _apply_status_updates(con, write.row_status_updates)
@@ -254,25 +249,13 @@ def write_run(
         _upsert_registry(con, write.registry_added)
         _clear_state(con, write.only_persons, write.row_outcomes)
         _next_transaction(con)
-        _insert(
-            con,
-            "persons",
-            write.persons,
-            write.person_columns,
-            rows_per_transaction=ROWS_PER_TRANSACTION,
-        )
+        _insert(con, "persons", write.persons, write.person_columns)
         _next_transaction(con)
-        _insert(
-            con,
-            "candidate_decisions",
-            write.candidate_decisions,
-            write.decision_columns,
-            rows_per_transaction=ROWS_PER_TRANSACTION,
-        )
+        _insert(con, "candidate_decisions", write.candidate_decisions, write.decision_columns)
         _next_transaction(con)
         _insert(con, "verified_candidates", write.verified_candidates)
         _insert(con, "match_candidates", write.match_candidates)
-        _insert(con, "row_outcomes", write.row_outcomes, rows_per_transaction=ROWS_PER_TRANSACTION)
+        _insert(con, "row_outcomes", write.row_outcomes)
         _next_transaction(con)
         _insert(con, "exports", write.exports)
         if not write.programs.empty:

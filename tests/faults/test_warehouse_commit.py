@@ -187,9 +187,11 @@ def test_a_large_table_goes_in_a_few_rows_per_transaction_in_order(packed, monke
     import pandas as pd
 
     from flows.warehouse import packed as packing
+    from flows.warehouse import store
     from flows.warehouse.store import _insert
 
     monkeypatch.setattr(packing, "BATCH_ROWS", 2)  # packed cells come back 2 rows at a time
+    monkeypatch.setattr(store, "ROWS_PER_TRANSACTION", 3)
     con = duckdb.connect()
     con.execute("CREATE TABLE t (k INTEGER, v VARCHAR)")
     frame = pd.DataFrame({"k": range(7), "v": [f"v{i}" for i in range(7)]})
@@ -198,13 +200,13 @@ def test_a_large_table_goes_in_a_few_rows_per_transaction_in_order(packed, monke
         frame, cells = packing.PackedColumns.set_aside(frame, ["k"], ["v"])
     every_row = [(i, f"v{i}") for i in range(7)]
     con.execute("BEGIN TRANSACTION")
-    _insert(con, "t", frame, cells, rows_per_transaction=3)
+    _insert(con, "t", frame, cells)
     con.execute("ROLLBACK")  # only the open part goes: the parts before it were committed
     kept = con.execute("SELECT k, v FROM t").fetchall()
     assert 3 <= len(kept) < 7
     assert kept == every_row[: len(kept)]
     con.execute("DELETE FROM t")
     con.execute("BEGIN TRANSACTION")
-    _insert(con, "t", frame, cells, rows_per_transaction=3)
+    _insert(con, "t", frame, cells)
     con.execute("COMMIT")
     assert con.execute("SELECT k, v FROM t").fetchall() == every_row
