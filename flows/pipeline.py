@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import uuid
-from collections.abc import Iterator
-from concurrent.futures import Executor
+from collections.abc import Callable, Iterator
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
@@ -48,15 +48,22 @@ from flows.sources.ingest import (
 from flows.sources.limits import still_being_written
 from flows.sources.read import list_submissions, sha256_of
 from flows.sources.reference_lists import load_reference_lists
-from flows.warehouse.affected import AffectedPersons, affected_persons, stored_outside
+from flows.warehouse.affected import (
+    AffectedPersons,
+    affected_persons,
+    moved_persons,
+    stored_outside,
+)
 from flows.warehouse.commit import commit_run, remove_leftovers
 from flows.warehouse.packed import PackedColumns, PackedFrame
 from flows.warehouse.state import (
     InputFingerprint,
     PreviousRun,
+    ReferenceLists,
     fingerprint_task,
     nothing_new,
     record_unchanged_run,
+    stored_reference,
 )
 from flows.warehouse.store import (
     BpjsWrite,
@@ -305,9 +312,13 @@ def validate_isolated(
 
 @task(name="reference-lists", cache_policy=NO_CACHE, persist_result=False)
 @masking_failures
-def reference_task(reference_dir: Path) -> tuple[pd.DataFrame, list[str]]:
-    """Who is already enrolled at BPJS, per NIK."""
-    return load_reference_lists(reference_dir)
+def reference_task(reference_dir: Path, db: Path, reference_sha256: str) -> ReferenceLists:
+    """Who is already enrolled at BPJS, per NIK: as an earlier run stored them from lists with
+    the same content, else read from the files (and stored by this run's write)."""
+    stored = stored_reference(db, reference_sha256)
+    if stored is not None:
+        return stored
+    return ReferenceLists(*load_reference_lists(reference_dir))
 
 
 @task(name="score", cache_policy=NO_CACHE, persist_result=False)
@@ -371,23 +382,41 @@ def score_affected_task(
         if len(linked.persons)
         else pd.DataFrame(columns=DECISION_COLUMNS)
     )
-    lists_now = changed.loc[changed["eligible"].astype(bool), ["program", "regency_code"]]
     with connect(db, read_only=True) as con:
+        # persons linked again to the same record and decisions change no list
+        moved = moved_persons(con, affected.person_ids, linked.persons, changed)
+        lists_now = changed.loc[
+            changed["eligible"].astype(bool).to_numpy(dtype=bool)
+            & changed["person_id"].isin(moved).to_numpy(dtype=bool),
+            ["program", "regency_code"],
+        ]
         stored = stored_outside(
             con, affected.person_ids, lists_now.drop_duplicates(), DECISION_COLUMNS,
-            VERIFIED_COLUMNS,
+            VERIFIED_COLUMNS, moved,
         )  # fmt: skip
     plain = changed.drop(columns="score_components")
-    reranked = rank_all(_concat(stored.ranked_with, plain), rules)
+    reranked = rank_all(_concat(stored.ranked_with, _on_lists(plain, stored.lists)), rules)
     verified = _concat(stored.verified, reranked)
     decisions = _concat(stored.decisions, plain)
     persons = _concat(stored.persons, linked.persons)
     replaced = np.union1d(affected.person_ids, linked.persons["person_id"].to_numpy(dtype=np.int64))
     on_lists = stored.ranked_with["person_id"].to_numpy(dtype=np.int64)
     changes = PersonChanges(
-        replaced, linked.persons, changed, len(affected.person_ids), np.union1d(replaced, on_lists)
-    )
+        replaced, linked.persons, changed, len(affected.person_ids), np.union1d(replaced, on_lists),
+        stored.lists,
+    )  # fmt: skip
     return decisions, verified, persons, changes
+
+
+def _on_lists(decisions: pd.DataFrame, lists: pd.DataFrame) -> pd.DataFrame:
+    """The decisions of the lists (program, regency_code) ranked again: the other lists keep
+    their stored ranks, the unchanged persons on them included."""
+    keys = ["program", "regency_code"]
+    if decisions.empty:
+        return decisions
+    ranked = pd.MultiIndex.from_frame(lists[keys].astype("string"))
+    hit = pd.MultiIndex.from_frame(decisions[keys].astype("string")).isin(ranked)
+    return decisions.loc[hit]
 
 
 def _concat(*frames: pd.DataFrame) -> pd.DataFrame:
@@ -409,6 +438,8 @@ class PersonChanges:
     stored_relinked: int = 0  # of them, persons stored before this run
     # they and the others on the lists ranked again: whose rows' outcomes may have changed
     outcome_persons: np.ndarray | None = None
+    # (program, regency_code) of the lists ranked again: the other lists are as stored
+    lists: pd.DataFrame | None = None
 
 
 @dataclass
@@ -487,7 +518,7 @@ def read_state_task(db: Path, files: pd.DataFrame) -> WarehouseState:
             occupation_mappings=mappings,
             read_again=files_to_read_again(con, mappings),
             rows=pd.DataFrame(columns=ROW_COLUMNS),
-            registry=read_frame(
+            registry=read_arrow_frame(
                 con, "SELECT person_key, person_id, first_person_id FROM person_registry"
             ),
             conflicts=read_frame(
@@ -748,11 +779,13 @@ def publish_task(
     explanations: PackedColumns | None = None,
     changes: PersonChanges | None = None,
     row_cells: PackedColumns | None = None,
+    reference: pd.DataFrame | None = None,
 ) -> RunSummary:
     """Write the BPJS files under temporary names, commit the warehouse, then move the files in
     place; `explanations`: the `score_components` of the decisions written, packed until the
     commit; `changes`: only these persons and decisions are written (else all of them);
-    `row_cells`: the cells of the run's rows, packed until the feedback and the commit."""
+    `row_cells`: the cells of the run's rows, packed until the feedback and the commit;
+    `reference`: the reference lists' flags read from their files this run, to store."""
     run_id = str(run["run_id"])
     all_issues = (
         issues if linked.issues.empty else pd.concat([issues, linked.issues], ignore_index=True)
@@ -774,8 +807,9 @@ def publish_task(
     staging = ExportStaging(run_id, recorded_exports(settings.db))
     if not sendable.empty:
         stage_bpjs_exports(
-            staging, sendable, linked.persons, settings.export_dir, settings.as_of, rules
-        )
+            staging, sendable, linked.persons, settings.export_dir, settings.as_of, rules,
+            changed_lists=None if changes is None else changes.lists,
+        )  # fmt: skip
     del sendable  # a copy of the verified lists when BPJS blocks anyone: staged, not needed again
     bpjs_write = None
     if bpjs is not None and rules is not None:
@@ -793,23 +827,24 @@ def publish_task(
     linked.persons = persons_written if changes is None else linked.persons[["person_id"]]
     release_memory()  # the digests' buffers and the persons, before the writers take theirs
     feedback_files: list[PendingFile] = []
-    # BPJS lists, budget summaries and tambah/kurang lists in one pass over the writers, then
-    # every row's outcome and the feedback workbooks, each with writers of its own: a worker
-    # that wrote a province's list would keep that memory through the workbooks.
-    with export_pool(2 * len(verified)) as pool:
-        export_records, pending = staging.write_all(writing_workers(), PARALLEL_MIN_ROWS, pool)
-    del staging
-    new_rows = waiting_rows.unpacked()
-    try:
+    # BPJS lists, budget summaries and tambah/kurang lists in one pass over the writers; every
+    # row's outcome and the feedback workbooks with writers of their own: after them (a worker
+    # that wrote a province's list would keep that memory through the workbooks), or, in a
+    # run that changed some persons, meanwhile.
+    with bpjs_files_written(staging, 2 * len(verified), alongside=changes is not None) as written:
+        del staging
+        new_rows = waiting_rows.unpacked()
         with export_pool(len(new_rows)) as pool:
             feedback, outcomes = write_feedback_for_run(
                 settings, new_rows, all_issues, linked.old_row_updates, ingested.plan.replaced,
                 run_id, feedback_files, outcome_inputs, pool=pool, cells=row_cells,
             )  # fmt: skip
-    except BaseException:
-        for file in pending:
-            file.discard()
-        raise
+        try:
+            export_records, pending = written()
+        except BaseException:  # the BPJS files could not be written: nor are the workbooks kept
+            for file in feedback_files:
+                file.discard()
+            raise
     del outcome_inputs  # its copy of four columns of the decisions is not read again
     pending.extend(feedback_files)
     export_records = pd.concat([export_records, feedback], ignore_index=True)
@@ -847,13 +882,18 @@ def publish_task(
         ).assign(run_id=run_id),
         only_persons=None if changes is None else changes.person_ids,
         decision_columns=explanations,
-        verified_candidates=verified.assign(run_id=run_id),
+        # a run that changed some persons writes the lists it ranked again
+        verified_candidates=(
+            verified if changes is None else _on_lists(verified, changes.lists)
+        ).assign(run_id=run_id),
+        only_lists=None if changes is None else changes.lists,
         exports=export_records,
         row_status_updates=linked.old_row_updates,
         match_candidates=linked.match_candidates.assign(run_id=run_id),
         row_outcomes=outcomes,
         programs=program_table(rules) if rules is not None else pd.DataFrame(),
         bpjs=bpjs_write,
+        reference_enrolment=reference,
     )
     fault_point("exports-written")
     release_memory()  # what writing the exports let go, before DuckDB takes its share
@@ -884,6 +924,31 @@ def export_pool(n_rows: int) -> Iterator[Executor | None]:
         return
     with writing_pool(workers) as pool:
         yield pool
+
+
+@contextlib.contextmanager
+def bpjs_files_written(
+    staging: ExportStaging, n_rows: int, alongside: bool
+) -> Iterator[Callable[[], tuple[pd.DataFrame, list[PendingFile | StaleFile]]]]:
+    """Write the staged BPJS files before the block, or `alongside` it (in a thread, with
+    writers of their own: the feedback is decided and written meanwhile); yields what returns
+    their `exports` records and files once written. Should the block fail, they are discarded."""
+    with contextlib.ExitStack() as stack:
+        pool = stack.enter_context(export_pool(n_rows))
+        written: Future = Future()
+        if alongside:
+            side = stack.enter_context(ThreadPoolExecutor(max_workers=1))
+            written = side.submit(staging.write_all, writing_workers(), PARALLEL_MIN_ROWS, pool)
+        else:
+            written.set_result(staging.write_all(writing_workers(), PARALLEL_MIN_ROWS, pool))
+            stack.close()  # the writers go before the block's own start
+        try:
+            yield written.result
+        except BaseException:
+            with contextlib.suppress(BaseException):  # a failed write removed its own files
+                for file in written.result()[1]:
+                    file.discard()
+            raise
 
 
 def export_counts(pending: list[PendingFile | StaleFile]) -> dict[str, int]:
@@ -1002,7 +1067,16 @@ def _recompute(
     state = replace(state, rows=stored_rows)
     del stored_rows
     issues = pd.concat([issues, stored_issues], ignore_index=True)
-    enrolled, notes = reference_task(settings.reference_dir)
+    reference = reference_task(settings.reference_dir, settings.db, str(run["reference_sha256"]))
+    enrolled, notes = reference.enrolled, reference.notes
+    run["reference_notes"] = "\n".join(notes)
+    # lists read from their files this run are stored for the next runs
+    read_reference = (
+        reference.enrolled.assign(reference_sha256=run["reference_sha256"])
+        if reference.read
+        else None
+    )
+    del reference
     bpjs_read, bpjs_results, bpjs_stored = bpjs_returns_task(settings, str(run["run_id"]))
     enrolled = with_covered(enrolled, bpjs_results)  # BPJS: already covered -> ALREADY_ENROLLED
     stage("Deduplikasi orang")
@@ -1029,7 +1103,10 @@ def _recompute(
     fault_point("candidates-scored")
     bpjs = BpjsRun(
         bpjs_read, bpjs_stored,
-        plan_bpjs(bpjs_results, bpjs_stored.members, linked.persons, decisions, verified),
+        plan_bpjs(
+            bpjs_results, bpjs_stored.members, linked.persons, decisions, verified,
+            scope=None if changes is None else changes.outcome_persons,
+        ),
     )  # fmt: skip
     if len(verified):
         verified = bpjs.plan.verified
@@ -1044,7 +1121,7 @@ def _recompute(
     del decisions
     return publish_task(
         settings, run, ingested, run_rows, issues, linked, run_decisions, verified, notes,
-        rules, bpjs, explanations, changes, linked.row_cells,
+        rules, bpjs, explanations, changes, linked.row_cells, read_reference,
     )  # fmt: skip
 
 

@@ -204,9 +204,10 @@ class _Export:
 
     final: Path
     key: tuple[str, str | None, str, int]
-    write: Callable[..., None]
-    args: PackedArguments  # held packed until a writer takes them
+    write: Callable[..., None] | None  # None: kept as written by an earlier run
+    args: PackedArguments | None  # held packed until a writer takes them; None when kept
     digest: str
+    kept_sha256: str | None = None  # the file in place, made from the same inputs
 
     @property
     def temp(self) -> Path:
@@ -244,9 +245,30 @@ class ExportStaging:
     entries: list[_Export | StaleFile] = field(default_factory=list)
 
     def stage(self, final: Path, key: tuple[str, str | None, str, int], write, *args) -> None:
-        """Remember that `write(temp, *args)` makes `final` (written later by `write_all`)."""
+        """Remember that `write(temp, *args)` makes `final` (written later by `write_all`); a
+        file the last run recorded from the same inputs, still in place, is kept as it is, and
+        its arguments are not held."""
         digest = _digest_of(write, args)
+        recorded = self.recorded.get(final)
+        if recorded is not None and recorded.still_in_place(final, digest):
+            self.entries.append(_Export(final, key, write, None, digest, recorded.sha256))
+            return
         self.entries.append(_Export(final, key, write, PackedArguments.of(args), digest))
+
+    def carry(self, finals: list[Path], key: tuple[str, str | None, str, int]) -> bool:
+        """Keep `finals` as the last run recorded them, without making their inputs, when all
+        are still in place as written: for files whose inputs the caller knows did not change
+        (the lists of a regency no changed person was or is on). False, and nothing kept,
+        when one is missing or was changed since: then they are staged as usual."""
+        recorded = [self.recorded.get(final) for final in finals]
+        if any(
+            r is None or r.input_digest is None or not r.still_in_place(final, r.input_digest)
+            for r, final in zip(recorded, finals, strict=True)
+        ):
+            return False
+        for final, r in zip(finals, recorded, strict=True):
+            self.entries.append(_Export(final, key, None, None, r.input_digest, r.sha256))
+        return True
 
     def write_all(
         self, workers: int, parallel_min_rows: int, pool: Executor | None = None
@@ -255,11 +277,7 @@ class ExportStaging:
         `workers` processes of its own when there are at least `parallel_min_rows` rows), then
         the records and files to commit."""
         exports = [e for e in self.entries if isinstance(e, _Export)]
-        kept = {
-            e.final: self.recorded[e.final].sha256
-            for e in exports
-            if e.final in self.recorded and self.recorded[e.final].still_in_place(e.final, e.digest)
-        }
+        kept = {e.final: e.kept_sha256 for e in exports if e.kept_sha256 is not None}
         to_write = [e for e in exports if e.final not in kept]
         try:
             settled = write_jobs([e.job() for e in to_write], workers, parallel_min_rows, pool)
@@ -317,6 +335,7 @@ def write_bpjs_exports(
     workers: int | None = None,
     pool: Executor | None = None,
     recorded: dict[Path, RecordedExport] | None = None,
+    changed_lists: pd.DataFrame | None = None,
 ) -> tuple[pd.DataFrame, list[PendingFile | StaleFile]]:
     """Per program: a list per regency (xlsx + csv) and a budget summary, not yet in place.
 
@@ -325,9 +344,10 @@ def write_bpjs_exports(
     inputs, still in place as written, is not written again (one regency's new rows rewrite
     that regency's lists, not the province's). Large exports are written in `pool`, or on
     every core (`workers`, default: all); the bytes are the same however many write them.
+    `changed_lists`: see `stage_bpjs_exports`.
     """
     staging = ExportStaging(run_id, recorded or {})
-    stage_bpjs_exports(staging, verified, persons, export_dir, as_of, rules)
+    stage_bpjs_exports(staging, verified, persons, export_dir, as_of, rules, changed_lists)
     workers = writing_workers() if workers is None else workers
     return staging.write_all(workers, PARALLEL_MIN_ROWS, pool)
 
@@ -339,16 +359,17 @@ def stage_bpjs_exports(
     export_dir: Path,
     as_of: date,
     rules: ProgramRules | None = None,
+    changed_lists: pd.DataFrame | None = None,
 ) -> None:
     """Stage the lists per program and regency and the budget summaries (`write_bpjs_exports`),
-    and the files of the day this run no longer produces, to be removed."""
+    and the files of the day this run no longer produces, to be removed. `changed_lists`
+    (program, regency_code): the only lists whose inputs may have changed (a run that changed
+    some persons); the others are kept as the last run wrote them, when still in place."""
     rules = rules or load_rules(DEFAULT_PROGRAMS_FILE)
     day = as_of.isoformat()
     for program in sorted(verified["program"].unique()):
         settings = rules.programs.get(program)
         layout = settings.layout(program) if settings else "identity"
-        rows = export_rows(verified, persons, program, layout)
-        rows, columns = list_columns(settings, layout, rows, persons)
         summary = (
             budget_summary(verified, program, settings)
             if settings
@@ -357,13 +378,30 @@ def stage_bpjs_exports(
         folder = export_dir / BPJS_DIR / program
         folder.mkdir(parents=True, exist_ok=True)
         written = len(staging.entries)
+        listed = verified.loc[verified["program"].eq(program) & verified["within_quota"]]
+        sizes = listed.groupby("regency_code", sort=True).size()
+        stems = {
+            code: folder / f"verifikasi_{program}_{code}_{_regency_slug(code)}_{day}"
+            for code in sizes.index
+        }
+        kept: set[str] = set()
+        if changed_lists is not None:
+            changed = set(changed_lists.loc[changed_lists["program"].eq(program), "regency_code"])
+            for code, size in sizes.items():
+                finals = [stems[code].with_suffix(".xlsx"), stems[code].with_suffix(".csv")]
+                key = (program, code, "bpjs", int(size))
+                if code not in changed and staging.carry(finals, key):
+                    kept.add(code)
+        to_make = verified.loc[~verified["regency_code"].isin(kept)] if kept else verified
+        rows = export_rows(to_make, persons, program, layout)
+        rows, columns = list_columns(settings, layout, rows, persons)
         for code, group in rows.groupby("regency_code", sort=True):
-            stem = folder / f"verifikasi_{program}_{code}_{_regency_slug(code)}_{day}"
             listing = Table("Daftar", columns, group)
             budget = Table(
                 SUMMARY_SHEET, SUMMARY_COLUMNS, summary.loc[summary["regency_code"].eq(code)]
             )
             key = (program, code, "bpjs", len(group))
+            stem = stems[code]
             staging.stage(stem.with_suffix(".xlsx"), key, write_xlsx, [listing, budget], as_of)
             staging.stage(stem.with_suffix(".csv"), key, write_csv, listing)
         if len(summary):

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from flows.outputs.bpjs_files import ExportStaging, Table, write_csv, write_xlsx
@@ -83,8 +84,14 @@ def plan_bpjs(
     persons: pd.DataFrame,
     decisions: pd.DataFrame,
     verified: pd.DataFrame,
+    scope: np.ndarray | None = None,
 ) -> BpjsPlan:
-    """Tie results to persons, hold back who BPJS rejected, and work out tambah and kurang."""
+    """Tie results to persons, hold back who BPJS rejected, and work out tambah and kurang.
+
+    `scope`: in a run that changed only some persons (BPJS's files as in the last run), the
+    persons on the lists ranked again; tambah and kurang are worked out for them alone. After
+    every completed run the persons active at BPJS are those its lists sent, so the others
+    have nothing to add or remove."""
     tied = tie_to_persons(results, persons) if len(results) else results
     blocked = (
         blocked_persons(tied, persons)
@@ -103,8 +110,13 @@ def plan_bpjs(
         if len(chosen)
         else pd.DataFrame(columns=[*keys, "regency_code", "nik"])
     )
+    if scope is not None:
+        members = members.loc[members["person_id"].isin(scope).to_numpy(dtype=bool)]
+        sending = to_send.loc[to_send["person_id"].isin(scope).to_numpy(dtype=bool)]
+    else:
+        sending = to_send
     active = active_members(members, tied)
-    tambah, kurang = list_changes(to_send, active, decisions, verified)
+    tambah, kurang = list_changes(sending, active, decisions, verified)
     if len(verified):
         verified = verified.assign(bpjs_status=bpjs_status(verified, tied, blocked, to_send))
     return BpjsPlan(tied, blocked, to_send, tambah, kurang, verified)
@@ -129,7 +141,9 @@ def write_changes(
     now = datetime.now()
     if verified.empty:  # no verified list this run (e.g. nothing accepted yet)
         verified = pd.DataFrame(columns=VERIFIED_COLUMNS).astype({"within_quota": bool})
-    programs = sorted(set(verified["program"]) | set(plan.kurang["program"].dropna()))
+    programs = sorted(
+        set(verified["program"].dropna().unique()) | set(plan.kurang["program"].dropna().unique())
+    )
     for program in programs:
         settings = rules.programs.get(program)
         layout = settings.layout(program) if settings else "identity"
@@ -144,10 +158,12 @@ def write_changes(
         rows = export_rows(chosen, persons, program, layout)
         rows, columns = list_columns(settings, layout, rows, persons)
         drop = plan.kurang.loc[plan.kurang["program"].eq(program)].copy()
-        names = persons.set_index("person_id")["nama"] if len(persons) else pd.Series(dtype=str)
+        # the persons removed only (not the province's, indexed for a few names)
+        dropped = persons.loc[persons["person_id"].isin(drop["person_id"]).to_numpy(dtype=bool)]
+        names = dropped.set_index("person_id")["nama"] if len(persons) else pd.Series(dtype=str)
         drop["nama"] = drop["person_id"].map(names)
         if len(persons):  # a person known only from a BPJS result: their regency now
-            where = persons.set_index("person_id")["regency_code"]
+            where = dropped.set_index("person_id")["regency_code"]
             drop["regency_code"] = drop["regency_code"].fillna(drop["person_id"].map(where))
         drop["kabupaten_kota"] = drop["regency_code"].map(
             {c: r.full_name for c, r in REGENCIES.items()}

@@ -218,6 +218,10 @@ def _column_bytes(values: pd.Series) -> pa.Buffer:
     Python strings): the digest follows the values, not the dtypes."""
     array = pa.array(values, from_pandas=True)
     array = array.cast(_canonical_type(array.type))
+    # one chunk, from offset 0: a slice of a longer column (one regency's list of a province's
+    # rows) gives the bytes of the same values made on their own
+    chunks = array.chunks if isinstance(array, pa.ChunkedArray) else [array]
+    array = pa.concat_arrays(chunks) if chunks else pa.array([], type=array.type)
     table = pa.Table.from_arrays([array], names=["v"])
     sink = pa.BufferOutputStream()
     with pa.ipc.new_stream(sink, table.schema) as stream:

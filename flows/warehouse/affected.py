@@ -25,7 +25,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from flows.warehouse.store import read_arrow_frame
+from flows.warehouse.store import read_arrow_frame, table_columns
 from transforms.link.matching import BLOCKS, MAX_BLOCK, Unpaired
 
 # The stored rows a full recompute would deduplicate: accepted and review rows, not of a file
@@ -109,6 +109,14 @@ def _closure(con: duckdb.DuckDBPyConnection, columns: list[str]) -> AffectedPers
         + " UNION "
         + gone.format(what="probable_person_id", present="probable_person_id IS NOT NULL"),
     )
+    # the keys of the usable stored rows, read once: the closure's rounds scan this, not the
+    # warehouse's widest table (19 rounds at 4M rows for a file of new persons)
+    _values(
+        con,
+        "_usable",
+        "SELECT nik, no_kk, nama_key, tanggal_lahir, person_id FROM submission_rows "
+        f"WHERE {USABLE}",
+    )
     for table in ("_s_nik", "_s_kk", "_s_nd", "_big_kk", "_big_nd"):
         like = {"_s_nik": "_f_nik", "_s_kk": "_f_kk", "_big_kk": "_f_kk"}.get(table, "_f_nd")
         _values(con, table, f"SELECT * FROM {like} LIMIT 0")
@@ -118,18 +126,16 @@ def _closure(con: duckdb.DuckDBPyConnection, columns: list[str]) -> AffectedPers
         _values(
             con,
             "_new",
-            f"""
+            """
             SELECT DISTINCT person_id FROM (
-                SELECT person_id FROM submission_rows
-                WHERE {USABLE} AND nik IN (SELECT nik FROM _f_nik)
+                SELECT person_id FROM _usable WHERE nik IN (SELECT nik FROM _f_nik)
                 UNION ALL
-                SELECT person_id FROM submission_rows
-                WHERE {USABLE} AND no_kk IN (SELECT no_kk FROM _f_kk EXCEPT SELECT no_kk FROM _big_kk)
+                SELECT person_id FROM _usable
+                WHERE no_kk IN (SELECT no_kk FROM _f_kk EXCEPT SELECT no_kk FROM _big_kk)
                 UNION ALL
-                SELECT r.person_id FROM submission_rows AS r
+                SELECT r.person_id FROM _usable AS r
                 SEMI JOIN (SELECT * FROM _f_nd EXCEPT SELECT * FROM _big_nd) AS f
                     ON r.nama_key = f.nama_key AND r.tanggal_lahir = f.tanggal_lahir
-                WHERE r.{USABLE}
                 UNION ALL
                 SELECT person_id FROM persons WHERE no_kk IN (SELECT no_kk FROM _f_kk)
                 UNION ALL
@@ -143,9 +149,7 @@ def _closure(con: duckdb.DuckDBPyConnection, columns: list[str]) -> AffectedPers
         con.execute("INSERT INTO _taken SELECT person_id FROM _new")
         for seen, new in (("_s_nik", "_f_nik"), ("_s_kk", "_f_kk"), ("_s_nd", "_f_nd")):
             con.execute(f"INSERT INTO {seen} SELECT * FROM {new}")
-        of_new = (
-            f"FROM submission_rows WHERE {USABLE} AND person_id IN (SELECT person_id FROM _new)"
-        )
+        of_new = "FROM _usable WHERE person_id IN (SELECT person_id FROM _new)"
         _values(
             con,
             "_f_nik",
@@ -177,7 +181,7 @@ def _closure(con: duckdb.DuckDBPyConnection, columns: list[str]) -> AffectedPers
         f"SELECT coalesce(max(order_key), 0) + 1 FROM submission_rows WHERE {USABLE}"
     ).fetchall()[0]
     for table in ("_f_nik", "_f_kk", "_f_nd", "_s_nik", "_s_kk", "_s_nd", "_big_kk", "_big_nd",
-                  "_taken", "_new", "_seed_persons"):  # fmt: skip
+                  "_taken", "_new", "_seed_persons", "_usable"):  # fmt: skip
         con.execute(f"DROP TABLE IF EXISTS {table}")
     return AffectedPersons(np.asarray(ids, dtype=np.int64), rows, unpaired, int(next_key))
 
@@ -186,16 +190,15 @@ def _classify_blocks(con: duckdb.DuckDBPyConnection) -> None:
     """Of the blocks met for the first time, those with more than MAX_BLOCK stored profiles."""
     con.execute(
         f"""
-        INSERT INTO _big_kk SELECT no_kk FROM submission_rows
-        WHERE {USABLE} AND no_kk IN (SELECT no_kk FROM _f_kk)
+        INSERT INTO _big_kk SELECT no_kk FROM _usable
+        WHERE no_kk IN (SELECT no_kk FROM _f_kk)
         GROUP BY no_kk HAVING {PROFILE_LOWER_BOUND} > {MAX_BLOCK}
         """
     )
     con.execute(
         f"""
-        INSERT INTO _big_nd SELECT r.nama_key, r.tanggal_lahir FROM submission_rows AS r
+        INSERT INTO _big_nd SELECT r.nama_key, r.tanggal_lahir FROM _usable AS r
         SEMI JOIN _f_nd AS f ON r.nama_key = f.nama_key AND r.tanggal_lahir = f.tanggal_lahir
-        WHERE r.{USABLE}
         GROUP BY r.nama_key, r.tanggal_lahir HAVING {PROFILE_LOWER_BOUND} > {MAX_BLOCK}
         """
     )
@@ -215,6 +218,47 @@ class StoredOutside:
     ranked_with: (
         pd.DataFrame
     )  # their eligible decisions in the lists an affected person was or is on
+    # (program, regency_code) of those lists: ranked again; the other lists are as stored
+    lists: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+
+# What a decision is ranked by besides its person's fields (the decision's own columns).
+DECISION_RANKED = ["program", "person_id", "eligible", "reason_code", "score"]
+
+
+def moved_persons(
+    con: duckdb.DuckDBPyConnection,
+    person_ids: np.ndarray,
+    persons: pd.DataFrame,
+    decisions: pd.DataFrame,
+) -> np.ndarray:
+    """Of the stored persons `person_ids` and the `persons` (with their `decisions`) this run
+    made of them and of its new rows: the ids whose person record (every stored column) or
+    decisions (DECISION_RANKED) differ from the stored ones, new and gone ones included. A
+    person linked again to the same record and decisions changes no list, rank or file."""
+    present = set(persons.columns)
+    person_columns = [c for c in table_columns(con, "persons") if c != "run_id" and c in present]
+    con.register("_affected", pd.DataFrame({"person_id": np.asarray(person_ids, dtype=np.int64)}))
+    con.register("_made_persons", persons[person_columns])
+    con.register("_made_decisions", decisions[DECISION_RANKED])
+    try:
+        differing = []
+        for table, made, columns in (
+            ("persons", "_made_persons", person_columns),
+            ("candidate_decisions", "_made_decisions", DECISION_RANKED),
+        ):
+            listed = ", ".join(columns)
+            stored = (
+                f"SELECT {listed} FROM {table} WHERE person_id IN (SELECT person_id FROM _affected)"
+            )
+            differing.append(f"SELECT person_id FROM (SELECT {listed} FROM {made} EXCEPT {stored})")
+            differing.append(f"SELECT person_id FROM ({stored} EXCEPT SELECT {listed} FROM {made})")
+        query = " UNION ".join(differing) + " ORDER BY 1"
+        ids = con.execute(query).fetchnumpy()["person_id"]
+    finally:
+        for view in ("_affected", "_made_persons", "_made_decisions"):
+            con.unregister(view)
+    return np.asarray(ids, dtype=np.int64)
 
 
 def stored_outside(
@@ -223,18 +267,22 @@ def stored_outside(
     lists_now: pd.DataFrame,
     decision_columns: list[str],
     verified_columns: list[str],
+    moved_ids: np.ndarray | None = None,
 ) -> StoredOutside:
     """The stored persons, decisions and lists apart from `person_ids`; `lists_now`: (program,
-    regency_code) of the lists the affected persons are on after this run."""
+    regency_code) of the lists the `moved_ids` (default: all of `person_ids`) are on after
+    this run; the lists they were or are on are ranked again, the others stay as stored."""
     decision_columns = [c for c in decision_columns if c != "score_components"]
+    moved_ids = person_ids if moved_ids is None else moved_ids
     con.register("_affected", pd.DataFrame({"person_id": np.asarray(person_ids, dtype=np.int64)}))
+    con.register("_moved", pd.DataFrame({"person_id": np.asarray(moved_ids, dtype=np.int64)}))
     con.register("_lists_now", lists_now[["program", "regency_code"]].astype("string"))
     try:
         con.execute(
             "CREATE OR REPLACE TEMP TABLE _lists AS "
             "SELECT DISTINCT d.program, p.regency_code FROM candidate_decisions AS d "
             "JOIN persons AS p USING (person_id) "
-            "WHERE d.eligible AND d.person_id IN (SELECT person_id FROM _affected) "
+            "WHERE d.eligible AND d.person_id IN (SELECT person_id FROM _moved) "
             "UNION SELECT program, regency_code FROM _lists_now"
         )
         outside = "person_id NOT IN (SELECT person_id FROM _affected)"
@@ -262,9 +310,11 @@ def stored_outside(
                 "AND p.regency_code IS NOT DISTINCT FROM l.regency_code "
                 f"WHERE d.eligible AND d.{outside}",
             ),
+            lists=read_arrow_frame(con, "SELECT program, regency_code FROM _lists"),
         )
         con.execute("DROP TABLE _lists")
     finally:
         con.unregister("_affected")
+        con.unregister("_moved")
         con.unregister("_lists_now")
     return result

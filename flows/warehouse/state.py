@@ -21,9 +21,10 @@ from prefect.cache_policies import NO_CACHE
 from flows.runtime.progress import masking_failures
 from flows.settings import Settings
 from flows.sources.read import list_submissions, sha256_of
-from flows.warehouse.store import connect, read_frame
+from flows.warehouse.store import connect, read_arrow_frame, read_frame
 from schemas.occupations import OCCUPATIONS_FILE
 from schemas.programs import ProgramRules
+from transforms.score.enrolment import FLAG_COLUMNS
 
 # Officers' decisions (written by `tepat review`): a new or changed decision means recompute.
 REVIEW_TABLES = ("row_reviews", "pair_reviews", "occupation_mappings")
@@ -173,3 +174,39 @@ def record_unchanged_run(db: Path, run: dict[str, object]) -> None:
             con.execute(f"INSERT INTO runs ({cols}) SELECT {cols} FROM _unchanged_run")
         finally:
             con.unregister("_unchanged_run")
+
+
+@dataclass
+class ReferenceLists:
+    """The reference lists' coverage flags per NIK and what the run says of them; `read`: read
+    from the files this run (then stored for the next runs), else as an earlier run read them."""
+
+    enrolled: pd.DataFrame
+    notes: list[str]
+    read: bool = True
+
+
+def stored_reference(db: Path, reference_sha256: str) -> ReferenceLists | None:
+    """The flags and notes an earlier run stored from reference lists with this content hash
+    (`reference_enrolment`, `runs.reference_notes`): parsing a province's lists takes seconds,
+    their hash a fraction. None when no run stored them (then the files are read)."""
+    if not db.exists():
+        return None
+    with connect(db, read_only=True) as con:
+        said = con.execute(
+            "SELECT reference_notes FROM runs WHERE reference_sha256 = ? "
+            "AND reference_notes IS NOT NULL ORDER BY started_at DESC LIMIT 1",
+            [reference_sha256],
+        ).fetchall()
+        if not said:
+            return None
+        flags = read_arrow_frame(
+            con,
+            f"SELECT nik, {', '.join(FLAG_COLUMNS)} FROM reference_enrolment "
+            "WHERE reference_sha256 = ? ORDER BY nik",
+            [reference_sha256],
+        )
+    if flags.empty:  # none stored for these lists (or they flag nobody): read them
+        return None
+    enrolled = flags.astype({"nik": "string", **dict.fromkeys(FLAG_COLUMNS, bool)})
+    return ReferenceLists(enrolled, said[0][0].split("\n") if said[0][0] else [], read=False)

@@ -148,6 +148,11 @@ class RunWrite:
     # replaces, and row_outcomes then holds only the rows whose outcome was decided again
     # (None: the state tables are replaced whole)
     only_persons: np.ndarray | None = None
+    # the reference lists' flags read from their files this run (None: as stored)
+    reference_enrolment: pd.DataFrame | None = None
+    # with `only_persons`: the lists (program, regency_code) ranked again, whose rows
+    # verified_candidates then holds; the other lists' rows stay as stored (None: all replaced)
+    only_lists: pd.DataFrame | None = None
 
 
 @dataclass
@@ -247,7 +252,7 @@ def write_run(
         # not buffer to keep it (rows and issues keep theirs: readers see them as loaded).
         con.execute("SET preserve_insertion_order = false")
         _upsert_registry(con, write.registry_added)
-        _clear_state(con, write.only_persons, write.row_outcomes)
+        _clear_state(con, write.only_persons, write.row_outcomes, write.only_lists)
         _next_transaction(con)
         _insert(con, "persons", write.persons, write.person_columns)
         _next_transaction(con)
@@ -263,6 +268,9 @@ def write_run(
             _insert(con, "programs", write.programs)
         if write.bpjs is not None:  # after the state and premiums the bills are checked against
             _write_bpjs(con, write.bpjs, str(write.run["run_id"]))
+        if write.reference_enrolment is not None:
+            con.execute("DELETE FROM reference_enrolment")
+            _insert(con, "reference_enrolment", write.reference_enrolment)
         _insert(con, "runs", pd.DataFrame([write.run]))
         if before_commit is not None:
             before_commit(con)
@@ -306,20 +314,31 @@ PER_PERSON = {
 
 
 def _clear_state(
-    con: duckdb.DuckDBPyConnection, only_persons: np.ndarray | None, outcomes: pd.DataFrame
+    con: duckdb.DuckDBPyConnection,
+    only_persons: np.ndarray | None,
+    outcomes: pd.DataFrame,
+    only_lists: pd.DataFrame | None = None,
 ) -> None:
     """Empty the state tables for the run to fill, or with `only_persons` remove just those
-    persons' rows from the per-person tables and the `outcomes` rows from row_outcomes (the
-    verified lists are rewritten whole)."""
+    persons' rows from the per-person tables, the `outcomes` rows from row_outcomes and the
+    rows of `only_lists` from verified_candidates (without it, the lists are rewritten whole)."""
     if only_persons is None:
         for table in STATE_TABLES:
             con.execute(f"DELETE FROM {table}")
         return
     con.register("_changed_persons", pd.DataFrame({"person_id": only_persons.astype(np.int64)}))
     con.register("_changed_rows", outcomes[["file_name", "sheet", "row_number"]])
+    lists = pd.DataFrame(columns=["program", "regency_code"]) if only_lists is None else only_lists
+    con.register("_changed_lists", lists[["program", "regency_code"]].astype("string"))
     try:
         for table in STATE_TABLES:
-            if table == "row_outcomes":
+            if table == "verified_candidates" and only_lists is not None:
+                con.execute(
+                    "DELETE FROM verified_candidates AS v USING _changed_lists AS l "
+                    "WHERE v.program = l.program "
+                    "AND v.regency_code IS NOT DISTINCT FROM l.regency_code"
+                )
+            elif table == "row_outcomes":
                 con.execute(
                     "DELETE FROM row_outcomes AS o USING _changed_rows AS c "
                     "WHERE o.file_name = c.file_name AND o.sheet = c.sheet "
@@ -336,6 +355,7 @@ def _clear_state(
     finally:
         con.unregister("_changed_persons")
         con.unregister("_changed_rows")
+        con.unregister("_changed_lists")
 
 
 def _upsert_registry(con: duckdb.DuckDBPyConnection, changes: pd.DataFrame) -> None:

@@ -8,11 +8,14 @@ from datetime import date
 from pathlib import Path
 
 import duckdb
+import numpy as np
+import pandas as pd
 import pytest
 
 from benchmarks.compare_warehouses import compare
 from demo.generator import generate_demo_data
 from flows.pipeline import pipeline
+from flows.warehouse.affected import moved_persons
 
 AS_OF = date(2026, 11, 27)
 
@@ -82,3 +85,89 @@ def test_new_and_replaced_files_linked_alone_give_the_warehouse_and_files_of_a_f
         }
 
     assert digests(tmp_path / "full") == digests(tmp_path / "incremental")
+
+
+def test_persons_linked_again_to_the_same_record_and_decisions_have_not_moved():
+    con = duckdb.connect()
+    con.execute(
+        "CREATE TABLE persons (person_id BIGINT, nama VARCHAR, alamat VARCHAR, "
+        "tanggal_lahir DATE, desil INTEGER, run_id VARCHAR)"
+    )
+    con.execute(
+        "CREATE TABLE candidate_decisions (program VARCHAR, person_id BIGINT, eligible BOOLEAN, "
+        "reason_code VARCHAR, score DOUBLE, score_components JSON, run_id VARCHAR)"
+    )
+    con.execute(
+        "INSERT INTO persons VALUES (1, 'SITI', NULL, '1980-01-01', 1, 'r1'), "
+        "(2, 'BUDI', 'Jl. A', '1970-02-02', NULL, 'r1'), (3, 'WATI', 'Jl. B', NULL, 2, 'r1'), "
+        "(5, 'AMIR', 'Jl. C', '1990-03-03', 3, 'r1'), (9, 'LAIN', 'Jl. D', NULL, 4, 'r1')"
+    )
+    con.execute(
+        "INSERT INTO candidate_decisions VALUES ('kesehatan', 1, true, NULL, 70.5, '{}', 'r1'), "
+        "('kesehatan', 2, false, 'TOO_RICH', 10, '{}', 'r1'), "
+        "('kesehatan', 3, true, NULL, 50, '{}', 'r1'), "
+        "('kesehatan', 5, true, NULL, 40, '{}', 'r1'), ('kesehatan', 9, true, NULL, 1, '{}', 'r1')"
+    )
+    # made again: 1 the same (pandas dtypes), 2 moved house, 3 gone (merged into 2), 4 new,
+    # 5 the same record but a new score; 9 was not linked again
+    persons = pd.DataFrame(
+        {
+            "person_id": pd.array([1, 2, 4, 5], dtype="Int64"),
+            "nama": pd.array(["SITI", "BUDI", "BARU", "AMIR"], dtype="string[pyarrow]"),
+            "alamat": pd.array([None, "Jl. Z", "Jl. E", "Jl. C"], dtype="string[pyarrow]"),
+            "tanggal_lahir": pd.to_datetime(["1980-01-01", "1970-02-02", None, "1990-03-03"]),
+            "desil": pd.array([1, None, 1, 3], dtype="Int64"),
+            "remark_hold": [False, False, False, False],  # not stored: not compared
+        }
+    )
+    decisions = pd.DataFrame(
+        {
+            "program": ["kesehatan"] * 4,
+            "person_id": [1, 2, 4, 5],
+            "eligible": [True, False, True, True],
+            "reason_code": [None, "TOO_RICH", None, None],
+            "score": [70.5, 10.0, 60.0, 41.0],
+            "score_components": ["{}"] * 4,
+        }
+    )
+    moved = moved_persons(con, np.array([1, 2, 3, 5]), persons, decisions)
+    assert moved.tolist() == [2, 3, 4, 5]
+
+
+@pytest.mark.slow
+def test_reference_lists_unchanged_since_a_run_are_not_read_again_and_decide_the_same(
+    tmp_path, prefect_harness, monkeypatch
+):
+    import flows.pipeline as pipeline_module
+
+    source, later, ref = _deliveries(tmp_path)
+    reads = []
+    real = pipeline_module.load_reference_lists
+    monkeypatch.setattr(
+        pipeline_module, "load_reference_lists", lambda folder: reads.append(folder) or real(folder)
+    )
+    stored = _two_deliveries(tmp_path / "stored", source, later, ref)
+    assert len(reads) == 1  # the second run took the flags the first one stored
+    with duckdb.connect(str(tmp_path / "stored" / "w.duckdb"), read_only=True) as con:
+        notes = con.execute("SELECT reference_notes FROM runs ORDER BY started_at").fetchall()
+        kept = con.execute("SELECT count(DISTINCT reference_sha256) FROM reference_enrolment")
+        assert kept.fetchone()[0] == 1
+    assert notes[0] == notes[1] and "peserta" in notes[0][0], notes
+    assert stored.references == [line for line in notes[1][0].split("\n")]
+
+    # read from the files in both runs: the same warehouse
+    monkeypatch.setattr(pipeline_module, "stored_reference", lambda db, sha: None)
+    read = _two_deliveries(tmp_path / "read", source, later, ref)
+    assert len(reads) == 3 and read.references == stored.references
+    lines = compare(tmp_path / "read" / "w.duckdb", tmp_path / "stored" / "w.duckdb")
+    assert not [line for line in lines if "DIFFER" in line or "only in" in line], lines
+
+    # a changed list is read again
+    listed = next(p for p in ref.iterdir() if p.suffix == ".csv")
+    listed.write_text(listed.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    monkeypatch.undo()
+    monkeypatch.setattr(
+        pipeline_module, "load_reference_lists", lambda folder: reads.append(folder) or real(folder)
+    )
+    _run(tmp_path / "stored" / "raw", tmp_path / "stored", ref)
+    assert len(reads) == 4

@@ -9,11 +9,13 @@ from pathlib import Path
 
 import openpyxl
 import pandas as pd
+import pyarrow as pa
 import pytest
+from pandas.testing import assert_frame_equal
 
 import flows.outputs.bpjs_files as bpjs_files
 from flows.outputs.bpjs_files import write_bpjs_exports
-from flows.outputs.files import RecordedExport, content_digest
+from flows.outputs.files import RecordedExport, content_digest, input_digest
 from flows.outputs.writing import PackedArguments
 from schemas.programs import parse_rules
 
@@ -75,16 +77,18 @@ def verified_frame() -> pd.DataFrame:
 
 
 def publish(
-    export_dir: Path, verified=None, as_of=AS_OF, run_id="run-1", commit=True, recorded=None
-):
+    export_dir: Path, verified=None, as_of=AS_OF, run_id="run-1", commit=True, recorded=None,
+    persons=None, changed_lists=None,
+):  # fmt: skip
     records, pending = write_bpjs_exports(
         verified_frame() if verified is None else verified,
-        persons_frame(),
+        persons_frame() if persons is None else persons,
         export_dir,
         as_of,
         run_id,
         RULES,
         recorded=recorded,
+        changed_lists=changed_lists,
     )
     if commit:
         for file in pending:
@@ -346,6 +350,58 @@ def test_a_file_changed_or_removed_by_hand_is_written_again(tmp_path, files_writ
     assert sha256(edited) == first["sha256"].iloc[0]
 
 
+def test_lists_no_changed_person_is_on_are_kept_without_their_persons(tmp_path, files_written):
+    first, _ = publish(tmp_path, run_id="run-1")
+    files_written.clear()
+    changed = verified_frame()
+    paser = changed["regency_code"].eq("6401") & changed["program"].eq("kesehatan")
+    changed.loc[paser, "score"] += 1
+    # a run that changed some persons has the persons of the lists ranked again, not all
+    only = persons_frame().loc[lambda p: p["regency_code"].eq("6401")]
+    lists = pd.DataFrame({"program": ["kesehatan"], "regency_code": ["6401"]})
+    records, _ = publish(
+        tmp_path, verified=changed, run_id="run-2", recorded=_recorded(first), persons=only,
+        changed_lists=lists,
+    )  # fmt: skip
+    assert sorted(path.name for path in files_written) == [
+        "verifikasi_kesehatan_6401_paser_2026-11-27.csv",
+        "verifikasi_kesehatan_6401_paser_2026-11-27.xlsx",
+    ]
+    # the records are those of staging every list from every person
+    full, _ = publish(tmp_path / "full", verified=changed, run_id="run-2")
+    columns = ["program", "regency_code", "kind", "n_rows", "sha256", "input_digest"]
+    key = ["program", "regency_code", "kind", "sha256"]
+    assert_frame_equal(
+        records[columns].sort_values(key, ignore_index=True),
+        full[columns].sort_values(key, ignore_index=True),
+    )
+
+
+def test_a_kept_list_removed_by_hand_is_made_again(tmp_path, files_written):
+    first, _ = publish(tmp_path, run_id="run-1")
+    removed = next(Path(p) for p in first["path"] if "6472" in p and "kesehatan" in p)
+    removed.unlink()
+    files_written.clear()
+    lists = pd.DataFrame({"program": ["kesehatan"], "regency_code": ["6401"]})
+    records, _ = publish(tmp_path, run_id="run-2", recorded=_recorded(first), changed_lists=lists)
+    assert files_written == [removed]
+    assert records["sha256"].tolist() == first["sha256"].tolist()
+
+
+def test_a_lists_inputs_digest_the_same_cut_from_a_province_or_made_alone():
+    values = ["a", None, "bc", "d", None, "eee", "f"] * 3
+    texts = pd.Series(pd.array(values, dtype="string[pyarrow]"))
+    part = texts.iloc[5:12]  # one regency's rows of the province's: a slice, at an offset
+    alone = pd.Series(values[5:12], dtype="string[pyarrow]")
+    in_chunks = pd.Series(
+        pd.arrays.ArrowExtensionArray(
+            pa.chunked_array([pa.array(values[5:8]), pa.array(values[8:12])], type=pa.string())
+        )
+    )
+    assert input_digest(part.to_frame("v")) == input_digest(alone.to_frame("v"))
+    assert input_digest(in_chunks.to_frame("v")) == input_digest(alone.to_frame("v"))
+
+
 def test_discard_leaves_no_files(tmp_path):
     records, pending = publish(tmp_path, commit=False)
     assert len(records) and not any(Path(p).exists() for p in records["path"])
@@ -450,3 +506,38 @@ def test_cells_made_block_by_block_give_the_same_files(tmp_path, monkeypatch):
     monkeypatch.setattr("flows.outputs.writing.BLOCK_ROWS", 1)  # one row a block
     blocks, _ = publish(tmp_path / "blocks")
     assert contents(blocks) == contents(whole)
+
+
+def _staged(export_dir: Path):
+    from flows.outputs.bpjs_files import ExportStaging, stage_bpjs_exports
+
+    staging = ExportStaging("run-1")
+    stage_bpjs_exports(staging, verified_frame(), persons_frame(), export_dir, AS_OF, RULES)
+    return staging
+
+
+@pytest.mark.parametrize("alongside", [False, True])
+def test_bpjs_files_written_before_or_alongside_the_feedback_are_the_same(tmp_path, alongside):
+    from flows.pipeline import bpjs_files_written
+
+    expected, _ = _staged(tmp_path / "before").write_all(1, 10**9)
+    with bpjs_files_written(_staged(tmp_path / "run"), 10, alongside=alongside) as written:
+        records, pending = written()
+    columns = ["program", "regency_code", "kind", "n_rows", "sha256", "input_digest"]
+    assert records[columns].equals(expected[columns])
+    for file in pending:
+        file.commit()
+    assert all(Path(path).is_file() for path in records["path"])
+
+
+@pytest.mark.parametrize("alongside", [False, True])
+def test_bpjs_files_are_discarded_when_the_feedback_beside_them_fails(tmp_path, alongside):
+    from flows.pipeline import bpjs_files_written
+
+    staging = _staged(tmp_path)
+    with (
+        pytest.raises(RuntimeError, match="umpan balik"),
+        bpjs_files_written(staging, 10, alongside=alongside),
+    ):
+        raise RuntimeError("umpan balik gagal")
+    assert not [p for p in tmp_path.rglob("*") if p.is_file()]

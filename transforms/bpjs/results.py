@@ -36,8 +36,23 @@ def nik_index(persons: pd.DataFrame) -> pd.DataFrame:
 
 def link_niks(niks: pd.Series, persons: pd.DataFrame) -> pd.Series:
     """person_id per NIK (NA when no person has it)."""
-    index = nik_index(persons).set_index("nik")["person_id"]
-    return pd.Series(niks.astype("string").map(index), index=niks.index, dtype="Int64")
+    asked = niks.astype("string")
+    index = nik_index(_known_by(persons, asked)).set_index("nik")["person_id"]
+    return pd.Series(asked.map(index), index=niks.index, dtype="Int64")
+
+
+def _known_by(persons: pd.DataFrame, niks: pd.Series) -> pd.DataFrame:
+    """The persons known by one of `niks` (golden or variant), in their order: the index of a
+    few hundred BPJS results is not built over a province's persons."""
+    if persons.empty:
+        return persons
+    wanted = niks.dropna().unique()
+    hit = persons["nik"].astype("string").str.strip().isin(wanted).to_numpy(dtype=bool)
+    if "nik_variants" in persons:
+        variants = persons["nik_variants"].dropna().astype(str).str.split(",").explode()
+        matched = variants.loc[variants.str.strip().isin(wanted).to_numpy(dtype=bool)].index
+        hit = hit | persons.index.isin(matched)
+    return persons.loc[hit]
 
 
 def identity_key(persons: pd.DataFrame) -> pd.Series:

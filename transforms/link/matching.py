@@ -560,8 +560,15 @@ def assign_ids(
     if "first_person_id" in registry:
         stored = registry["first_person_id"].to_numpy(dtype="float64")
         reg_own = np.where(np.isnan(stored), reg_ids, stored)
-    where = pd.Index(registry["person_key"].astype(object)).get_indexer(
-        pd.Index(keys, dtype=object)
+    # the registry's keys hashed by Arrow (a province's: millions), not as Python strings
+    where = (
+        pc.index_in(
+            pa.array(np.asarray(keys, dtype=object), type=pa.large_string()),
+            value_set=pa.array(registry["person_key"], type=pa.large_string(), from_pandas=True),
+        )
+        .fill_null(-1)
+        .to_numpy(zero_copy_only=False)
+        .astype(np.int64)
     )
     known = where >= 0
     current = np.full(len(keys), np.nan)

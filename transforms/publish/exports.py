@@ -84,6 +84,9 @@ def export_rows(
     chosen = verified.loc[verified["program"].eq(program) & verified["within_quota"]]
     wanted = [c for c, _ in IDENTITY_COLUMNS + LAYOUT_COLUMNS["kesehatan"]] + ["pekerjaan"]
     identity = persons[["person_id", *[c for c in wanted if c in persons and c != "rank"]]]
+    # only the persons listed: one regency's list (or a tambah list) need not factorise the
+    # province's persons for the join
+    identity = identity.loc[identity["person_id"].isin(chosen["person_id"]).to_numpy(dtype=bool)]
     rows = chosen[["person_id", "regency_code", "rank", "score"]].merge(
         identity.drop(columns=["regency_code"], errors="ignore"),
         on="person_id",

@@ -113,7 +113,12 @@ def row_outcomes(
         where=_where(carried_by["file_name"], carried_by["sheet"]),
     ).to_numpy()
 
-    # The carriers: the decision, then the verified list, then what BPJS said.
+    # The carriers: the decision, then the verified list, then what BPJS said. Only the
+    # carriers' decisions and ranks are looked at (a run that changed some persons decides
+    # the outcomes of their rows, not of the province's).
+    carriers = first["person_id"].to_numpy(dtype=np.int64)
+    decisions = decisions.loc[decisions["person_id"].isin(carriers).to_numpy(dtype=bool)]
+    verified = verified.loc[verified["person_id"].isin(carriers).to_numpy(dtype=bool)]
     decided = first.merge(
         decisions[["program", "person_id", "eligible", "reason_code"]].astype(
             {"person_id": "Int64", "program": "string"}
