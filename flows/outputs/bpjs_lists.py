@@ -110,12 +110,13 @@ def plan_bpjs(
         if len(chosen)
         else pd.DataFrame(columns=[*keys, "regency_code", "nik"])
     )
-    if scope is not None:
+    answered, sending = tied, to_send
+    if scope is not None:  # what was sent, answered and is to be sent, of them alone
         members = members.loc[members["person_id"].isin(scope).to_numpy(dtype=bool)]
+        if len(tied):
+            answered = tied.loc[tied["person_id"].isin(scope).to_numpy(dtype=bool)]
         sending = to_send.loc[to_send["person_id"].isin(scope).to_numpy(dtype=bool)]
-    else:
-        sending = to_send
-    active = active_members(members, tied)
+    active = active_members(members, answered)
     tambah, kurang = list_changes(sending, active, decisions, verified)
     if len(verified):
         verified = verified.assign(bpjs_status=bpjs_status(verified, tied, blocked, to_send))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 import xlsxwriter
@@ -375,3 +376,28 @@ def test_no_results_yet_means_no_rejections():
     empty = current_rejections(pd.DataFrame())
     assert empty.empty
     assert list(empty.columns) == ["program", "person_id", "reason_code", "bpjs_text"]
+
+
+def test_tambah_and_kurang_for_the_persons_on_lists_ranked_again_are_those_of_everyone():
+    from flows.outputs.bpjs_lists import plan_bpjs
+
+    decisions = pd.DataFrame({"program": ["kesehatan"] * 3, "person_id": [1, 2, 3],
+                              "eligible": [True, True, True], "reason_code": [None] * 3})  # fmt: skip
+    # person 3 was registered by BPJS (a result), persons 1 and 2 sent by tepat; then a run
+    # that changed person 1 alone takes them outside the quota
+    verified = decisions.assign(
+        within_quota=[False, True, True], regency_code=["6472", "6472", "6401"],
+        nik=[NIK_A, NIK_B, NIK_C], score=1.0, rank=[3, 1, 1],
+    )  # fmt: skip
+    members = pd.DataFrame({"run_id": "r1", "program": "kesehatan", "regency_code": "6472",
+                            "person_id": [1, 2], "nik": [NIK_A, NIK_B], "action": "tambah"})  # fmt: skip
+    results = pd.DataFrame([result("r0", NIK_C, "registered")])
+    everyone = plan_bpjs(results, members, persons(), decisions, verified)
+    ranked_again = plan_bpjs(
+        results, members, persons(), decisions, verified, scope=np.array([1, 2])
+    )
+    assert everyone.kurang["person_id"].tolist() == [1] and everyone.tambah.empty
+    for part in ("kurang", "tambah", "to_send"):
+        assert getattr(ranked_again, part).to_dict("records") == getattr(everyone, part).to_dict(
+            "records"
+        ), part
