@@ -935,11 +935,11 @@ def bpjs_files_written(
     their `exports` records and files once written. Should the block fail, they are discarded."""
     with contextlib.ExitStack() as stack:
         pool = stack.enter_context(export_pool(n_rows))
-        written: Future = Future()
         if alongside:
             side = stack.enter_context(ThreadPoolExecutor(max_workers=1))
             written = side.submit(staging.write_all, writing_workers(), PARALLEL_MIN_ROWS, pool)
         else:
+            written = Future()
             written.set_result(staging.write_all(writing_workers(), PARALLEL_MIN_ROWS, pool))
             stack.close()  # the writers go before the block's own start
         try:

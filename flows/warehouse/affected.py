@@ -267,13 +267,12 @@ def stored_outside(
     lists_now: pd.DataFrame,
     decision_columns: list[str],
     verified_columns: list[str],
-    moved_ids: np.ndarray | None = None,
+    moved_ids: np.ndarray,
 ) -> StoredOutside:
     """The stored persons, decisions and lists apart from `person_ids`; `lists_now`: (program,
-    regency_code) of the lists the `moved_ids` (default: all of `person_ids`) are on after
-    this run; the lists they were or are on are ranked again, the others stay as stored."""
+    regency_code) of the lists the `moved_ids` (`moved_persons`) are on after this run; the
+    lists they were or are on are ranked again, the others stay as stored."""
     decision_columns = [c for c in decision_columns if c != "score_components"]
-    moved_ids = person_ids if moved_ids is None else moved_ids
     con.register("_affected", pd.DataFrame({"person_id": np.asarray(person_ids, dtype=np.int64)}))
     con.register("_moved", pd.DataFrame({"person_id": np.asarray(moved_ids, dtype=np.int64)}))
     con.register("_lists_now", lists_now[["program", "regency_code"]].astype("string"))
